@@ -1,0 +1,128 @@
+"""Configuration classes; every setting can be overridden by an ``LMS_*`` environment variable."""
+
+import os
+from dataclasses import dataclass
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: the environment variable, the Flask config key, its parser and meaning."""
+
+    env: str
+    key: str
+    parse: type | object
+    help: str
+
+
+# The single table of settings: ``load_environment`` reads it, and the README documents it
+# (a test checks that every setting here is named in the README).
+SETTINGS = [
+    Setting("LMS_ENV", "LMS_ENV", str, "`development` (default) or `production`."),
+    Setting(
+        "LMS_DATABASE_URL",
+        "SQLALCHEMY_DATABASE_URI",
+        str,
+        "SQLAlchemy URL; default a SQLite file `instance/lms.sqlite3`. Production: "
+        "`postgresql+psycopg://user:pass@host/db`.",
+    ),
+    Setting("LMS_SECRET_KEY", "SECRET_KEY", str, "Session signing key (at least 32 characters)."),
+    Setting("LMS_MEDIA_ROOT", "MEDIA_ROOT", str, "Folder for uploaded and processed media."),
+    Setting("LMS_TIMEZONE", "TIMEZONE", str, "Local time zone for display and the training year."),
+    Setting("LMS_DEFAULT_LOCALE", "DEFAULT_LOCALE", str, "`zh_CN` or `en`."),
+    Setting("LMS_REDIS_URL", "REDIS_URL", str, "Redis URL for rate limits (and later the queue)."),
+    Setting("LMS_HOST", "HOST", str, "Address `run.py` listens on."),
+    Setting("LMS_PORT", "PORT", int, "Port `run.py` listens on."),
+    Setting("LMS_THREADS", "THREADS", int, "Waitress worker threads."),
+    Setting("LMS_SECURE_COOKIES", "SECURE_COOKIES", _bool, "Send cookies only over HTTPS."),
+    Setting(
+        "LMS_LOGIN_LIMIT_ACCOUNT",
+        "LOGIN_LIMIT_ACCOUNT",
+        str,
+        "Failed logins allowed per account (Flask-Limiter syntax).",
+    ),
+    Setting(
+        "LMS_LOGIN_LIMIT_ADDRESS",
+        "LOGIN_LIMIT_ADDRESS",
+        str,
+        "Failed logins allowed per client address.",
+    ),
+    Setting("LMS_API_TOKEN_DAYS", "API_TOKEN_DAYS", int, "Lifetime of API tokens in days."),
+    Setting("LMS_MIN_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH", int, "Shortest allowed password."),
+    Setting("LMS_PAGE_SIZE", "PAGE_SIZE", int, "Rows per page in lists."),
+    Setting("LMS_MAX_IMPORT_MB", "MAX_IMPORT_MB", int, "Largest roster file accepted, in MiB."),
+    Setting(
+        "LMS_TRUSTED_PROXIES",
+        "TRUSTED_PROXIES",
+        int,
+        "Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust.",
+    ),
+]
+
+
+class Config:
+    """Defaults shared by every environment."""
+
+    LMS_ENV = "development"
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None  # None: SQLite file in the instance folder
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    MEDIA_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "media")
+    TIMEZONE = "Asia/Shanghai"
+    DEFAULT_LOCALE = "zh_CN"
+    LANGUAGES = ("zh_CN", "en")
+    REDIS_URL: str | None = None
+    HOST = "127.0.0.1"
+    PORT = 5000
+    THREADS = 8
+    SECURE_COOKIES = False
+    LOGIN_LIMIT_ACCOUNT = "5 per minute;20 per hour"
+    LOGIN_LIMIT_ADDRESS = "30 per minute;200 per hour"
+    API_TOKEN_DAYS = 30
+    MIN_PASSWORD_LENGTH = 8
+    PAGE_SIZE = 25
+    MAX_IMPORT_MB = 20
+    TRUSTED_PROXIES = 0
+    WTF_CSRF_TIME_LIMIT = None  # a cadre may leave a form open all weekend
+    RATELIMIT_HEADERS_ENABLED = True
+    TESTING = False
+
+
+class DevelopmentConfig(Config):
+    """Local development: a secret key is generated once into the instance folder."""
+
+
+class ProductionConfig(Config):
+    """Production: a strong ``LMS_SECRET_KEY`` is required and cookies are secure by default."""
+
+    LMS_ENV = "production"
+    SECURE_COOKIES = True
+
+
+class TestingConfig(Config):
+    """Tests: CSRF stays on (tests post real tokens); limits are tight so they can be tested."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+    LOGIN_LIMIT_ACCOUNT = "5 per minute"
+    LOGIN_LIMIT_ADDRESS = "20 per minute"
+
+
+CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig}
+
+
+def load_environment(environ=os.environ) -> dict:
+    """Return the config values set by ``LMS_*`` variables, parsed."""
+    values = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.env)
+        if raw is None or raw == "":
+            continue
+        try:
+            values[setting.key] = setting.parse(raw)
+        except ValueError as exc:
+            raise RuntimeError(f"{setting.env}={raw!r} is not valid: {exc}") from exc
+    return values

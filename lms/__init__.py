@@ -1,0 +1,132 @@
+"""The cadre learning platform: ``create_app`` builds the Flask application."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import config as config_module
+from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def create_app(config=None) -> Flask:
+    """Build the app: ``config`` is a dict or class of overrides applied after the environment."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=os.environ.get("LMS_INSTANCE_PATH") or str(ROOT / "instance"),
+    )
+    env_name = os.environ.get("LMS_ENV", "development")
+    if env_name not in config_module.CONFIGS:
+        raise RuntimeError(f"LMS_ENV must be one of {sorted(config_module.CONFIGS)}")
+    app.config.from_object(config_module.CONFIGS[env_name])
+    app.config.update(config_module.load_environment())
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+
+    os.makedirs(app.instance_path, exist_ok=True)
+    _configure_database_url(app)
+    _configure_secret_key(app)
+    _configure_security(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _configure_database_url(app: Flask) -> None:
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        path = Path(app.instance_path) / "lms.sqlite3"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, "pool_size": 10})
+
+
+def _configure_secret_key(app: Flask) -> None:
+    key = app.config.get("SECRET_KEY")
+    if app.config["LMS_ENV"] == "production":
+        if not key or len(key) < MIN_SECRET_KEY_LENGTH:
+            raise RuntimeError(
+                f"LMS_SECRET_KEY must be set to at least {MIN_SECRET_KEY_LENGTH} characters "
+                "in production (for example: python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))')."
+            )
+        return
+    if key:
+        return
+    # Development: one key, generated on first start and kept, so sessions survive restarts.
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _configure_security(app: Flask) -> None:
+    secure = bool(app.config["SECURE_COOKIES"])
+    app.config.update(
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=app.config["MAX_IMPORT_MB"] * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE=app.config["DEFAULT_LOCALE"],
+        BABEL_DEFAULT_TIMEZONE=app.config["TIMEZONE"],
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        RATELIMIT_STORAGE_URI=app.config.get("REDIS_URL") or "memory://",
+    )
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
+
+def _init_extensions(app: Flask) -> None:
+    from lms.accounts import auth
+    from lms.core import i18n, templating
+
+    # Importing the models registers them on the metadata before migrations look.
+    from lms.core.models import import_all_models
+
+    import_all_models()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=None)
+    login_manager.init_app(app)
+    auth.init_login(app)
+    i18n.init_app(app)
+    templating.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from lms.accounts.admin_views import bp as admin_users_bp
+    from lms.accounts.views import bp as accounts_bp
+    from lms.api.views import bp as api_bp
+    from lms.core.errors import register_error_handlers
+    from lms.core.views import bp as core_bp
+    from lms.org.views import bp as org_bp
+    from lms.roster.views import bp as roster_bp
+
+    for bp in (core_bp, accounts_bp, admin_users_bp, org_bp, roster_bp, api_bp):
+        app.register_blueprint(bp)
+    csrf.exempt(api_bp)
+    register_error_handlers(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from lms.accounts.cli import create_user_command
+    from lms.demo.cli import seed_demo_command
+    from lms.roster.cli import import_roster_command
+
+    for command in (create_user_command, seed_demo_command, import_roster_command):
+        app.cli.add_command(command)

@@ -1,0 +1,1 @@
+"""Accounts: users, roles, login, passwords and the admin's user pages."""

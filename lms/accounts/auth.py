@@ -1,0 +1,54 @@
+"""Flask-Login wiring: session users, bearer-token users and what unauthenticated callers get."""
+
+from flask import redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from lms.core.errors import api_error
+from lms.extensions import db, login_manager
+
+
+def init_login(app) -> None:
+    # "basic" marks a session non-fresh when its address or browser changes; "strong" would
+    # log a cadre out every time a phone moves between Wi-Fi and mobile data.
+    login_manager.session_protection = "basic"
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        from lms.accounts.models import User
+
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user and user.is_active else None
+
+    @login_manager.request_loader
+    def _load_from_token(req):
+        header = req.headers.get("Authorization", "")
+        if not header.lower().startswith("bearer ") or not req.path.startswith("/api/"):
+            return None
+        from lms.api.services import authenticate_token
+
+        return authenticate_token(header[7:].strip())
+
+    @login_manager.unauthorized_handler
+    def _unauthorized():
+        if request.path.startswith("/api/"):
+            return api_error(401, "unauthorized", str(_l("A valid API token is required.")))
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+    @app.before_request
+    def _force_password_change():
+        from flask_login import current_user
+
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint
+            not in {"accounts.change_password", "accounts.logout", "static", "core.set_language"}
+            and not request.path.startswith("/api/")
+        ):
+            return redirect(url_for("accounts.change_password"))
+        return None

@@ -1,0 +1,117 @@
+"""Logging in and out, the user's own profile, password and API tokens."""
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from lms.accounts import services, throttle
+from lms.accounts.forms import ChangePasswordForm, ConfirmForm, LoginForm, ProfileForm
+from lms.api.models import ApiToken
+from lms.api.services import revoke_token
+from lms.extensions import db
+
+bp = Blueprint("accounts", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@throttle.per_account
+@throttle.per_address
+def login():
+    """The login form; failed attempts are throttled per account and per address."""
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    next_url = request.values.get("next")
+    if form.validate_on_submit():
+        user = services.authenticate(form.username.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            db.session.commit()
+            return redirect(next_url if services.is_safe_next(next_url) else url_for("core.home"))
+        flash(_("The username or password is not correct."), "error")
+    response = make_response(render_template("accounts/login.html", form=form, next=next_url))
+    if request.method == "POST":
+        response.status_code = 401 if form.errors == {} else 400
+        throttle.mark_failed(response)
+    return response
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Log out (POST with a CSRF token, so a link on another site cannot log a user out)."""
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password (required after a reset)."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user, form.current_password.data, form.new_password.data
+            )
+        except services.AccountError as exc:
+            form.new_password.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("accounts.profile"))
+    status = 400 if form.errors else 200
+    return render_template("accounts/change_password.html", form=form), status
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    """The user's own page: name, contact, language and API tokens."""
+    form = ProfileForm(obj=current_user)
+    if request.method == "GET":
+        form.preferred_language.data = current_user.preferred_language or ""
+    if form.validate_on_submit():
+        current_user.display_name = form.display_name.data.strip()
+        current_user.email = form.email.data or None
+        current_user.phone = form.phone.data or None
+        current_user.preferred_language = form.preferred_language.data or None
+        db.session.commit()
+        flash(_("Your profile has been saved."), "success")
+        return redirect(url_for("accounts.profile"))
+    tokens = db.session.scalars(
+        select(ApiToken)
+        .where(ApiToken.user_id == current_user.id)
+        .order_by(ApiToken.created_at.desc())
+        .limit(50)
+    ).all()
+    status = 400 if form.errors else 200
+    return (
+        render_template(
+            "accounts/profile.html", form=form, tokens=tokens, revoke_form=ConfirmForm()
+        ),
+        status,
+    )
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_own_token(token_id: int):
+    """Revoke one of the user's own API tokens."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    revoke_token(token)
+    db.session.commit()
+    flash(_("The token has been revoked."), "success")
+    return redirect(url_for("accounts.profile"))

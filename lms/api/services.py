@@ -1,0 +1,76 @@
+"""Issuing, checking and revoking API tokens."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
+
+from lms.accounts.models import User
+from lms.api.models import ApiToken
+from lms.core.timeutil import utcnow
+from lms.extensions import db
+
+# Writing last_used_at on every call would turn each read into a write; once a minute is
+# enough to show on the user's page when a token was last used.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def issue_token(user, name: str = "", created_from: str | None = None) -> tuple[str, ApiToken]:
+    """Create a token for ``user``; the raw value is returned once and never stored."""
+    raw = secrets.token_urlsafe(32)
+    now = utcnow()
+    token = ApiToken(
+        user=user,
+        token_hash=hash_token(raw),
+        name=name[:100],
+        created_at=now,
+        expires_at=now + timedelta(days=current_app.config["API_TOKEN_DAYS"]),
+        created_from=(created_from or "")[:64] or None,
+    )
+    db.session.add(token)
+    db.session.flush()
+    return raw, token
+
+
+def authenticate_token(raw: str):
+    """The active user a usable token belongs to, or None."""
+    if not raw or len(raw) > 200:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    now = utcnow()
+    if token is None or not token.is_usable(now) or not token.user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        # Committed at once, so a read-only request holds no write lock for it; on a busy
+        # SQLite database the stamp is skipped rather than failing the caller's request.
+        user_id = token.user_id
+        try:
+            db.session.execute(
+                update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)
+            )
+            db.session.commit()
+        except OperationalError:
+            db.session.rollback()
+        return db.session.get(User, user_id)
+    return token.user
+
+
+def revoke_token(token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    db.session.flush()
+
+
+def revoke_tokens_of(user) -> None:
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )

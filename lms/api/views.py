@@ -1,0 +1,102 @@
+"""JSON API v1: token issue, the caller's identity; every error is a JSON body."""
+
+from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from lms.accounts import services as accounts
+from lms.accounts import throttle
+from lms.api.services import issue_token
+from lms.core.errors import api_error
+from lms.extensions import csrf, db
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.before_request
+def _protect_session_writes():
+    # The API is exempt from form CSRF because bearer tokens cannot be sent by another
+    # site; a browser calling it with the session cookie must still send the CSRF header.
+    if (
+        request.method not in {"GET", "HEAD", "OPTIONS"}
+        and "Authorization" not in request.headers
+        and request.endpoint != "api.create_token"
+    ):
+        csrf.protect()
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 400 with a clear message."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiBadRequest(_("The request body must be a JSON object."))
+    return body
+
+
+class ApiBadRequest(Exception):
+    def __init__(self, message: str, status: int = 400, code: str = "bad_request"):
+        super().__init__(message)
+        self.message, self.status, self.code = message, status, code
+
+
+@bp.errorhandler(ApiBadRequest)
+def _bad_request(error: ApiBadRequest):
+    return api_error(error.status, error.code, error.message)
+
+
+@bp.route("/auth/token", methods=["POST"])
+@throttle.per_account
+@throttle.per_address
+def create_token():
+    """Exchange a username and password for a bearer token."""
+    body = json_body()
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or not isinstance(password, str) or not username:
+        raise ApiBadRequest(_("Send a username and a password as strings."))
+    user = accounts.authenticate(username, password)
+    if user is None:
+        response = api_error(
+            401, "invalid_credentials", _("The username or password is not correct.")
+        )
+        return throttle.mark_failed(response)
+    raw, token = issue_token(
+        user, name=str(body.get("name") or "API"), created_from=request.remote_addr
+    )
+    db.session.commit()
+    return (
+        jsonify({"token": raw, "expires_at": token.expires_at.isoformat() + "Z"}),
+        201,
+    )
+
+
+@bp.route("/me")
+@login_required
+def me():
+    """The caller: user, roles and unit."""
+    user = current_user
+    unit = user.unit
+    cadre = user.cadre
+    return jsonify(
+        {
+            "id": user.id,
+            "username": user.username,
+            "display_name": user.display_name,
+            "email": user.email,
+            "preferred_language": user.preferred_language,
+            "roles": sorted(r.value for r in user.roles),
+            "unit": {"id": unit.id, "name": unit.name, "path": unit.name_path} if unit else None,
+            "cadre": (
+                {
+                    "personnel_number": cadre.personnel_number,
+                    "category": cadre.category.code if cadre.category else None,
+                }
+                if cadre
+                else None
+            ),
+        }
+    )
+
+
+@bp.route("/<path:_anything>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def not_found(_anything):
+    return api_error(404, "not_found", _("No such API endpoint."))

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: database set-up, access checks, errors, languages and time."""

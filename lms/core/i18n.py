@@ -1,0 +1,45 @@
+"""Choosing the language: the user's setting, else the browser's, else the default."""
+
+from flask import current_app, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if (
+        current_user
+        and current_user.is_authenticated
+        and current_user.preferred_language in languages
+    ):
+        return current_user.preferred_language
+    chosen = session.get("language")
+    if chosen in languages:
+        return chosen
+    # Accept-Language says "zh-CN" or "zh"; match on the language part as well.
+    best = request.accept_languages.best_match(
+        [*languages, *(code.replace("_", "-") for code in languages), "zh"]
+    )
+    if best:
+        best = best.replace("-", "_")
+        if best == "zh":
+            return "zh_CN"
+        if best in languages:
+            return best
+    return current_app.config["DEFAULT_LOCALE"]
+
+
+def current_locale() -> str:
+    return str(get_locale() or current_app.config["DEFAULT_LOCALE"])
+
+
+def init_app(app) -> None:
+    @app.context_processor
+    def _inject_languages():
+        return {
+            "language_names": LANGUAGE_NAMES,
+            "current_locale": current_locale(),
+            "html_lang": current_locale().replace("_", "-"),
+        }

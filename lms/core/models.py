@@ -1,0 +1,8 @@
+"""One place that imports every feature's models, so the metadata is complete."""
+
+
+def import_all_models() -> None:
+    """Import every models module (for create_all, migrations and the app factory)."""
+    from lms.accounts import models as _accounts  # noqa: F401
+    from lms.api import models as _api  # noqa: F401
+    from lms.org import models as _org  # noqa: F401

@@ -1,0 +1,30 @@
+"""Template filters and globals: local times, role names, numbers."""
+
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+
+from lms.core.timeutil import utcnow
+
+ROLE_LABELS = {
+    "admin": _l("Administrator"),
+    "supervisor": _l("Supervisor"),
+    "instructor": _l("Instructor"),
+    "cadre": _l("Cadre"),
+}
+
+
+def localtime(value, format="short"):
+    """A stored UTC datetime shown in LMS_TIMEZONE (Flask-Babel converts)."""
+    if value is None:
+        return ""
+    return format_datetime(value, format)
+
+
+def role_label(role) -> str:
+    return str(ROLE_LABELS.get(str(role), str(role)))
+
+
+def init_app(app) -> None:
+    app.add_template_filter(localtime, "localtime")
+    app.add_template_global(role_label, "role_label")
+    app.add_template_global(utcnow, "now_utc")

@@ -1,0 +1,19 @@
+"""``flask --app lms seed-demo``."""
+
+import click
+from flask.cli import with_appcontext
+
+
+@click.command("seed-demo")
+@click.option(
+    "--password", default="demo1234", show_default=True, help="Password for every demo user."
+)
+@with_appcontext
+def seed_demo_command(password):
+    """Create (or refresh) the demo units, users and cadres; safe to run again."""
+    from lms.demo.services import seed_demo
+    from lms.extensions import db
+
+    summary = seed_demo(password)
+    db.session.commit()
+    click.echo(summary)

@@ -1,0 +1,82 @@
+"""Building the demo: idempotent, so it can run on every start of an empty or demo database."""
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from lms.accounts.models import Role, User
+from lms.accounts.services import create_user, find_user
+from lms.extensions import db
+from lms.org.models import Cadre, CadreCategory, Unit
+from lms.org.services import ensure_default_categories, ensure_unit_path
+
+ROOT_UNIT = "未央区"
+DEMO_UNITS = [
+    f"{ROOT_UNIT}/区财政局/预算科",
+    f"{ROOT_UNIT}/区财政局/国库科",
+    f"{ROOT_UNIT}/区教育局/基础教育科",
+    f"{ROOT_UNIT}/张家堡街道/社区工作科",
+    f"{ROOT_UNIT}/区委组织部",
+]
+DEMO_SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+DEMO_GIVEN = "伟芳娜敏静强磊军洋勇艳杰涛明超秀霞平刚桂"
+CATEGORY_CYCLE = [
+    "district_management",
+    "section_and_below",
+    "civil_servant",
+    "professional_technical",
+    "village",
+]
+DEMO_RANKS = ["处级", "科级", "科员", "中级职称", "村两委委员"]
+
+
+def _ensure_user(username, display_name, roles, password, unit=None) -> User:
+    user = find_user(username)
+    if user is None:
+        user = create_user(username, display_name, roles, unit=unit)
+    user.display_name = display_name
+    user.set_roles(set(roles) | user.roles)
+    user.unit = unit
+    user.is_active_account = True
+    user.must_change_password = False
+    user.set_password(password)
+    return user
+
+
+def seed_demo(password: str = "demo1234") -> str:
+    """Create or refresh the demo units, users and cadres; returns a one-line summary."""
+    ensure_default_categories()
+    categories = {c.code: c for c in db.session.scalars(select(CadreCategory))}
+    units = [ensure_unit_path(path)[0] for path in DEMO_UNITS]
+    root = ensure_unit_path(ROOT_UNIT)[0]
+
+    _ensure_user("admin", "系统管理员", [Role.ADMIN], password)
+    _ensure_user("supervisor", "组织部 李科长", [Role.SUPERVISOR], password, unit=root)
+    _ensure_user("instructor", "党校 陈老师", [Role.INSTRUCTOR], password)
+
+    for number in range(1, 21):
+        name = DEMO_SURNAMES[number - 1] + DEMO_GIVEN[number - 1]
+        unit = units[(number - 1) % len(units)]
+        user = _ensure_user(f"cadre{number}", name, [Role.CADRE], password, unit=unit)
+        cadre = user.cadre or db.session.scalar(
+            select(Cadre).where(Cadre.personnel_number == f"WY{number:04d}")
+        )
+        if cadre is None:
+            cadre = Cadre(user=user, personnel_number=f"WY{number:04d}")
+            db.session.add(cadre)
+        cadre.user = user
+        cadre.category = categories[CATEGORY_CYCLE[(number - 1) % len(CATEGORY_CYCLE)]]
+        cadre.rank = DEMO_RANKS[(number - 1) % len(DEMO_RANKS)]
+        cadre.position = "干部"
+        cadre.date_of_birth = date(1965 + number, 1 + number % 12, 1 + number % 28)
+        cadre.is_reserve = number % 4 == 0
+        cadre.is_key_position = number % 5 == 0
+        cadre.last_promoted_on = date(2025, 1 + number % 12, 1) if number % 3 == 0 else None
+    db.session.flush()
+    unit_count = db.session.scalar(
+        select(func.count(Unit.id)).where(Unit.tree_path.like(root.tree_path + "%"))
+    )
+    return (
+        f"Demo ready: {unit_count} units under {ROOT_UNIT}, users admin, supervisor, "
+        f"instructor and cadre1..cadre20 (password: {password})."
+    )

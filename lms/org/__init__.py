@@ -1,0 +1,1 @@
+"""Organization: the unit tree, cadre categories, cadres and supervisors' scope."""

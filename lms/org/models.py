@@ -1,0 +1,79 @@
+"""Units (a tree of any depth), cadre categories and cadre records."""
+
+from datetime import date
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.extensions import db
+
+PATH_SEPARATOR = "/"
+
+
+class Unit(db.Model):
+    """A unit in the tree; ``tree_path`` ("/1/4/9/") makes a subtree one indexed prefix scan."""
+
+    __tablename__ = "unit"
+    # Subtree queries are ``tree_path LIKE '/1/4/%'``: PostgreSQL needs the pattern
+    # operator class to use an index for that (SQLite uses the plain index because the
+    # connection sets case_sensitive_like).
+    __table_args__ = (
+        Index(
+            "ix_unit_tree_path", "tree_path", postgresql_ops={"tree_path": "varchar_pattern_ops"}
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    # Materialized paths, kept in step by ``lms.org.services`` whenever a unit is
+    # created, renamed or moved: ids for subtree queries, names for display and import.
+    tree_path: Mapped[str] = mapped_column(String(400))
+    name_path: Mapped[str] = mapped_column(String(1000), unique=True)
+    depth: Mapped[int] = mapped_column(default=0)
+
+    parent = relationship("Unit", remote_side=[id], back_populates="children")
+    children = relationship("Unit", back_populates="parent", order_by="Unit.name")
+
+    def is_within(self, other: "Unit") -> bool:
+        """True when this unit is ``other`` or below it."""
+        return self.tree_path.startswith(other.tree_path)
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.name_path}>"
+
+
+class CadreCategory(db.Model):
+    """A cadre category (干部类别); the list is data that admins edit."""
+
+    __tablename__ = "cadre_category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    sort_order: Mapped[int] = mapped_column(default=0)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    def display_name(self, locale: str) -> str:
+        return self.name_zh if locale.startswith("zh") else self.name_en
+
+
+class Cadre(db.Model):
+    """The learner's personnel record, one-to-one with the user account; unit is the user's."""
+
+    __tablename__ = "cadre"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), unique=True)
+    personnel_number: Mapped[str] = mapped_column(String(40), unique=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("cadre_category.id"), index=True)
+    rank: Mapped[str | None] = mapped_column(String(100))
+    position: Mapped[str | None] = mapped_column(String(200))
+    date_of_birth: Mapped[date | None] = mapped_column()
+    is_reserve: Mapped[bool] = mapped_column(default=False)
+    last_promoted_on: Mapped[date | None] = mapped_column()
+    is_key_position: Mapped[bool] = mapped_column(default=False)
+
+    user = relationship("User", back_populates="cadre", lazy="joined")
+    category = relationship("CadreCategory", lazy="joined")
