@@ -4,6 +4,7 @@ import os
 import re
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from lms import create_app
@@ -57,8 +58,27 @@ def app(request, tmp_path, monkeypatch):
         db.engine.dispose()
 
 
+class FreshContextClient(FlaskClient):
+    """Each request runs in its own app context, with its own ``g`` and database session.
+
+    The test itself holds an app context for its own queries; without this, requests would
+    share that context's session and ``g`` (and Flask-Login's cached user) with the test and
+    with each other. The test's transaction is committed around each request so the request
+    sees what the test set up and the test then reads what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        try:
+            with self.application.app_context():
+                return super().open(*args, **kwargs)
+        finally:
+            db.session.commit()
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = FreshContextClient
     return app.test_client()
 
 

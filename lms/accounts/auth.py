@@ -19,19 +19,19 @@ def init_login(app) -> None:
     def _load_user(user_id: str):
         from lms.accounts.models import User
 
-        if not user_id.isdigit():
+        if not user_id.isdigit() or _has_bearer(request):
+            # A request that brings a token is judged by the token alone, never the cookie.
             return None
         user = db.session.get(User, int(user_id))
         return user if user and user.is_active else None
 
     @login_manager.request_loader
     def _load_from_token(req):
-        header = req.headers.get("Authorization", "")
-        if not header.lower().startswith("bearer ") or not req.path.startswith("/api/"):
+        if not _has_bearer(req):
             return None
         from lms.api.services import authenticate_token
 
-        return authenticate_token(header[7:].strip())
+        return authenticate_token(req.headers["Authorization"][7:].strip())
 
     @login_manager.unauthorized_handler
     def _unauthorized():
@@ -52,3 +52,9 @@ def init_login(app) -> None:
         ):
             return redirect(url_for("accounts.change_password"))
         return None
+
+
+def _has_bearer(req) -> bool:
+    return req.path.startswith("/api/") and req.headers.get("Authorization", "").lower().startswith(
+        "bearer "
+    )

@@ -95,8 +95,3 @@ def me():
             ),
         }
     )
-
-
-@bp.route("/<path:_anything>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-def not_found(_anything):
-    return api_error(404, "not_found", _("No such API endpoint."))

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs everything the platform needs on a fresh Debian machine: system packages (as root,
+# from Debian's archive), a virtual environment with the Python packages, compiled translations.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-python3}"
+VENV=".venv"
+
+need=()
+command -v make >/dev/null 2>&1 || need+=(make)
+command -v "$PYTHON" >/dev/null 2>&1 || need+=(python3)
+if command -v "$PYTHON" >/dev/null 2>&1 && ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  need+=(python3-venv)
+fi
+if ((${#need[@]})); then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Missing system packages: ${need[*]} (run as root, or install them with apt-get)." >&2
+    exit 1
+  fi
+  echo "Installing system packages: ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+"$PYTHON" - <<'PY'
+import sys
+if sys.version_info < (3, 11):
+    sys.exit(f"Python 3.11 or newer is required, this is {sys.version.split()[0]}")
+PY
+
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PYTHON" -m venv "$VENV"
+fi
+stamp="$VENV/.installed"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  "$VENV/bin/python" -m pip install --quiet --upgrade pip
+  "$VENV/bin/python" -m pip install --quiet -e '.[test]'
+  touch "$stamp"
+fi
+"$VENV/bin/pybabel" compile --use-fuzzy -q -d lms/translations 2>/dev/null \
+  || "$VENV/bin/pybabel" compile -d lms/translations
+echo "Installed."
