@@ -91,7 +91,7 @@ def _configure_security(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from lms.accounts import auth
-    from lms.core import i18n, templating
+    from lms.core import database, i18n, templating  # noqa: F401 - database registers hooks
 
     # Importing the models registers them on the metadata before migrations look.
     from lms.core.models import import_all_models
