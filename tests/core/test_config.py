@@ -1,5 +1,8 @@
 """Settings: environment overrides, the secret key rules, SQLite tuning."""
 
+import os
+from pathlib import Path
+
 import pytest
 from sqlalchemy import text
 
@@ -10,7 +13,7 @@ from lms.extensions import db
 
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
-    for name in list(__import__("os").environ):
+    for name in list(os.environ):
         if name.startswith("LMS_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path / "instance"))
@@ -68,8 +71,8 @@ def test_production_accepts_a_strong_key_and_sets_secure_cookies(clean_env):
 
 
 def test_every_setting_is_documented_in_the_readme():
-    readme = config.__file__.rsplit("/", 1)[0] + "/README.md"
-    text_ = open(readme, encoding="utf-8").read()
+    readme = Path(config.__file__).with_name("README.md")
+    text_ = readme.read_text(encoding="utf-8")
     missing = [s.env for s in config.SETTINGS if f"`{s.env}`" not in text_]
     assert not missing, f"settings missing from the README: {missing}"
 
