@@ -37,7 +37,9 @@ def compiled_translations():
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    for po_path in (Path(__file__).parent.parent / "lms" / "translations").glob("*/LC_MESSAGES/*.po"):
+    for po_path in (Path(__file__).parent.parent / "lms" / "translations").glob(
+        "*/LC_MESSAGES/*.po"
+    ):
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file)
         with po_path.with_suffix(".mo").open("wb") as mo_file:

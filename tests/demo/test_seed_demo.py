@@ -21,7 +21,7 @@ def test_seed_demo_is_idempotent(app):
     db.session.commit()
     assert _counts() == first
     users, units, cadres = first
-    assert users == 23 and cadres == 20
+    assert users == 23 and cadres == 20 and units >= 9
     depth = db.session.scalar(select(func.max(Unit.depth)))
     assert depth >= 2  # at least three levels
     categories = db.session.scalar(select(func.count(func.distinct(Cadre.category_id))))
