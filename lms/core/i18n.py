@@ -1,6 +1,6 @@
 """Choosing the language: the user's setting, else the browser's, else the default."""
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -9,6 +9,8 @@ LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and jobs speak the default language
+        return current_app.config["DEFAULT_LOCALE"]
     if (
         current_user
         and current_user.is_authenticated
