@@ -6,6 +6,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     PasswordField,
+    SearchField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -92,3 +93,35 @@ class ConfirmForm(FlaskForm):
     """An empty form: a POST with a CSRF token, for confirmed actions."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class AdminUserForm(UserForm):
+    """The admin's user form: the account plus, for cadres, the personnel record."""
+
+    personnel_number = StringField(
+        _l("Personnel number"),
+        validators=[Optional(), Length(max=40)],
+        description=_l("Required for cadres; unique."),
+    )
+    category_id = SelectField(_l("Cadre category"), coerce=str, validators=[Optional()])
+    rank = StringField(_l("Rank"), validators=[Optional(), Length(max=100)])
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
+
+
+class UserSearchForm(FlaskForm):
+    """The filters above the user list (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Search"), validators=[Optional(), Length(max=100)])
+    role = SelectField(
+        _l("Role"),
+        choices=lambda: [("", _l("All roles")), *role_choices()],
+        validators=[Optional()],
+    )
+    status = SelectField(
+        _l("Status"),
+        choices=[("", _l("All")), ("active", _l("Active")), ("inactive", _l("Deactivated"))],
+        validators=[Optional()],
+    )

@@ -2,15 +2,20 @@
 
 import secrets
 import string
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from lms.accounts.models import Role, User
+from lms.accounts.models import Role, User, UserRole
 from lms.core.timeutil import utcnow
 from lms.extensions import db
+
+if TYPE_CHECKING:
+    from lms.org.models import CadreCategory, Unit
 
 
 class AccountError(ValueError):
@@ -116,3 +121,204 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+# --- the admin's user management -----------------------------------------------------------
+
+# A supervisor's scope is their unit, and a cadre belongs to exactly one unit (DOMAIN.md).
+ROLES_NEEDING_UNIT = frozenset({Role.SUPERVISOR, Role.CADRE})
+
+
+class UserFieldErrors(AccountError):
+    """Broken rules about a user's fields, by form field name; nothing was changed."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass
+class UserDetails:
+    """What an admin sets on an account: the profile, roles, unit and the cadre record."""
+
+    username: str
+    display_name: str
+    roles: set[Role]
+    unit: "Unit | None" = None
+    email: str | None = None
+    phone: str | None = None
+    preferred_language: str | None = None
+    personnel_number: str | None = None
+    category: "CadreCategory | None" = None
+    rank: str | None = None
+    position: str | None = None
+
+    def __post_init__(self):
+        self.roles = {Role(role) for role in self.roles or ()}
+        for name in (
+            "username",
+            "display_name",
+            "email",
+            "phone",
+            "preferred_language",
+            "personnel_number",
+            "rank",
+            "position",
+        ):
+            setattr(self, name, (getattr(self, name) or "").strip() or None)
+        self.username = self.username or ""
+        self.display_name = self.display_name or self.username
+
+
+def check_user_details(details: UserDetails, user: User | None = None, acting_user=None) -> None:
+    """Raise UserFieldErrors when ``details`` break a rule (``user``: the account being edited)."""
+    errors = {}
+    if not details.username:
+        errors["username"] = _("A username is required.")
+    else:
+        other = find_user(details.username)
+        if other is not None and other is not user:
+            errors["username"] = _(
+                "The username %(name)s is already taken (upper and lower case count as the same).",
+                name=other.username,
+            )
+    if not details.roles:
+        errors["roles"] = _("Choose at least one role.")
+    elif details.roles & ROLES_NEEDING_UNIT and details.unit is None:
+        errors["unit_id"] = _("Supervisors and cadres must belong to a unit.")
+    if user is not None and user.has_role(Role.ADMIN) and Role.ADMIN not in details.roles:
+        refusal = _admin_removal_refusal(user, acting_user, deactivating=False)
+        if refusal:
+            errors["roles"] = refusal
+    number_error = _personnel_number_error(details, user)
+    if number_error:
+        errors["personnel_number"] = number_error
+    if errors:
+        raise UserFieldErrors(errors)
+
+
+def _personnel_number_error(details: UserDetails, user: User | None) -> str | None:
+    from lms.org.models import Cadre
+
+    record = user.cadre if user is not None else None
+    if not details.personnel_number:
+        if Role.CADRE in details.roles or record is not None:
+            return _("A cadre needs a personnel number.")
+        return None
+    query = select(Cadre.id).where(
+        func.lower(Cadre.personnel_number) == details.personnel_number.lower()
+    )
+    if record is not None:
+        query = query.where(Cadre.id != record.id)
+    if db.session.scalar(query.limit(1)):
+        return _(
+            "The personnel number %(number)s belongs to another cadre.",
+            number=details.personnel_number,
+        )
+    return None
+
+
+def _other_active_admins(user: User) -> int:
+    # FOR UPDATE (SQLite has none, but its writers are serialized anyway) makes two admins
+    # demoting each other at the same moment on PostgreSQL take turns, so one is refused.
+    ids = db.session.scalars(
+        select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.ADMIN.value, User.is_active_account.is_(True))
+        .with_for_update(of=User)
+    ).all()
+    return len(set(ids) - {user.id})
+
+
+def _admin_removal_refusal(user: User, acting_user, deactivating: bool) -> str | None:
+    """Why ``user`` may not stop being an active administrator, or None."""
+    if acting_user is not None and acting_user.id == user.id:
+        if deactivating:
+            return _("You cannot deactivate your own account.")
+        return _("You cannot remove your own administrator role.")
+    # Someone must always be able to log in and manage users.
+    if user.is_active_account and _other_active_admins(user) == 0:
+        return _(
+            "%(name)s is the last active administrator; make another user an administrator first.",
+            name=user.username,
+        )
+    return None
+
+
+def create_account(details: UserDetails, password: str | None = None) -> tuple[User, str | None]:
+    """Create a user (and cadre record); returns it and the one-time password, if one was made."""
+    check_user_details(details)
+    if password:
+        try:
+            check_password_rules(password)
+        except AccountError as exc:
+            raise UserFieldErrors({"password": str(exc)}) from exc
+    one_time = None if password else generate_temporary_password()
+    user = create_user(
+        details.username,
+        details.display_name,
+        details.roles,
+        password=password or one_time,
+        unit=details.unit,
+        email=details.email,
+        phone=details.phone,
+        preferred_language=details.preferred_language,
+    )
+    # The admin has seen a generated password, so it only lets the user in to replace it.
+    user.must_change_password = one_time is not None
+    if Role.CADRE in details.roles:
+        save_cadre_record(user, details)
+    db.session.flush()
+    return user, one_time
+
+
+def update_user(user: User, details: UserDetails, acting_user=None) -> None:
+    """Change a user's profile, roles, unit and cadre record (never the password)."""
+    check_user_details(details, user=user, acting_user=acting_user)
+    user.username = details.username
+    user.display_name = details.display_name
+    user.email = details.email
+    user.phone = details.phone
+    user.preferred_language = details.preferred_language
+    user.unit = details.unit
+    user.set_roles(details.roles)
+    # A former cadre keeps the record: their learning archive refers to it.
+    if Role.CADRE in details.roles or user.cadre is not None:
+        save_cadre_record(user, details)
+    db.session.flush()
+
+
+def save_cadre_record(user: User, details: UserDetails) -> None:
+    """Create or update the user's cadre record from ``details``."""
+    from lms.org.models import Cadre
+
+    cadre = user.cadre
+    if cadre is None:
+        cadre = Cadre(user=user)
+        db.session.add(cadre)
+    cadre.personnel_number = details.personnel_number
+    cadre.category = details.category
+    cadre.rank = details.rank
+    cadre.position = details.position
+    db.session.flush()
+
+
+def deactivate_user(user: User, acting_user=None) -> None:
+    """Stop a user logging in: their session ends at its next request, their tokens are revoked."""
+    if not user.is_active_account:
+        return
+    if acting_user is not None and acting_user.id == user.id:
+        raise AccountError(_("You cannot deactivate your own account."))
+    if user.has_role(Role.ADMIN):
+        refusal = _admin_removal_refusal(user, acting_user, deactivating=True)
+        if refusal:
+            raise AccountError(refusal)
+    user.is_active_account = False
+    revoke_all_tokens(user)
+    db.session.flush()
+
+
+def reactivate_user(user: User) -> None:
+    """Let a deactivated user log in again (tokens revoked on deactivation stay revoked)."""
+    user.is_active_account = True
+    db.session.flush()
