@@ -1,15 +1,328 @@
-"""Supervisors' and admins' pages over the unit tree and the cadres in it."""
+"""Supervisors' and admins' pages over the unit tree and the cadres in it; admins edit both."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
 
-from lms.accounts.models import Role
+from lms.accounts.models import Role, User
 from lms.core.access import role_required
+from lms.core.i18n import current_locale
+from lms.extensions import db
+from lms.org import services
+from lms.org.forms import (
+    ROOT_CHOICE,
+    CadreFilterForm,
+    CategoryForm,
+    MoveUnitForm,
+    NewUnitForm,
+    RenameUnitForm,
+    unit_choices,
+)
+from lms.org.models import Cadre, CadreCategory, Unit
+from lms.org.services import OrgError
 
 bp = Blueprint("org", __name__, url_prefix="/org")
+
+ALL_UNITS = "all"
+THIS_UNIT_ONLY = "unit"
+NO_CATEGORY = "none"
+
+
+# --- the tree ----------------------------------------------------------------------------
 
 
 @bp.route("/units")
 @role_required(Role.ADMIN, Role.SUPERVISOR)
 def units():
-    """The units the caller may see."""
-    return render_template("org/units.html")
+    """The units the caller may see, as a tree with the active cadres of each subtree."""
+    return _render_units(NewUnitForm())
+
+
+def _render_units(form: NewUnitForm, status: int = 200):
+    has_scope = services.is_admin(current_user) or current_user.unit is not None
+    roots = services.unit_tree(current_user) if has_scope else []
+    if services.is_admin(current_user):
+        form.parent_id.choices = unit_choices(_flatten(roots))
+    return render_template("org/units.html", roots=roots, has_scope=has_scope, form=form), status
+
+
+def _flatten(nodes):
+    """The nodes of a forest in display order (parents before their children)."""
+    for node in nodes:
+        yield node
+        yield from _flatten(node.children)
+
+
+@bp.route("/units/new", methods=["POST"])
+@role_required(Role.ADMIN)
+def new_unit():
+    """Add a unit under a parent, or as a top-level unit."""
+    form = NewUnitForm()
+    form.parent_id.choices = unit_choices(db.session.scalars(select(Unit)))
+    if form.validate_on_submit():
+        parent = _unit_or_none(form.parent_id.data)
+        try:
+            unit = services.create_unit(form.name.data, parent)
+        except OrgError as exc:
+            db.session.rollback()
+            form.name.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("The unit %(name)s has been added.", name=unit.name), "success")
+            return redirect(url_for("org.unit_detail", unit_id=unit.id))
+    return _render_units(form, 400)
+
+
+def _unit_or_none(value: str) -> Unit | None:
+    return None if value == ROOT_CHOICE else db.session.get(Unit, int(value))
+
+
+# --- one unit ----------------------------------------------------------------------------
+
+
+def _visible_unit(unit_id: int) -> Unit:
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or not services.can_see_unit(current_user, unit):
+        abort(404)
+    return unit
+
+
+@bp.route("/units/<int:unit_id>")
+@role_required(Role.ADMIN, Role.SUPERVISOR)
+def unit_detail(unit_id: int):
+    """A unit: where it sits, its sub-units and the cadres of its subtree."""
+    return _render_unit(_visible_unit(unit_id))
+
+
+def _render_unit(unit: Unit, rename_form=None, move_form=None, status: int = 200):
+    filters = CadreFilterForm(request.args)
+    categories = db.session.scalars(
+        select(CadreCategory).order_by(CadreCategory.sort_order, CadreCategory.id)
+    )
+    filters.category.choices = [("", _("All categories")), (NO_CATEGORY, _("No category"))] + [
+        (str(c.id), _category_label(c)) for c in categories
+    ]
+    cadres = db.paginate(
+        _filtered_cadres(unit, filters),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    context = {
+        "unit": unit,
+        "ancestors": [
+            (ancestor, services.can_see_unit(current_user, ancestor))
+            for ancestor in services.unit_ancestors(unit)
+        ],
+        "sub_units": unit.children,
+        "counts": services.subtree_cadre_counts(current_user, within=unit),
+        "filters": filters,
+        "cadres": cadres,
+    }
+    if services.is_admin(current_user):
+        rename_form = rename_form or RenameUnitForm(formdata=None, new_name=unit.name)
+        move_form = move_form or MoveUnitForm(
+            formdata=None, new_parent_id=str(unit.parent_id or ROOT_CHOICE)
+        )
+        move_form.new_parent_id.choices = unit_choices(services.units_outside(unit))
+        context.update(rename_form=rename_form, move_form=move_form, new_form=NewUnitForm())
+    return render_template("org/unit_detail.html", **context), status
+
+
+def _category_label(category: CadreCategory) -> str:
+    name = category.display_name(current_locale())
+    return name if category.is_active else _("%(name)s (inactive)", name=name)
+
+
+def _filtered_cadres(unit: Unit, filters: CadreFilterForm):
+    search = (filters.q.data or "").strip()[:100]
+    query = services.cadres_in_scope(current_user, unit, search or None)
+    if filters.scope.data == THIS_UNIT_ONLY:
+        query = query.where(User.unit_id == unit.id)
+    category = filters.category.data or ""
+    if category == NO_CATEGORY:
+        query = query.where(Cadre.category_id.is_(None))
+    elif category.isdigit():
+        query = query.where(Cadre.category_id == int(category))
+    return query
+
+
+@bp.route("/units/<int:unit_id>/rename", methods=["POST"])
+@role_required(Role.ADMIN)
+def rename_unit(unit_id: int):
+    """Rename a unit; the paths of everything below it follow."""
+    unit = _visible_unit(unit_id)
+    form = RenameUnitForm()
+    if form.validate_on_submit():
+        try:
+            services.rename_unit(unit, form.new_name.data)
+        except OrgError as exc:
+            db.session.rollback()
+            form.new_name.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("The unit has been renamed."), "success")
+            return redirect(url_for("org.unit_detail", unit_id=unit.id))
+    return _render_unit(unit, rename_form=form, status=400)
+
+
+@bp.route("/units/<int:unit_id>/move", methods=["POST"])
+@role_required(Role.ADMIN)
+def move_unit(unit_id: int):
+    """Move a unit and its subtree under another unit (never below itself)."""
+    unit = _visible_unit(unit_id)
+    form = MoveUnitForm()
+    # Every unit is offered so that "below itself" gets the service's clear message.
+    form.new_parent_id.choices = unit_choices(db.session.scalars(select(Unit)))
+    if form.validate_on_submit():
+        try:
+            services.move_unit(unit, _unit_or_none(form.new_parent_id.data))
+        except OrgError as exc:
+            db.session.rollback()
+            form.new_parent_id.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("The unit has been moved."), "success")
+            return redirect(url_for("org.unit_detail", unit_id=unit_id))
+    return _render_unit(unit, move_form=form, status=400)
+
+
+@bp.route("/units/<int:unit_id>/delete", methods=["POST"])
+@role_required(Role.ADMIN)
+def delete_unit(unit_id: int):
+    """Delete a unit that has no sub-units and no people."""
+    unit = _visible_unit(unit_id)
+    parent_id, name = unit.parent_id, unit.name
+    try:
+        services.delete_unit(unit)
+    except OrgError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _render_unit(unit, status=400)
+    db.session.commit()
+    flash(_("The unit %(name)s has been deleted.", name=name), "success")
+    if parent_id is not None:
+        return redirect(url_for("org.unit_detail", unit_id=parent_id))
+    return redirect(url_for("org.units"))
+
+
+# --- one cadre ---------------------------------------------------------------------------
+
+
+@bp.route("/cadres/<int:cadre_id>")
+@role_required(Role.ADMIN, Role.SUPERVISOR)
+def cadre_detail(cadre_id: int):
+    """A cadre's personnel record and account."""
+    cadre = db.session.get(Cadre, cadre_id)
+    if cadre is None or not services.can_see_person(current_user, cadre.user):
+        abort(404)
+    unit = cadre.user.unit
+    return render_template(
+        "org/cadre.html",
+        cadre=cadre,
+        person=cadre.user,
+        unit=unit,
+        unit_visible=unit is not None and services.can_see_unit(current_user, unit),
+    )
+
+
+# --- cadre categories --------------------------------------------------------------------
+
+
+@bp.route("/categories")
+@role_required(Role.ADMIN)
+def categories():
+    """The cadre categories, with how many cadres have each."""
+    return _render_categories(CategoryForm())
+
+
+def _render_categories(form: CategoryForm, status: int = 200):
+    page = db.paginate(
+        select(CadreCategory).order_by(CadreCategory.sort_order, CadreCategory.id),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    counts = services.category_cadre_counts(c.id for c in page.items)
+    return render_template("org/categories.html", page=page, counts=counts, form=form), status
+
+
+@bp.route("/categories/new", methods=["POST"])
+@role_required(Role.ADMIN)
+def new_category():
+    """Add a cadre category."""
+    form = CategoryForm()
+    if form.validate_on_submit():
+        try:
+            category = services.create_category(
+                form.code.data, form.name_zh.data, form.name_en.data, form.sort_order.data
+            )
+        except OrgError as exc:
+            db.session.rollback()
+            form.code.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(
+                _("The category %(name)s has been added.", name=_category_label(category)),
+                "success",
+            )
+            return redirect(url_for("org.categories"))
+    return _render_categories(form, 400)
+
+
+def _category(category_id: int) -> CadreCategory:
+    category = db.session.get(CadreCategory, category_id)
+    if category is None:
+        abort(404)
+    return category
+
+
+@bp.route("/categories/<int:category_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_category(category_id: int):
+    """Change a category's code, names or order."""
+    category = _category(category_id)
+    form = CategoryForm(obj=category)
+    if form.validate_on_submit():
+        try:
+            services.update_category(
+                category,
+                form.code.data,
+                form.name_zh.data,
+                form.name_en.data,
+                form.sort_order.data,
+            )
+        except OrgError as exc:
+            db.session.rollback()
+            form.code.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("The category has been saved."), "success")
+            return redirect(url_for("org.categories"))
+    status = 400 if form.errors else 200
+    return render_template("org/category_edit.html", form=form, category=category), status
+
+
+@bp.route("/categories/<int:category_id>/deactivate", methods=["POST"])
+@role_required(Role.ADMIN)
+def deactivate_category(category_id: int):
+    """Stop offering a category; cadres who have it keep it."""
+    return _set_category_active(category_id, False)
+
+
+@bp.route("/categories/<int:category_id>/activate", methods=["POST"])
+@role_required(Role.ADMIN)
+def activate_category(category_id: int):
+    """Offer a deactivated category again."""
+    return _set_category_active(category_id, True)
+
+
+def _set_category_active(category_id: int, active: bool):
+    category = _category(category_id)
+    services.set_category_active(category, active)
+    db.session.commit()
+    name = _category_label(category)
+    if active:
+        flash(_("The category %(name)s is active again.", name=name), "success")
+    else:
+        flash(_("The category %(name)s has been deactivated.", name=name), "success")
+    return redirect(url_for("org.categories"))
