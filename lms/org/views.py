@@ -59,7 +59,7 @@ def _flatten(nodes):
 def new_unit():
     """Add a unit under a parent, or as a top-level unit."""
     form = NewUnitForm()
-    form.parent_id.choices = unit_choices(db.session.scalars(select(Unit)))
+    form.parent_id.choices = unit_choices(_all_units())
     if form.validate_on_submit():
         parent = _unit_or_none(form.parent_id.data)
         try:
@@ -72,6 +72,11 @@ def new_unit():
             flash(_("The unit %(name)s has been added.", name=unit.name), "success")
             return redirect(url_for("org.unit_detail", unit_id=unit.id))
     return _render_units(form, 400)
+
+
+def _all_units():
+    """Every unit's id, name and depth: enough to check a submitted unit choice."""
+    return db.session.execute(select(Unit.id, Unit.name, Unit.depth)).all()
 
 
 def _unit_or_none(value: str) -> Unit | None:
@@ -173,7 +178,7 @@ def move_unit(unit_id: int):
     unit = _visible_unit(unit_id)
     form = MoveUnitForm()
     # Every unit is offered so that "below itself" gets the service's clear message.
-    form.new_parent_id.choices = unit_choices(db.session.scalars(select(Unit)))
+    form.new_parent_id.choices = unit_choices(_all_units())
     if form.validate_on_submit():
         try:
             services.move_unit(unit, _unit_or_none(form.new_parent_id.data))
