@@ -63,6 +63,8 @@ def app(request, tmp_path, monkeypatch):
             "LOGIN_LIMIT_ACCOUNT": "5 per minute",
             "LOGIN_LIMIT_ADDRESS": "20 per minute",
             "RATELIMIT_STORAGE_URI": "memory://",
+            # Tests read English text; tests/core/test_i18n.py checks the Chinese default.
+            "DEFAULT_LOCALE": "en",
         }
     )
     with application.app_context():

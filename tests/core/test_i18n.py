@@ -51,7 +51,11 @@ def test_translations_keep_their_placeholders():
         assert not problems, f"{locale}: {problems[:5]}"
 
 
-def test_default_language_is_chinese(client):
+def test_default_language_is_chinese(app, client):
+    import config
+
+    assert config.Config.DEFAULT_LOCALE == "zh_CN"
+    app.config["DEFAULT_LOCALE"] = "zh_CN"
     page = client.get("/login").get_data(as_text=True)
     assert 'lang="zh-CN"' in page
     assert "登录" in page
@@ -65,7 +69,7 @@ def test_browser_language_is_followed(client):
     assert "Log in" in page and "登录" not in page
 
 
-def test_users_setting_beats_the_browser(client, make_user, login):
+def test_users_setting_beats_the_browser(app, client, make_user, login):
     user = make_user("ann", preferred_language="zh_CN")
     login(user)
     page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
@@ -86,6 +90,7 @@ def test_times_are_shown_in_the_local_time_zone(app):
     assert shown == "2026-01-01 08:30"  # UTC+8, Asia/Shanghai
 
 
-def test_error_pages_are_translated(client):
+def test_error_pages_are_translated(app, client):
+    app.config["DEFAULT_LOCALE"] = "zh_CN"
     page = client.get("/no-such-page").get_data(as_text=True)
     assert "页面" in page or "未找到" in page
