@@ -1,6 +1,7 @@
 """Choosing the language: the user's setting, else the browser's, else the default."""
 
 from flask import current_app, has_request_context, request, session
+from babel import Locale
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -34,7 +35,18 @@ def select_locale() -> str:
 
 
 def current_locale() -> str:
-    return str(get_locale() or current_app.config["DEFAULT_LOCALE"])
+    """The language code as settings spell it (``zh_CN``, ``en``).
+
+    Babel resolves ``zh_CN`` to ``zh_Hans_CN`` (hence the catalogue folder's name); the
+    settings, the user's preference and the templates keep the short code.
+    """
+    locale = get_locale()
+    if locale is None:
+        return current_app.config["DEFAULT_LOCALE"]
+    for code in current_app.config["LANGUAGES"]:
+        if Locale.parse(code) == locale:
+            return code
+    return str(locale)
 
 
 def init_app(app) -> None:

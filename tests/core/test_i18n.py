@@ -7,6 +7,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
+# Babel resolves zh_CN to zh_Hans_CN, and looks for the catalogue under that name.
+FOLDERS = {"zh_CN": "zh_Hans_CN", "en": "en"}
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 
 
@@ -17,14 +19,16 @@ def _source_messages() -> set[str]:
         str(ROOT), method_map, keywords=KEYWORDS, options_map={"templates/**.html": {}}
     ):
         if isinstance(message, tuple):
-            found.update(m for m in message if m)
+            found.add(message[0])  # a plural entry is filed under its singular msgid
         elif message:
             found.add(message)
     return found
 
 
 def _catalog(locale: str):
-    with (ROOT / "lms" / "translations" / locale / "LC_MESSAGES" / "messages.po").open("rb") as f:
+    with (ROOT / "lms" / "translations" / FOLDERS[locale] / "LC_MESSAGES" / "messages.po").open(
+        "rb"
+    ) as f:
         return read_po(f, locale=locale)
 
 
