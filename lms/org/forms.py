@@ -24,7 +24,7 @@ def unit_choices(units, root_label=None):
 
 
 class NewUnitForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=MAX_UNIT_NAME)])
+    name = StringField(_l("Unit name"), validators=[DataRequired(), Length(max=MAX_UNIT_NAME)])
     parent_id = SelectField(_l("Parent unit"), coerce=str)
     submit = SubmitField(_l("Add unit"))
 
