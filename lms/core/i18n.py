@@ -1,7 +1,7 @@
 """Choosing the language: the user's setting, else the browser's, else the default."""
 
-from flask import current_app, has_request_context, request, session
 from babel import Locale
+from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
