@@ -1,11 +1,95 @@
-"""``flask --app lms import-roster FILE [--dry-run]``."""
+"""``flask --app lms import-roster FILE [--dry-run]``: the roster import, with admin scope."""
+
+from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
+from flask_babel import gettext as _
+
+from lms.extensions import db
+from lms.roster import services
 
 
 @click.command("import-roster")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show what would change and write nothing.")
-def import_roster_command(file, dry_run):
-    """Import cadres and units from a roster file (CSV or XLSX)."""
-    raise click.ClickException("not implemented yet")
+@click.option("--verbose", "-v", is_flag=True, help="Also list every new and changed row.")
+@with_appcontext
+def import_roster_command(file, dry_run, verbose):
+    """Import cadres and units from a roster file (CSV or XLSX); all rows or none.
+
+    Exits with status 1, writing nothing, when the file or any row is rejected.
+    """
+    # Messages come in the server's default language (lms.core.i18n): no browser to ask.
+    click.get_current_context().exit(_import(file, dry_run, verbose))
+
+
+def _import(file: Path, dry_run: bool, verbose: bool) -> int:
+    try:
+        roster = services.parse_roster(file.read_bytes(), file.name)
+    except services.RosterError as exc:
+        click.echo(_("Error: %(message)s", message=str(exc)), err=True)
+        return 1
+    plans = services.plan_import(roster, importer=None)
+    _print_summary(roster, plans, verbose)
+    if any(plan.status == services.REJECTED for plan in plans):
+        click.echo(_("Nothing was written: fix the rejected rows and run the import again."))
+        return 1
+    if dry_run:
+        click.echo(_("Dry run: nothing was written."))
+        return 0
+    result = services.apply_import(plans)
+    db.session.commit()
+    click.echo(
+        _(
+            "Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+            "%(units)d units created.",
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            units=len(result.units_created),
+        )
+    )
+    return 0
+
+
+def _print_summary(roster, plans, verbose: bool) -> None:
+    counts = services.count_statuses(plans)
+    click.echo(
+        _(
+            "%(total)d rows: %(new)d new, %(changed)d changed, %(unchanged)d unchanged, "
+            "%(rejected)d rejected.",
+            total=len(plans),
+            **counts,
+        )
+    )
+    if roster.ignored_columns:
+        click.echo(_("Ignored columns: %(names)s", names=", ".join(roster.ignored_columns)))
+    for path in services.units_to_create(plans):
+        click.echo(_("Will create unit %(unit)s", unit=path))
+    for plan in plans:
+        if plan.status == services.REJECTED:
+            click.echo(
+                _(
+                    "Row %(line)d (%(number)s) rejected: %(reasons)s",
+                    line=plan.line,
+                    number=plan.personnel_number or "—",
+                    reasons=" ".join(plan.reasons),
+                )
+            )
+        elif verbose and plan.status in (services.NEW, services.CHANGED):
+            details = "; ".join(
+                f"{change.label}: {change.new}"
+                if change.old is None
+                else f"{change.label}: {change.old} -> {change.new}"
+                for change in plan.changes
+            )
+            click.echo(
+                _(
+                    "Row %(line)d (%(number)s) %(status)s: %(details)s",
+                    line=plan.line,
+                    number=plan.personnel_number,
+                    status=services.STATUS_LABELS[plan.status],
+                    details=details,
+                )
+            )
