@@ -21,6 +21,9 @@ from lms.org.services import OrgError, ensure_unit_path, find_category, split_un
 
 MAX_ROWS = 20_000
 EXTENSIONS = ("csv", "xlsx")
+# Far deeper than any real tree (district -> bureau -> section), and keeps the id path
+# (Unit.tree_path, 400 characters) within its column.
+MAX_UNIT_DEPTH = 30
 # A query's IN list stays well below every database's parameter limit.
 BATCH = 500
 
@@ -484,7 +487,16 @@ def _check_identity(plan: RowPlan) -> None:
         except OrgError as exc:
             reasons.append(str(exc))
         else:
-            plan.unit_path = PATH_SEPARATOR.join(parts)
+            path = PATH_SEPARATOR.join(parts)
+            if len(parts) > MAX_UNIT_DEPTH or len(path) > Unit.name_path.type.length:
+                reasons.append(
+                    _(
+                        "The unit path is too long (at most %(count)d levels).",
+                        count=MAX_UNIT_DEPTH,
+                    )
+                )
+            else:
+                plan.unit_path = path
 
 
 def _read_fields(values: dict, columns, lookups: _Lookups, reasons: list) -> dict:

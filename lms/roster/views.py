@@ -119,7 +119,8 @@ def _cannot_import() -> bool:
 
 
 def _blocked_page():
-    return render_template("roster/upload.html", form=None, blocked=True), 403
+    status = 200 if request.method == "GET" else 403
+    return render_template("roster/upload.html", form=None, blocked=True), status
 
 
 # --- pages -------------------------------------------------------------------------------

@@ -97,6 +97,7 @@ def test_upload_page_lists_columns_and_templates(client, make_unit, make_user, l
 def test_supervisor_without_unit_cannot_import(client, make_user, login, upload, categories):
     login(make_user("sup", roles=["supervisor"]))
     response = client.get("/roster/")
+    assert response.status_code == 200
     assert "not attached to a unit" in page_text(response)
     assert 'type="file"' not in page_text(response)
     before = counts()
@@ -288,6 +289,27 @@ def test_duplicate_personnel_numbers_reject_both_rows(client, admin, upload, pos
     assert "appears more than once in the file (also in row 3)" in html
     assert "(also in row 2)" in html
     assert "Cyrus Third" not in html
+    before = counts()
+    post("/roster/confirm", token_page="/roster/preview")
+    assert counts() == before
+
+
+def test_overlong_values_are_rejected_before_the_database_sees_them(
+    client, admin, upload, post, categories
+):
+    deep = "/".join(f"L{n}" for n in range(31))
+    rows = [
+        ["L1", "Lee", deep, "", "", "", ""],
+        ["L2", "N" * 101, "D", "", "R" * 101, "", ""],
+        ["L" * 41, "Lou", "D", "", "", "", ""],
+    ]
+    upload(csv_bytes(rows))
+    html = page_text(client.get("/roster/preview"))
+    assert "The unit path is too long (at most 30 levels)." in html
+    assert "Name is longer than 100 characters." in html
+    assert "Rank is longer than 100 characters." in html
+    assert "Personnel number is longer than 40 characters." in html
+    assert "3 rows are rejected" in html
     before = counts()
     post("/roster/confirm", token_page="/roster/preview")
     assert counts() == before
