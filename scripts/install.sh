@@ -10,6 +10,8 @@ VENV=".venv"
 need=()
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v "$PYTHON" >/dev/null 2>&1 || need+=(python3)
+# ffmpeg and ffprobe process and check every uploaded lecture.
+command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
 if command -v "$PYTHON" >/dev/null 2>&1 && ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
   need+=(python3-venv)
 fi

@@ -1,0 +1,1 @@
+"""Courses and the course menu (选课菜单): courses, lessons, instructors and enrolments."""

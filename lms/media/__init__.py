@@ -1,0 +1,1 @@
+"""The media pipeline: resumable uploads, ffprobe checks, ffmpeg processing jobs, delivery."""
