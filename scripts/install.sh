@@ -12,6 +12,10 @@ command -v make >/dev/null 2>&1 || need+=(make)
 command -v "$PYTHON" >/dev/null 2>&1 || need+=(python3)
 # ffmpeg and ffprobe process and check every uploaded lecture.
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
+# Debian's Chromium runs the browser tests (Playwright drives it; it never downloads a browser).
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# CJK fonts, so Chinese pages render in the browser tests and screenshots.
+[ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
 if command -v "$PYTHON" >/dev/null 2>&1 && ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
   need+=(python3-venv)
 fi
