@@ -1,0 +1,1 @@
+"""Study-hour tracking: what a cadre really played, credited by the server."""
