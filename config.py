@@ -33,7 +33,20 @@ SETTINGS = [
     Setting("LMS_MEDIA_ROOT", "MEDIA_ROOT", str, "Folder for uploaded and processed media."),
     Setting("LMS_TIMEZONE", "TIMEZONE", str, "Local time zone for display and the training year."),
     Setting("LMS_DEFAULT_LOCALE", "DEFAULT_LOCALE", str, "`zh_CN` or `en`."),
-    Setting("LMS_REDIS_URL", "REDIS_URL", str, "Redis URL for rate limits (and later the queue)."),
+    Setting("LMS_REDIS_URL", "REDIS_URL", str, "Redis URL for rate limits and the job queue."),
+    Setting("LMS_FFMPEG_THREADS", "FFMPEG_THREADS", int, "Threads each ffmpeg call may use."),
+    Setting(
+        "LMS_FFMPEG_TIMEOUT_FACTOR",
+        "FFMPEG_TIMEOUT_FACTOR",
+        float,
+        "An ffmpeg call may take this many times the media's length, plus 60 s.",
+    ),
+    Setting(
+        "LMS_JOB_STALE_SECONDS",
+        "JOB_STALE_SECONDS",
+        int,
+        "A processing job silent this long is presumed dead and re-queued.",
+    ),
     Setting("LMS_HOST", "HOST", str, "Address `run.py` listens on."),
     Setting("LMS_PORT", "PORT", int, "Port `run.py` listens on."),
     Setting("LMS_THREADS", "THREADS", int, "Waitress worker threads."),
@@ -75,6 +88,10 @@ class Config:
     DEFAULT_LOCALE = "zh_CN"
     LANGUAGES = ("zh_CN", "en")
     REDIS_URL: str | None = None
+    FFMPEG_THREADS = 2
+    FFMPEG_TIMEOUT_FACTOR = 3.0
+    JOB_STALE_SECONDS = 120
+    HUEY_IMMEDIATE = False  # tests: queued jobs run inline
     HOST = "127.0.0.1"
     PORT = 5000
     THREADS = 8

@@ -95,6 +95,7 @@ def _init_extensions(app: Flask) -> None:
 
     # Importing the models registers them on the metadata before migrations look.
     from lms.core.models import import_all_models
+    from lms.media import queue as media_queue
 
     import_all_models()
     db.init_app(app)
@@ -106,6 +107,7 @@ def _init_extensions(app: Flask) -> None:
     auth.init_login(app)
     i18n.init_app(app)
     templating.init_app(app)
+    media_queue.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -126,7 +128,15 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from lms.accounts.cli import create_user_command
     from lms.demo.cli import seed_demo_command
+    from lms.media.cli import media_cli, worker_command
     from lms.roster.cli import import_roster_command
 
-    for command in (create_user_command, seed_demo_command, import_roster_command):
+    commands = (
+        create_user_command,
+        seed_demo_command,
+        import_roster_command,
+        media_cli,
+        worker_command,
+    )
+    for command in commands:
         app.cli.add_command(command)

@@ -1,0 +1,86 @@
+"""``flask --app lms media ...`` and ``flask --app lms worker``: operate the media pipeline."""
+
+import logging
+import re
+import shutil
+import subprocess
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
+
+from lms.courses.models import Lesson
+from lms.extensions import db
+from lms.media.models import AssetStatus, MediaAsset
+from lms.media.processing import process_asset, retry_asset
+from lms.media.queue import get_huey
+
+media_cli = AppGroup("media", help="Check and operate the media pipeline.")
+
+REQUIRED_ENCODERS = ("libx264", "aac")
+
+
+@media_cli.command("reprocess")
+@click.argument("lesson_id", type=int)
+def reprocess_command(lesson_id):
+    """Process a lesson's current (or latest) upload again, here and now, showing progress."""
+    lesson = db.session.get(Lesson, lesson_id)
+    if lesson is None:
+        raise click.ClickException(f"No lesson with id {lesson_id}.")
+    asset = lesson.current_asset or db.session.scalar(
+        select(MediaAsset).where(MediaAsset.lesson_id == lesson.id).order_by(MediaAsset.id.desc())
+    )
+    if asset is None:
+        raise click.ClickException(f"Lesson {lesson_id} has no uploaded media.")
+    retry_asset(asset)
+    db.session.commit()
+    asset_id = asset.id
+    click.echo(f"Processing asset {asset_id} of lesson {lesson_id} ...")
+    status = process_asset(asset_id, report=lambda pct: click.echo(f"  {pct:5.1f} %"))
+    db.session.expire_all()
+    asset = db.session.get(MediaAsset, asset_id)
+    if status != AssetStatus.READY.value:
+        raise click.ClickException(f"Asset {asset_id} {asset.status}: {asset.error or 'busy'}")
+    click.echo(f"Asset {asset_id} is ready ({asset.duration_seconds:.1f} s).")
+
+
+def _version(tool: str) -> str:
+    out = subprocess.run([tool, "-hide_banner", "-version"], capture_output=True, text=True)
+    return out.stdout.splitlines()[0] if out.stdout else "unknown version"
+
+
+@media_cli.command("check")
+def check_command():
+    """Check that ffmpeg and ffprobe are installed, with the H.264 and AAC encoders."""
+    problems = []
+    for tool in ("ffmpeg", "ffprobe"):
+        path = shutil.which(tool)
+        if path is None:
+            problems.append(f"{tool} was not found on PATH (install it: apt install ffmpeg).")
+            continue
+        click.echo(f"{tool}: {path} — {_version(tool)}")
+    if shutil.which("ffmpeg"):
+        out = subprocess.run(
+            ["ffmpeg", "-hide_banner", "-encoders"], capture_output=True, text=True
+        ).stdout
+        for encoder in REQUIRED_ENCODERS:
+            if re.search(rf"^\s*\S+\s+{re.escape(encoder)}\s", out, re.MULTILINE):
+                click.echo(f"encoder {encoder}: available")
+            else:
+                problems.append(f"ffmpeg lacks the {encoder} encoder (a full ffmpeg build has it).")
+    if problems:
+        for problem in problems:
+            click.echo(problem, err=True)
+        raise SystemExit(1)
+    click.echo("Media tools are ready.")
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Jobs run at the same time.")
+@with_appcontext
+def worker_command(workers):
+    """Run a job queue consumer (for the Redis queue, on any number of machines)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    huey = get_huey(current_app._get_current_object())
+    huey.create_consumer(workers=workers, worker_type="thread").run()
