@@ -68,6 +68,24 @@ SETTINGS = [
     Setting("LMS_PAGE_SIZE", "PAGE_SIZE", int, "Rows per page in lists."),
     Setting("LMS_MAX_IMPORT_MB", "MAX_IMPORT_MB", int, "Largest roster file accepted, in MiB."),
     Setting(
+        "LMS_MAX_UPLOAD_MB",
+        "MAX_UPLOAD_MB",
+        int,
+        "Largest lecture upload (resumable, in chunks), in MiB.",
+    ),
+    Setting(
+        "LMS_MEDIA_ACCEL",
+        "MEDIA_ACCEL",
+        str,
+        "`nginx`: media views only authorize and answer with X-Accel-Redirect.",
+    ),
+    Setting(
+        "LMS_MEDIA_ACCEL_PREFIX",
+        "MEDIA_ACCEL_PREFIX",
+        str,
+        "Internal nginx location that serves MEDIA_ROOT (with LMS_MEDIA_ACCEL=nginx).",
+    ),
+    Setting(
         "LMS_TRUSTED_PROXIES",
         "TRUSTED_PROXIES",
         int,
@@ -102,6 +120,9 @@ class Config:
     MIN_PASSWORD_LENGTH = 8
     PAGE_SIZE = 25
     MAX_IMPORT_MB = 20
+    MAX_UPLOAD_MB = 8192
+    MEDIA_ACCEL = ""  # "nginx": answer media requests with X-Accel-Redirect
+    MEDIA_ACCEL_PREFIX = "/protected-media/"
     TRUSTED_PROXIES = 0
     WTF_CSRF_TIME_LIMIT = None  # a cadre may leave a form open all weekend
     RATELIMIT_HEADERS_ENABLED = True

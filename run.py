@@ -41,7 +41,16 @@ def main() -> int:
 
     from waitress import serve
 
-    serve(app, host=host, port=port, threads=app.config["THREADS"], ident="lms")
+    serve(
+        app,
+        host=host,
+        port=port,
+        threads=app.config["THREADS"],
+        ident="lms",
+        # tus uploads may send a whole lecture in one PATCH (the page sends 16 MiB chunks);
+        # waitress spools large bodies to a temporary file, so memory stays flat.
+        max_request_body_size=(app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024,
+    )
     return 0
 
 

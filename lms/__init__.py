@@ -116,10 +116,11 @@ def _register_blueprints(app: Flask) -> None:
     from lms.api.views import bp as api_bp
     from lms.core.errors import register_error_handlers
     from lms.core.views import bp as core_bp
+    from lms.media.views import bp as media_bp
     from lms.org.views import bp as org_bp
     from lms.roster.views import bp as roster_bp
 
-    for bp in (core_bp, accounts_bp, admin_users_bp, org_bp, roster_bp, api_bp):
+    for bp in (core_bp, accounts_bp, admin_users_bp, org_bp, roster_bp, api_bp, media_bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)
     register_error_handlers(app)

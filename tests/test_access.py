@@ -13,6 +13,7 @@ ROLES = ["admin", "supervisor", "instructor", "cadre"]
 ANY = set(ROLES)
 STAFF = {"admin", "supervisor"}
 ADMIN = {"admin"}
+EDITORS = {"admin", "instructor"}
 
 # Reachable without logging in.
 PUBLIC = {"accounts.login", "core.health", "core.set_language", "static", "api.create_token"}
@@ -34,6 +35,15 @@ ACCESS = {
     "admin_users.revoke_user_token": ADMIN,
     "api.me": ANY,
     "core.home": ANY,
+    "media.asset_file": ANY,
+    "media.caption_file": ANY,
+    "media.delete_caption": EDITORS,
+    "media.lesson_media": EDITORS,
+    "media.lesson_status": EDITORS,
+    "media.play": ANY,
+    "media.retry_asset": EDITORS,
+    "media.upload": EDITORS,  # tus HEAD/PATCH/DELETE (POST with X-HTTP-Method-Override)
+    "media.uploads": EDITORS,  # tus OPTIONS (open to all) and POST (creation)
     "org.activate_category": ADMIN,
     "org.cadre_detail": STAFF,
     "org.categories": ADMIN,
@@ -90,6 +100,11 @@ def world(app, make_unit, make_user):
             "category_id": db.session.scalar(select(CadreCategory.id)),
             "code": "en",
             "ext": "csv",
+            "lesson_id": 999999,
+            "asset_id": 999999,
+            "caption_id": 999999,
+            "filename": "master.m3u8",
+            "upload_id": "no-such-upload",
         },
         "victim": victim,
     }
