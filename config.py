@@ -47,6 +47,12 @@ SETTINGS = [
         int,
         "A processing job silent this long is presumed dead and re-queued.",
     ),
+    Setting(
+        "LMS_JOB_WORKERS",
+        "JOB_WORKERS",
+        int,
+        "Job consumer threads `run.py` starts beside the web server (0: none).",
+    ),
     Setting("LMS_HOST", "HOST", str, "Address `run.py` listens on."),
     Setting("LMS_PORT", "PORT", int, "Port `run.py` listens on."),
     Setting("LMS_THREADS", "THREADS", int, "Waitress worker threads."),
@@ -109,6 +115,7 @@ class Config:
     FFMPEG_THREADS = 2
     FFMPEG_TIMEOUT_FACTOR = 3.0
     JOB_STALE_SECONDS = 120
+    JOB_WORKERS = 2
     HUEY_IMMEDIATE = False  # tests: queued jobs run inline
     HOST = "127.0.0.1"
     PORT = 5000

@@ -1,5 +1,6 @@
 """Start the platform: migrate the database, seed the demo when empty, serve with waitress."""
 
+import signal
 import sys
 
 from flask_migrate import upgrade
@@ -26,6 +27,25 @@ def prepare_database(app) -> bool:
             seeded = True
         db.session.commit()
         return seeded
+
+
+def start_job_consumer(app):
+    """Run the job queue's consumer in this process beside the web server (None if disabled)."""
+    from lms.media.queue import get_huey
+
+    workers = app.config["JOB_WORKERS"]
+    if workers <= 0:
+        return None
+    consumer = get_huey(app).create_consumer(workers=workers, worker_type="thread")
+    # Consumer.start() spawns the worker and scheduler threads, then installs signal handlers
+    # meant for Consumer.run()'s loop, which does not run here: give the signals back to
+    # waitress so Ctrl+C and SIGTERM still stop the server.
+    signals = [s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s]
+    handlers = {signum: signal.getsignal(signum) for signum in signals}
+    consumer.start()
+    for signum, handler in handlers.items():
+        signal.signal(signum, handler)
+    return consumer
 
 
 def main() -> int:

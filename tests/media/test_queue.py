@@ -192,3 +192,26 @@ def test_pending_job_never_picked_up_is_requeued(app, make_clip, make_lesson, up
     asset = db.session.get(MediaAsset, asset.id)
     assert requeued == ([asset.id] if stale else [])
     assert asset.status == ("ready" if stale else "pending")
+
+
+def test_run_py_consumer_processes_jobs_and_leaves_signals_to_waitress(
+    app, make_clip, make_lesson, uploader
+):
+    import run
+
+    app.config["HUEY_IMMEDIATE"] = False
+    before = signal.getsignal(signal.SIGINT)
+    lesson = make_lesson("video")
+    asset = create_asset(lesson, str(make_clip(2)), "a.mp4", uploader)
+    db.session.commit()
+    asset_id = asset.id
+    db.session.commit()
+    consumer = run.start_job_consumer(app)
+    try:
+        assert signal.getsignal(signal.SIGINT) is before
+        enqueue_processing(asset_id)
+        done = _poll(asset_id, lambda a: a.status in {"ready", "failed"}, 30)
+    finally:
+        consumer.stop(graceful=True)
+    assert done is not None and done.status == "ready", done
+    assert done.attempts == 1
