@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import secrets
+import shutil
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -28,6 +29,7 @@ CHUNK_BYTES = 1024 * 1024  # read and flush the body 1 MiB at a time: constant m
 UPLOAD_DIR = "uploads"
 STALE_AFTER = timedelta(days=7)
 PURPOSES = ("media", "caption")
+DISK_RESERVE_BYTES = 1024**3  # leave room for the renditions and the database
 
 
 class UploadBusy(Exception):
@@ -74,6 +76,13 @@ def media_path(relative: str) -> str:
 def _meta_path(upload: Upload) -> str:
     # Caption language and label wait beside the bytes: the upload row has no column for them.
     return media_path(upload.path) + ".json"
+
+
+def has_room_for(length: int) -> bool:
+    """Whether the media disk can take ``length`` more bytes and still keep 1 GiB free."""
+    folder = media_path(UPLOAD_DIR)
+    os.makedirs(folder, exist_ok=True)
+    return shutil.disk_usage(folder).free - length > DISK_RESERVE_BYTES
 
 
 def create_upload(user, lesson, purpose: str, filename: str, length: int, extra=None) -> Upload:

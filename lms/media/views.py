@@ -236,6 +236,12 @@ def _create_upload():
             )
         extra = {"language": language, "label": label}
     tus.cleanup_stale_uploads()
+    if not tus.has_room_for(length):
+        return _tus_error(
+            507,
+            "no_space",
+            _("The server has no room for this file. Please tell an administrator."),
+        )
     upload = tus.create_upload(
         current_user, lesson, purpose, metadata.get("filename") or "upload", length, extra
     )
@@ -280,6 +286,10 @@ def upload(upload_id: str):
 
 
 def _patch_upload(item):
+    lesson = db.session.get(Lesson, item.lesson_id)
+    if lesson is None or not may_manage_course(current_user, lesson.course):
+        # No longer teaching this course: the upload is gone for them.
+        return _tus_error(404, "not_found", _("The upload was not found."))
     if request.mimetype != "application/offset+octet-stream":
         return _tus_error(
             415, "content_type", _("Send the bytes as application/offset+octet-stream.")

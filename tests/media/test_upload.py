@@ -296,3 +296,32 @@ def test_a_caption_upload_adds_a_track(app, tus, course_lesson):
 def test_a_caption_needs_a_language_and_label(tus):
     response = tus.create(10, purpose="caption", language="zh")
     assert response.status_code == 400
+
+
+def test_a_patch_may_exceed_the_apps_body_limit(app, tus):
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024  # the roster import's limit, made tiny
+    body = os.urandom(2 * 1024 * 1024)
+    url = tus.location(len(body) + 10)
+    response = tus.patch(url, 0, body)
+    assert response.status_code == 204
+    assert response.headers["Upload-Offset"] == str(len(body))
+
+
+def test_an_upload_larger_than_the_free_disk_is_refused(app, tus):
+    import shutil
+
+    app.config["MAX_UPLOAD_MB"] = 10**9  # the size limit allows it; the disk does not
+    os.makedirs(app.config["MEDIA_ROOT"], exist_ok=True)
+    free = shutil.disk_usage(app.config["MEDIA_ROOT"]).free
+    response = tus.create(free + 1)
+    assert response.status_code == 507
+    assert response.get_json()["error"]["code"] == "no_space"
+    assert db.session.scalar(select(func.count(Upload.id))) == 0
+
+
+def test_an_instructor_taken_off_the_course_cannot_go_on(tus, course_lesson):
+    teacher, lesson = course_lesson
+    url = tus.location(100)
+    lesson.course.instructors.remove(teacher)
+    db.session.commit()
+    assert tus.patch(url, 0, b"a" * 10).status_code == 404

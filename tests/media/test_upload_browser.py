@@ -112,9 +112,10 @@ def test_an_audio_lesson_plays_with_a_clickable_waveform(
           const column = (x) => { let n = 0;
             for (let y = 0; y < c.height; y++) { if (data[(y * c.width + x) * 4 + 3] > 0) n++; }
             return n; };
-          let left = 0, right = 0;
+          let left = 0;
+          let right = 0;
           for (let x = 0; x < c.width / 4; x++) left = Math.max(left, column(x));
-          for (let x = Math.ceil(c.width * 3 / 4); x < c.width; x++) right = Math.max(right, column(x));
+          for (let x = c.width - 1; x >= c.width * 0.75; x--) right = Math.max(right, column(x));
           return [left, right];
         }"""
     )
