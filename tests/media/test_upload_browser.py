@@ -3,9 +3,11 @@
 import subprocess
 
 import pytest
+from sqlalchemy import func, select
 
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
+from lms.media.models import Upload
 from tests.browser import conftest as browser_fixtures
 
 # The live server and Chromium fixtures of the browser tests, shared rather than copied.
@@ -128,3 +130,64 @@ def test_an_audio_lesson_plays_with_a_clickable_waveform(
         " return a.currentTime / a.duration; }"
     )
     assert 0.65 < position < 0.85
+
+
+def test_an_upload_cut_off_resumes_after_a_page_reload(
+    app, page, live_server, browser_login, make_user, lecture
+):
+    teacher = make_user("teacher", roles=["instructor"], preferred_language="en")
+    course = Course(title="Resume course")
+    course.instructors.append(teacher)
+    lesson = Lesson(course=course, title="Lecture one", kind="video", position=1)
+    db.session.add_all([course, lesson])
+    db.session.commit()
+    browser_login(teacher)
+    chunk = 8 * 1024
+    assert lecture.stat().st_size > 4 * chunk
+    sent = []  # (method, Upload-Offset) of every tus request the page makes
+    line = {"patches": 0, "drop_after": 2}
+
+    def network(route, request):
+        if "/media/uploads" not in request.url:
+            return route.continue_()
+        sent.append((request.method, request.headers.get("upload-offset")))
+        if request.method == "PATCH":
+            line["patches"] += 1
+            if line["drop_after"] is not None and line["patches"] > line["drop_after"]:
+                return route.abort("connectionreset")  # the line drops after two chunks
+        return route.continue_()
+
+    page.route("**/media/uploads**", network)
+    page.goto(f"{live_server}/media/lessons/{lesson.id}")
+    page.evaluate(
+        f"document.querySelector('form[data-purpose=media]').dataset.chunkSize = '{chunk}'"
+    )
+    page.set_input_files("#media-file", str(lecture))
+    page.click("form[data-purpose=media] [data-start]")
+    # tus-js-client retries on its own (HEAD, then PATCH from the offset); let it fail twice.
+    for _tick in range(150):
+        if line["patches"] >= 4:
+            break
+        page.wait_for_timeout(100)
+    upload = db.session.scalar(select(Upload))
+    assert upload.offset_bytes == 2 * chunk
+    assert ("HEAD", None) in sent
+
+    # The cadre's instructor reloads the page and picks the same file again.
+    line["drop_after"] = None
+    sent.clear()
+    page.reload()
+    page.evaluate(
+        f"document.querySelector('form[data-purpose=media]').dataset.chunkSize = '{chunk}'"
+    )
+    page.set_input_files("#media-file", str(lecture))
+    page.click("form[data-purpose=media] [data-start]")
+    page.wait_for_selector("#preview-title", timeout=60000)
+    # No new upload was created: the page asked where the old one stood and went on from there.
+    assert ("POST", None) not in sent
+    assert ("HEAD", None) in sent
+    patches = [int(offset) for method, offset in sent if method == "PATCH"]
+    assert patches[0] == 2 * chunk
+    assert db.session.scalar(select(func.count(Upload.id))) == 1
+    db.session.refresh(lesson)
+    assert lesson.status == "ready"

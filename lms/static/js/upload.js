@@ -93,7 +93,7 @@
         headers: { "X-CSRFToken": form.getAttribute("data-csrf") },
         metadata: metadata,
         // One request per chunk: a dropped connection costs at most one chunk.
-        chunkSize: 16 * 1024 * 1024,
+        chunkSize: parseInt(form.getAttribute("data-chunk-size"), 10) || 16 * 1024 * 1024,
         retryDelays: [0, 1000, 3000, 5000, 10000, 20000, 30000],
         // The same file for another lesson is another upload.
         fingerprint: function (f) {
