@@ -116,6 +116,8 @@ def _register_blueprints(app: Flask) -> None:
     from lms.api.views import bp as api_bp
     from lms.core.errors import register_error_handlers
     from lms.core.views import bp as core_bp
+    from lms.courses.api import bp as courses_api_bp
+    from lms.courses.views import bp as courses_bp
     from lms.media.views import bp as media_bp
     from lms.org.views import bp as org_bp
     from lms.roster.views import bp as roster_bp
@@ -123,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (core_bp, accounts_bp, admin_users_bp, org_bp, roster_bp, api_bp, media_bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)
+    csrf.exempt(courses_api_bp)
     register_error_handlers(app)
 
 

@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.api.services import issue_token
+from lms.courses.services import seed_demo_courses
 from lms.extensions import db
 from lms.org.models import CadreCategory
 from lms.org.services import ensure_default_categories
@@ -14,6 +15,7 @@ ANY = set(ROLES)
 STAFF = {"admin", "supervisor"}
 ADMIN = {"admin"}
 EDITORS = {"admin", "instructor"}
+CADRE = {"cadre"}
 
 # Reachable without logging in.
 PUBLIC = {"accounts.login", "core.health", "core.set_language", "static", "api.create_token"}
@@ -44,6 +46,30 @@ ACCESS = {
     "media.retry_asset": EDITORS,
     "media.upload": EDITORS,  # tus HEAD/PATCH/DELETE (POST with X-HTTP-Method-Override)
     "media.uploads": EDITORS,  # tus OPTIONS (open to all) and POST (creation)
+    "courses.activate_category": ADMIN,
+    "courses.add_lesson": EDITORS,
+    "courses.categories": ADMIN,
+    "courses.cover": ANY,
+    "courses.deactivate_category": ADMIN,
+    "courses.delete": EDITORS,
+    "courses.delete_lesson": EDITORS,
+    "courses.detail": ANY,
+    "courses.edit": EDITORS,
+    "courses.edit_category": ADMIN,
+    "courses.enroll": CADRE,
+    "courses.menu": ANY,
+    "courses.mine": CADRE,
+    "courses.move_lesson_down": EDITORS,
+    "courses.move_lesson_up": EDITORS,
+    "courses.new": EDITORS,
+    "courses.new_category": ADMIN,
+    "courses.publish": EDITORS,
+    "courses.rename_lesson": EDITORS,
+    "courses.teaching": EDITORS,
+    "courses.unenroll": CADRE,
+    "courses.unpublish": EDITORS,
+    "courses_api.course": ANY,
+    "courses_api.courses": ANY,
     "org.activate_category": ADMIN,
     "org.cadre_detail": STAFF,
     "org.categories": ADMIN,
@@ -100,6 +126,9 @@ def world(app, make_unit, make_user):
             "category_id": db.session.scalar(select(CadreCategory.id)),
             "code": "en",
             "ext": "csv",
+            "course_id": (demo_courses := seed_demo_courses())[0].id,
+            "lesson_id": demo_courses[0].lessons[0].id,
+            "content_category_id": demo_courses[0].content_category_id,
             "lesson_id": 999999,
             "asset_id": 999999,
             "caption_id": 999999,

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from lms.accounts.models import Role, User
 from lms.accounts.services import create_user, find_user
+from lms.courses.services import seed_demo_courses
 from lms.extensions import db
 from lms.org.models import Cadre, CadreCategory, Unit
 from lms.org.services import ensure_default_categories, ensure_unit_path
@@ -72,11 +73,14 @@ def seed_demo(password: str = "demo1234") -> str:
         cadre.is_reserve = number % 4 == 0
         cadre.is_key_position = number % 5 == 0
         cadre.last_promoted_on = date(2025, 1 + number % 12, 1) if number % 3 == 0 else None
+    courses = seed_demo_courses()
     db.session.flush()
     unit_count = db.session.scalar(
         select(func.count(Unit.id)).where(Unit.tree_path.like(root.tree_path + "%"))
     )
     return (
         f"Demo ready: {unit_count} units under {ROOT_UNIT}, users admin, supervisor, "
-        f"instructor and cadre1..cadre20 (password: {password})."
+        f"instructor and cadre1..cadre20 (password: {password}); "
+        f"{sum(c.is_published for c in courses)} published courses and "
+        f"{sum(not c.is_published for c in courses)} draft."
     )

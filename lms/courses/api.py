@@ -1,0 +1,79 @@
+"""JSON API for courses: the courses visible to the caller, each with its lessons."""
+
+from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from lms.core.errors import api_error
+from lms.courses import services
+from lms.courses.models import Course
+from lms.extensions import db
+
+bp = Blueprint("courses_api", __name__, url_prefix="/api/v1")
+
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 20
+
+
+def lesson_json(lesson) -> dict:
+    return {
+        "id": lesson.id,
+        "title": lesson.title,
+        "kind": lesson.kind,
+        "duration_seconds": lesson.duration_seconds,
+        "status": lesson.status,
+    }
+
+
+def _lessons(course) -> list[dict]:
+    return [lesson_json(lesson) for lesson in sorted(course.lessons, key=lambda x: x.position)]
+
+
+@bp.route("/courses")
+@login_required
+def courses():
+    """The courses the caller may see (published, plus drafts they edit), with their lessons."""
+    page = request.args.get("page", 1, type=int)
+    per_page = request.args.get("per_page", DEFAULT_PER_PAGE, type=int)
+    if page is None or page < 1 or per_page is None or not 1 <= per_page <= MAX_PER_PAGE:
+        return api_error(
+            400,
+            "bad_request",
+            _("page must be 1 or more and per_page between 1 and %(max)d.", max=MAX_PER_PAGE),
+        )
+    result = db.paginate(
+        services.visible_courses_query(current_user).options(selectinload(Course.lessons)),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+    )
+    return jsonify(
+        {
+            "courses": [
+                {"id": course.id, "title": course.title, "lessons": _lessons(course)}
+                for course in result.items
+            ],
+            "page": result.page,
+            "pages": result.pages,
+            "total": result.total,
+        }
+    )
+
+
+@bp.route("/courses/<int:course_id>")
+@login_required
+def course(course_id: int):
+    """One course the caller may see, with its instructors and lessons."""
+    found = db.session.get(Course, course_id)
+    if found is None or not services.can_see_course(current_user, found):
+        return api_error(404, "not_found", _("The course was not found."))
+    return jsonify(
+        {
+            "id": found.id,
+            "title": found.title,
+            "summary": found.summary,
+            "instructors": [user.display_name for user in found.instructors],
+            "lessons": _lessons(found),
+        }
+    )

@@ -1,0 +1,113 @@
+"""Forms for courses, lessons, content categories and the course menu's filters."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    IntegerField,
+    SearchField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from lms.courses.services import (
+    CONTENT_CODE_PATTERN,
+    LESSON_KIND_LABELS,
+    MAX_CONTENT_CODE,
+    MAX_CONTENT_NAME,
+    MAX_DESCRIPTION,
+    MAX_SUMMARY,
+    MAX_TITLE,
+    TEACHING_METHOD_LABELS,
+)
+
+NO_CATEGORY = ""
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ContentCategoryForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(),
+            Length(max=MAX_CONTENT_CODE),
+            Regexp(
+                CONTENT_CODE_PATTERN,
+                message=_l("Use lowercase letters, digits and underscores only."),
+            ),
+        ],
+        description=_l("For example party_spirit."),
+    )
+    name_zh = StringField(
+        _l("Chinese name"), validators=[DataRequired(), Length(max=MAX_CONTENT_NAME)]
+    )
+    name_en = StringField(
+        _l("English name"), validators=[DataRequired(), Length(max=MAX_CONTENT_NAME)]
+    )
+    sort_order = IntegerField(
+        _l("Order"),
+        default=0,
+        validators=[InputRequired(), NumberRange(min=0, max=10000)],
+        description=_l("Smaller numbers come first."),
+    )
+    submit = SubmitField(_l("Save"))
+
+
+class CourseForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=MAX_TITLE)])
+    summary = TextAreaField(
+        _l("Summary"),
+        validators=[Length(max=MAX_SUMMARY)],
+        description=_l("One or two sentences shown in the course menu."),
+    )
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Length(max=MAX_DESCRIPTION)],
+        description=_l(
+            "Plain text, or simple HTML: paragraphs, bold, italics, lists, headings, "
+            "quotations and links. Anything else is removed."
+        ),
+    )
+    content_category_id = SelectField(_l("Content category"), coerce=str, validate_choice=False)
+    teaching_method = SelectField(
+        _l("Teaching method"), choices=list(TEACHING_METHOD_LABELS.items())
+    )
+    target_category_ids = MultiCheckboxField(_l("Target cadre categories"), coerce=int)
+    instructor_ids = MultiCheckboxField(_l("Instructors"), coerce=int)
+    cover = FileField(
+        _l("Cover image"), description=_l("Optional: a JPEG, PNG or WebP picture up to 5 MB.")
+    )
+    submit = SubmitField(_l("Save"))
+
+
+class LessonForm(FlaskForm):
+    title = StringField(_l("Lesson title"), validators=[DataRequired(), Length(max=MAX_TITLE)])
+    kind = SelectField(_l("Kind"), choices=list(LESSON_KIND_LABELS.items()))
+    submit = SubmitField(_l("Add lesson"))
+
+
+class RenameLessonForm(FlaskForm):
+    new_title = StringField(_l("New title"), validators=[DataRequired(), Length(max=MAX_TITLE)])
+    submit = SubmitField(_l("Rename"))
+
+
+class MenuFilterForm(FlaskForm):
+    """The course menu's search and filters (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Title or instructor"), validators=[Length(max=100)])
+    category = SelectField(_l("Content category"), coerce=str, validate_choice=False)
+    method = SelectField(_l("Teaching method"), coerce=str, validate_choice=False)
+    length = SelectField(_l("Length"), coerce=str, validate_choice=False)
+    instructor = SelectField(_l("Instructor"), coerce=str, validate_choice=False)
