@@ -122,7 +122,17 @@ def _register_blueprints(app: Flask) -> None:
     from lms.org.views import bp as org_bp
     from lms.roster.views import bp as roster_bp
 
-    for bp in (core_bp, accounts_bp, admin_users_bp, org_bp, roster_bp, api_bp, media_bp):
+    for bp in (
+        core_bp,
+        accounts_bp,
+        admin_users_bp,
+        org_bp,
+        roster_bp,
+        api_bp,
+        courses_bp,
+        courses_api_bp,
+        media_bp,
+    ):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)
     csrf.exempt(courses_api_bp)
