@@ -191,3 +191,33 @@ def test_an_upload_cut_off_resumes_after_a_page_reload(
     assert db.session.scalar(select(func.count(Upload.id))) == 1
     db.session.refresh(lesson)
     assert lesson.status == "ready"
+
+
+def test_captions_are_added_from_the_page(
+    app, page, live_server, browser_login, make_user, tmp_path
+):
+    teacher = make_user("teacher", roles=["instructor"], preferred_language="en")
+    course = Course(title="Caption course")
+    course.instructors.append(teacher)
+    lesson = Lesson(course=course, title="Lecture one", kind="video", position=1)
+    db.session.add_all([course, lesson])
+    db.session.commit()
+    srt = tmp_path / "lecture.srt"
+    srt.write_text("1\n00:00:00,000 --> 00:00:02,000\n同志们好\n\n", encoding="utf-8")
+    bad = tmp_path / "notes.srt"
+    bad.write_text("just some notes\n", encoding="utf-8")
+    browser_login(teacher)
+    page.goto(f"{live_server}/media/lessons/{lesson.id}")
+    form = "form[data-purpose=caption]"
+    # A file that is not SRT or WebVTT: the server's reason is shown on the page.
+    page.set_input_files("#caption-file", str(bad))
+    page.click(f"{form} [data-start]")
+    page.wait_for_selector(f"{form} [data-error]:not([hidden])")
+    assert "SRT or WebVTT" in page.locator(f"{form} [data-error]").inner_text()
+    page.set_input_files("#caption-file", str(srt))
+    page.fill("#caption-language", "zh")
+    page.fill("#caption-label", "中文字幕")
+    page.click(f"{form} [data-start]")
+    page.wait_for_selector("th a:has-text('中文字幕')", timeout=20000)
+    db.session.refresh(lesson)
+    assert [(c.language, c.label) for c in lesson.captions] == [("zh", "中文字幕")]
