@@ -145,7 +145,15 @@ def build_video_command(src: str, out_dir: str, probe, threads: int) -> list[str
     poster_height = min(rungs[0].height, 720)
     graph.append(f"[s{len(rungs) + 1}]select='gte(t,{poster_at})',scale=-2:{poster_height}[vp]")
 
-    cmd = _common_args() + _input_args(src, threads) + ["-filter_complex", ";".join(graph)]
+    # The filter graph gets the same thread bound as the decoder and each encoder.
+    cmd = [
+        *_common_args(),
+        "-filter_complex_threads",
+        str(threads),
+        *_input_args(src, threads),
+        "-filter_complex",
+        ";".join(graph),
+    ]
 
     # Output 1: the HLS ladder, its master playlist and the audio-only rendition.
     stream_map = []
@@ -208,10 +216,12 @@ def video_renditions(probe) -> list[dict]:
     return renditions
 
 
-def _with_globals(compiled: list[str], progress: bool = False) -> list[str]:
+def _with_globals(compiled: list[str], progress=False, filter_threads=None) -> list[str]:
     # ffmpeg-python appends global_args after the outputs, where ffmpeg 5 ignores them as
     # "trailing options"; they go right after the program name instead.
     extra = _PROGRESS if progress else []
+    if filter_threads:
+        extra = [*extra, "-filter_complex_threads", str(filter_threads)]
     return [compiled[0], "-nostdin", "-hide_banner", "-loglevel", "error", *extra, *compiled[1:]]
 
 
@@ -237,7 +247,8 @@ def build_audio_command(src: str, out_dir: str, threads: int) -> list[str]:
         **aac,
     )
     # The work folder is new: nothing to overwrite, so no -y.
-    return _with_globals(ffmpeg_python.merge_outputs(m4a, hls).compile(), progress=True)
+    compiled = ffmpeg_python.merge_outputs(m4a, hls).compile()
+    return _with_globals(compiled, progress=True, filter_threads=threads)
 
 
 def build_waveform_command(src: str, threads: int) -> list[str]:

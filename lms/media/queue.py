@@ -14,10 +14,12 @@ def init_app(app: Flask) -> None:
     """Create the app's Huey, register the media jobs on it, and report a missing ffmpeg."""
     from lms.media import tasks
 
+    # Jobs record their outcome on their own rows: Huey need not keep results.
     if app.config.get("REDIS_URL"):
-        huey = RedisHuey(HUEY_NAME, url=app.config["REDIS_URL"])
+        huey = RedisHuey(HUEY_NAME, url=app.config["REDIS_URL"], results=False)
     else:
-        huey = SqliteHuey(HUEY_NAME, filename=str(Path(app.instance_path) / "huey.sqlite3"))
+        path = Path(app.instance_path) / "huey.sqlite3"
+        huey = SqliteHuey(HUEY_NAME, filename=str(path), results=False)
     huey.immediate = bool(app.config.get("HUEY_IMMEDIATE"))
     app.extensions["huey"] = huey
     app.extensions["media_tasks"] = tasks.register(huey, app)

@@ -60,6 +60,7 @@ def test_video_command_one_decode_full_ladder():
     assert "hls" not in cmd[cmd.index("-format_whitelist") + 1].split(",")
     assert "-nostdin" in cmd
     assert all(cmd[i + 1] == "2" for i, arg in enumerate(cmd) if arg == "-threads")
+    assert cmd[cmd.index("-filter_complex_threads") + 1] == "2"
     assert "split=6" in text  # 4 rungs + fallback + poster
     for height in (1080, 720, 480, 360):
         assert f"scale=-2:{height}" in text
@@ -92,6 +93,8 @@ def test_audio_command_normalizes_loudness():
     assert "/o/audio.m4a" in cmd and "/o/audio/index.m3u8" in cmd
     assert cmd[cmd.index("-protocol_whitelist") + 1] == "file"
     assert "-nostdin" in cmd and "+faststart" in cmd
+    assert cmd[cmd.index("-filter_complex_threads") + 1] == "2"
+    assert cmd.index("-nostdin") < cmd.index("-i")  # global options first, not trailing
 
 
 def test_waveform_command_streams_low_rate_pcm():
