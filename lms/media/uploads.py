@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from werkzeug.exceptions import ClientDisconnected
 
 from lms.core.timeutil import utcnow
@@ -155,7 +155,10 @@ def receive_bytes(upload_id: str, fh, offset: int, length: int, stream) -> Chunk
             fh.write(data)
             fh.flush()
             result.offset += len(data)
-            _save_offset(upload_id, result.offset)
+            if result.offset < length:
+                _save_offset(upload_id, result.offset)
+            # The last byte is recorded by finish_upload, once the pipeline has the file:
+            # until then HEAD must not tell the client it is done (tus-js-client would stop).
         if result.offset >= length and stream.read(1):
             result.overflow = True
     except ClientDisconnected:
@@ -212,6 +215,7 @@ def finish_upload(upload: Upload, user):
             delete_upload(upload)
         raise
     discard_files(upload)  # whatever the pipeline left behind (it moves or copies the file)
+    upload.offset_bytes = upload.length_bytes
     upload.completed_at = utcnow()
     db.session.flush()
     return result
@@ -225,10 +229,18 @@ def delete_upload(upload: Upload) -> None:
 
 
 def cleanup_stale_uploads(now=None) -> int:
-    """Remove uploads not finished within seven days, and their bytes; returns how many."""
+    """Remove uploads not finished within seven days, and their bytes; returns how many.
+
+    Rows of uploads finished more than seven days ago go too (their files are long gone).
+    """
     cutoff = (now or utcnow()) - STALE_AFTER
     stale = db.session.scalars(
-        select(Upload).where(Upload.completed_at.is_(None), Upload.updated_at < cutoff)
+        select(Upload).where(
+            or_(
+                and_(Upload.completed_at.is_(None), Upload.updated_at < cutoff),
+                Upload.completed_at < cutoff,
+            )
+        )
     ).all()
     for upload in stale:
         delete_upload(upload)

@@ -325,3 +325,47 @@ def test_an_instructor_taken_off_the_course_cannot_go_on(tus, course_lesson):
     lesson.course.instructors.remove(teacher)
     db.session.commit()
     assert tus.patch(url, 0, b"a" * 10).status_code == 404
+
+
+def test_a_failed_hand_over_is_not_reported_as_complete(app, tus, tmp_path):
+    """If the server fails after the last byte, HEAD must not say "done": the client re-sends."""
+    import subprocess
+
+    clip = tmp_path / "clip.mp4"
+    subprocess.run(
+        [
+            "ffmpeg", "-nostdin", "-loglevel", "error", "-y",
+            "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10",
+            "-f", "lavfi", "-i", "sine", "-t", "1",
+            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
+            str(clip),
+        ],
+        check=True,
+    )  # fmt: skip
+    body = clip.read_bytes()
+    url = tus.location(len(body))
+    half = len(body) // 2
+    assert tus.patch(url, 0, body[:half]).status_code == 204
+    # Sabotage the folder the pipeline moves sources into: the hand-over fails.
+    blocker = os.path.join(app.config["MEDIA_ROOT"], "sources")
+    with open(blocker, "w") as fh:
+        fh.write("in the way")
+    assert tus.patch(url, half, body[half:]).status_code == 500
+    assert tus.head(url).headers["Upload-Offset"] == str(half)
+    assert db.session.scalar(select(func.count(MediaAsset.id))) == 0
+    os.remove(blocker)
+    response = tus.patch(url, half, body[half:])
+    assert response.status_code == 204
+    assert response.headers["Upload-Offset"] == str(len(body))
+    assert db.session.scalar(select(func.count(MediaAsset.id))) == 1
+    assert tus.head(url).headers["Upload-Offset"] == str(len(body))
+
+
+def test_finished_upload_rows_are_dropped_after_a_week(app, tus):
+    url = tus.location(100)
+    upload = db.session.get(Upload, url.rsplit("/", 1)[1])
+    upload.completed_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+    assert cleanup_stale_uploads() == 0
+    assert cleanup_stale_uploads(now=utcnow() + timedelta(days=7)) == 1
+    assert db.session.scalar(select(func.count(Upload.id))) == 0
