@@ -369,3 +369,14 @@ def test_finished_upload_rows_are_dropped_after_a_week(app, tus):
     assert cleanup_stale_uploads() == 0
     assert cleanup_stale_uploads(now=utcnow() + timedelta(days=7)) == 1
     assert db.session.scalar(select(func.count(Upload.id))) == 0
+
+
+def test_post_with_a_method_override_stands_for_patch(client, tus):
+    url = tus.location(10)
+    headers = {**tus.headers, "Upload-Offset": "0", "Content-Type": OCTETS}
+    response = client.post(
+        url, data=b"abcde", headers={**headers, "X-HTTP-Method-Override": "PATCH"}
+    )
+    assert response.status_code == 204
+    assert response.headers["Upload-Offset"] == "5"
+    assert client.post(url, headers=tus.headers).status_code == 405
