@@ -13,7 +13,7 @@ from sqlalchemy import select
 from lms.courses.models import Lesson
 from lms.extensions import db
 from lms.media.models import AssetStatus, MediaAsset
-from lms.media.processing import process_asset, retry_asset
+from lms.media.processing import process_asset, reprocess_asset
 from lms.media.queue import get_huey
 
 media_cli = AppGroup("media", help="Check and operate the media pipeline.")
@@ -33,7 +33,7 @@ def reprocess_command(lesson_id):
     )
     if asset is None:
         raise click.ClickException(f"Lesson {lesson_id} has no uploaded media.")
-    retry_asset(asset)
+    asset = reprocess_asset(asset)
     db.session.commit()
     asset_id = asset.id
     click.echo(f"Processing asset {asset_id} of lesson {lesson_id} ...")

@@ -90,6 +90,37 @@ def retry_asset(asset: MediaAsset) -> MediaAsset:
     return asset
 
 
+def reprocess_asset(asset: MediaAsset) -> MediaAsset:
+    """Queue a processing run again; a ready asset is redone as a new asset so it keeps playing."""
+    if asset.status != AssetStatus.READY.value:
+        return retry_asset(asset)
+    # Same source (linked, not copied: sources run to gigabytes), new row, new outputs; the
+    # lesson switches over when they are ready, as for a new upload.
+    relative = Path("sources") / secrets.token_hex(16) / Path(asset.source_path).name
+    destination = media_root() / relative
+    destination.parent.mkdir(parents=True)
+    try:
+        os.link(media_root() / asset.source_path, destination)
+    except OSError:
+        shutil.copyfile(media_root() / asset.source_path, destination)
+    clone = MediaAsset(
+        lesson_id=asset.lesson_id,
+        uploaded_by_id=asset.uploaded_by_id,
+        original_filename=asset.original_filename,
+        source_path=relative.as_posix(),
+        size_bytes=asset.size_bytes,
+        status=AssetStatus.PENDING.value,
+        probe=asset.probe,
+        duration_seconds=asset.duration_seconds,
+        has_video=asset.has_video,
+        width=asset.width,
+        height=asset.height,
+    )
+    db.session.add(clone)
+    db.session.flush()
+    return clone
+
+
 # --- the job ---------------------------------------------------------------------------------
 
 

@@ -84,11 +84,28 @@ def test_media_reprocess(app, tmp_path, make_clip, make_lesson, uploader):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["media", "reprocess", str(lesson.id)])
     assert result.exit_code == 0, result.output
-    assert f"Asset {asset.id} is ready (2.0 s)" in result.output
+    # A ready asset is redone as a new one (the old keeps playing meanwhile) from the same source.
+    new_id = asset.id + 1
+    assert f"Asset {new_id} is ready (2.0 s)" in result.output
+    assert "%" in result.output  # progress was printed
     db.session.expire_all()
-    asset = db.session.get(MediaAsset, asset.id)
-    assert asset.status == "ready" and asset.attempts == 1  # attempts restart for a reprocess
-    assert (tmp_path / "media" / asset.output_dir / "master.m3u8").exists()
+    new = db.session.get(MediaAsset, new_id)
+    assert new.status == "ready" and new.attempts == 1
+    assert new.source_path != asset.source_path
+    assert (tmp_path / "media" / new.source_path).read_bytes() == (
+        tmp_path / "media" / asset.source_path
+    ).read_bytes()
+    assert (tmp_path / "media" / new.output_dir / "master.m3u8").exists()
+    assert db.session.get(Lesson, lesson.id).current_asset_id == new_id
+
+    # A failed asset is simply run again.
+    new.status, new.error, new.attempts = "failed", "disk full", 3
+    db.session.commit()
+    lesson_of_failed = db.session.get(Lesson, lesson.id)
+    lesson_of_failed.current_asset_id = None
+    db.session.commit()
+    result = runner.invoke(args=["media", "reprocess", str(lesson.id)])
+    assert f"Asset {new_id} is ready" in result.output, result.output
     assert "No lesson with id 999" in runner.invoke(args=["media", "reprocess", "999"]).output
 
 
