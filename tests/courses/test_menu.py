@@ -1,6 +1,7 @@
 """The course menu, a course's page and My courses, as cadres use them."""
 
 import pytest
+from flask import url_for
 from sqlalchemy import event, func, select
 
 from lms.courses.models import ContentCategory, Enrollment
@@ -288,3 +289,20 @@ def test_my_courses_empty_state_links_to_the_menu(client, login, cadre):
     html = _text(client.get("/courses/mine"))
     assert "You have no courses yet." in html
     assert 'href="/courses/"' in html
+
+
+def test_only_ready_lessons_link_to_the_player(client, login, cadre, instructor, make_course, app):
+    course = make_course("Play", instructors=[instructor], lessons=2, published=True)
+    ready, empty = course.lessons
+    ready.status, ready.duration_seconds = "ready", 90
+    db.session.commit()
+    if "media.play" not in app.view_functions:
+        pytest.skip("the media feature is not installed")
+    with app.test_request_context():
+        ready_link = url_for("media.play", lesson_id=ready.id)
+        empty_link = url_for("media.play", lesson_id=empty.id)
+    login(cadre)
+    html = _text(client.get(f"/courses/{course.id}"))
+    assert f'href="{ready_link}"' in html
+    assert f'href="{empty_link}"' not in html
+    assert "No media yet" in html

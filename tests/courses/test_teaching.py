@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from flask import url_for
 from sqlalchemy import func, select
 
 from lms.courses.models import ContentCategory, Course, Enrollment, Lesson
@@ -360,3 +361,15 @@ def test_the_last_lesson_of_a_published_course_stays(client, login, post, instru
     response = post(f"/courses/{course.id}/lessons/{course.lessons[0].id}/delete")
     assert response.status_code == 400
     assert db.session.scalar(select(func.count(Lesson.id))) == 1
+
+
+def test_each_lesson_links_to_its_media_page(client, login, instructor, make_course, app):
+    course = make_course("Media", instructors=[instructor], lessons=2)
+    login(instructor)
+    html = _text(client.get(f"/courses/{course.id}/edit"))
+    if "media.lesson_media" not in app.view_functions:
+        pytest.skip("the media feature is not installed")
+    with app.test_request_context():
+        links = [url_for("media.lesson_media", lesson_id=lesson.id) for lesson in course.lessons]
+    for link in links:
+        assert f'href="{link}"' in html

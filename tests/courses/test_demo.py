@@ -1,0 +1,23 @@
+"""The demo courses: three published and one draft, taught by the demo instructor, once."""
+
+from sqlalchemy import func, select
+
+from lms.courses.models import Course, Lesson
+from lms.demo.services import seed_demo
+from lms.extensions import db
+
+
+def test_seed_demo_adds_courses_once(app):
+    summary = seed_demo("pw-12345678")
+    db.session.commit()
+    seed_demo("pw-12345678")
+    db.session.commit()
+    courses = list(db.session.scalars(select(Course)))
+    assert sum(c.is_published for c in courses) == 3
+    assert sum(not c.is_published for c in courses) == 1
+    assert all([u.username for u in c.instructors] == ["instructor"] for c in courses)
+    assert all(c.lessons and c.content_category is not None for c in courses)
+    kinds = set(db.session.scalars(select(Lesson.kind)))
+    assert kinds == {"video", "audio"}
+    assert db.session.scalar(select(func.count(Lesson.id))) == 8
+    assert "3 published courses and 1 draft" in summary
