@@ -15,8 +15,11 @@ from sqlalchemy import and_, or_, select, update
 from werkzeug.exceptions import ClientDisconnected
 
 from lms.core.timeutil import utcnow
+from lms.courses.models import Lesson
 from lms.extensions import db
 from lms.media.models import Upload
+from lms.media.probe import MediaRejected
+from lms.media.processing import create_asset, store_caption
 
 try:  # an exclusive lock per upload file keeps two PATCHes of one upload apart
     import fcntl
@@ -191,10 +194,6 @@ def finish_upload(upload: Upload, user):
     Raises ``lms.media.probe.MediaRejected`` for a file the pipeline refuses; the bytes and
     the upload row are removed.
     """
-    from lms.courses.models import Lesson
-    from lms.media.probe import MediaRejected
-    from lms.media.processing import create_asset, store_caption
-
     lesson = db.session.get(Lesson, upload.lesson_id)
     source = media_path(upload.path)
     try:

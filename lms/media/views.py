@@ -30,6 +30,9 @@ from lms.media.delivery import (
     serve_media_file,
 )
 from lms.media.models import AssetStatus, MediaAsset
+from lms.media.probe import MediaRejected
+from lms.media.processing import retry_asset as reset_asset
+from lms.media.tasks import enqueue_processing
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 
@@ -118,9 +121,6 @@ def retry_asset(asset_id: int):
     if asset.status != AssetStatus.FAILED.value:
         flash(_("Only failed processing can be retried."), "error")
         return redirect(url_for("media.lesson_media", lesson_id=asset.lesson_id))
-    from lms.media.processing import retry_asset as reset_asset
-    from lms.media.tasks import enqueue_processing
-
     reset_asset(asset)
     db.session.commit()
 
@@ -342,8 +342,6 @@ def _offset_conflict(item):
 
 def _finish(item):
     """Hand a complete upload to the pipeline; a 422 response if the file is refused."""
-    from lms.media.probe import MediaRejected
-
     item = db.session.get(type(item), item.id)
     try:
         result = tus.finish_upload(item, current_user)
@@ -352,8 +350,6 @@ def _finish(item):
         return _tus_error(422, "rejected", str(exc))
     db.session.commit()
     if isinstance(result, MediaAsset):
-        from lms.media.tasks import enqueue_processing
-
         enqueue_processing(result.id)
     return None
 

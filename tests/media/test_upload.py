@@ -264,7 +264,6 @@ def test_stale_uploads_are_cleaned_up(app, tus):
 
 
 def test_a_bad_file_is_rejected_on_the_final_patch(app, tus):
-    pytest.importorskip("lms.media.processing")
     body = b"This is a text file, not a lecture.\n" * 100
     url = tus.location(len(body))
     path = part_path(app, url)
@@ -280,7 +279,6 @@ def test_a_bad_file_is_rejected_on_the_final_patch(app, tus):
 
 
 def test_a_caption_upload_adds_a_track(app, tus, course_lesson):
-    pytest.importorskip("lms.media.processing")
     _teacher, lesson = course_lesson
     body = "1\n00:00:00,000 --> 00:00:02,000\n你好，同志们\n\n".encode()
     url = tus.location(len(body), purpose="caption", language="zh", label="中文")
