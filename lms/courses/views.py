@@ -221,14 +221,23 @@ def _editable_course(course_id: int) -> Course:
     return course
 
 
-def _prepare_course_form(form: CourseForm) -> None:
+def _prepare_course_form(form: CourseForm, course: Course | None = None) -> None:
+    """Offer the active choices, plus whatever the course already has (kept on saving)."""
+    locale = current_locale()
+    categories = services.content_categories()
+    if course is not None and course.content_category and course.content_category not in categories:
+        categories.append(course.content_category)
     form.content_category_id.choices = [(NO_CATEGORY, _("— None —"))] + [
-        (str(c.id), c.display_name(current_locale())) for c in services.content_categories()
+        (str(c.id), c.display_name(locale)) for c in categories
     ]
-    form.target_category_ids.choices = [
-        (c.id, c.display_name(current_locale())) for c in active_categories()
-    ]
-    form.instructor_ids.choices = [(u.id, u.display_name) for u in services.instructor_choices()]
+    targets = active_categories()
+    if course is not None:
+        targets += [c for c in course.target_categories if c not in targets]
+    form.target_category_ids.choices = [(c.id, c.display_name(locale)) for c in targets]
+    instructors = services.instructor_choices()
+    if course is not None:
+        instructors += [u for u in course.instructors if u not in instructors]
+    form.instructor_ids.choices = [(u.id, u.display_name) for u in instructors]
 
 
 def _course_fields(form: CourseForm) -> dict:
@@ -292,7 +301,7 @@ def edit(course_id: int):
     """Edit a course's fields and its lessons."""
     course = _editable_course(course_id)
     form = CourseForm(obj=course)
-    _prepare_course_form(form)
+    _prepare_course_form(form, course)
     if request.method == "GET":
         form.content_category_id.data = str(course.content_category_id or NO_CATEGORY)
         form.target_category_ids.data = [c.id for c in course.target_categories]
@@ -319,7 +328,7 @@ def edit(course_id: int):
 def _render_edit(course, form=None, lesson_form=None, error=None, status=200):
     if form is None:
         form = CourseForm(formdata=None, obj=course)
-        _prepare_course_form(form)
+        _prepare_course_form(form, course)
         form.content_category_id.data = str(course.content_category_id or NO_CATEGORY)
         form.target_category_ids.data = [c.id for c in course.target_categories]
         form.instructor_ids.data = [u.id for u in course.instructors]

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from lms.courses.models import ContentCategory
+from lms.courses.models import ContentCategory, Course
 from lms.courses.services import DEFAULT_CONTENT_CATEGORIES, ensure_default_content_categories
 from lms.extensions import db
 
@@ -97,3 +97,30 @@ def test_inactive_categories_are_not_offered(client, login, admin, cadre, instru
 def test_only_admins_edit_categories(client, login, request, who):
     login(request.getfixturevalue(who))
     assert client.get("/courses/categories").status_code == 403
+
+
+def test_a_course_keeps_its_deactivated_category_when_edited(
+    client, login, post, instructor, make_course
+):
+    ensure_default_content_categories()
+    old = _category("policy_law")
+    course = make_course("Kept", instructors=[instructor], category=old)
+    old.is_active = False
+    db.session.commit()
+    login(instructor)
+    page = _text(client.get(f"/courses/{course.id}/edit"))
+    assert f'<option selected value="{old.id}">Policy and law</option>' in page
+    response = post(
+        f"/courses/{course.id}/edit",
+        {
+            "title": "Kept",
+            "teaching_method": "lecture",
+            "content_category_id": str(old.id),
+            "instructor_ids": [str(instructor.id)],
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ContentCategory, old.id).is_active is False
+    assert _category("policy_law").id == old.id
+    assert db.session.get(Course, course.id).content_category_id == old.id

@@ -373,3 +373,23 @@ def test_each_lesson_links_to_its_media_page(client, login, instructor, make_cou
         links = [url_for("media.lesson_media", lesson_id=lesson.id) for lesson in course.lessons]
     for link in links:
         assert f'href="{link}"' in html
+
+
+def test_a_cover_over_5_mb_is_refused(client, login, post, instructor, make_course):
+    course = make_course("Big", instructors=[instructor], lessons=1)
+    login(instructor)
+    big = PNG + b"\x00" * (5 * 1024 * 1024)
+    response = post(
+        f"/courses/{course.id}/edit",
+        {
+            "title": "Big",
+            "teaching_method": "lecture",
+            "instructor_ids": [str(instructor.id)],
+            "cover": (io.BytesIO(big), "big.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert "A cover image can be at most 5 MB." in _text(response)
+    db.session.expire_all()
+    assert db.session.get(Course, course.id).cover_path is None
