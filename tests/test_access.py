@@ -38,6 +38,7 @@ ACCESS = {
     "api.me": ANY,
     "core.home": ANY,
     "courses.activate_category": ADMIN,
+    "courses.add_default_categories": ADMIN,
     "courses.add_lesson": EDITORS,
     "courses.categories": ADMIN,
     "courses.cover": ANY,

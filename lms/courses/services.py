@@ -75,6 +75,12 @@ def ensure_default_content_categories() -> None:
     db.session.flush()
 
 
+def missing_default_content_categories() -> list[str]:
+    """The codes of the standard content categories that are not in the list."""
+    existing = set(db.session.scalars(select(ContentCategory.code)))
+    return [code for code, _zh, _en in DEFAULT_CONTENT_CATEGORIES if code not in existing]
+
+
 def _check_content_category(category, code, name_zh, name_en) -> tuple[str, str, str]:
     code, name_zh, name_en = (code or "").strip(), (name_zh or "").strip(), (name_en or "").strip()
     if not CONTENT_CODE_PATTERN.match(code) or len(code) > MAX_CONTENT_CODE:

@@ -489,7 +489,13 @@ def _render_categories(form: ContentCategoryForm, status: int = 200):
         error_out=False,
     )
     counts = services.content_category_course_counts(c.id for c in page.items)
-    return render_template("courses/categories.html", page=page, counts=counts, form=form), status
+    return render_template(
+        "courses/categories.html",
+        page=page,
+        counts=counts,
+        form=form,
+        missing_defaults=services.missing_default_content_categories(),
+    ), status
 
 
 @bp.route("/categories/new", methods=["POST"])
@@ -516,6 +522,16 @@ def new_category():
             )
             return redirect(url_for("courses.categories"))
     return _render_categories(form, 400)
+
+
+@bp.route("/categories/defaults", methods=["POST"])
+@role_required(Role.ADMIN)
+def add_default_categories():
+    """Add the standard content categories that are missing."""
+    services.ensure_default_content_categories()
+    db.session.commit()
+    flash(_("The standard categories are in the list."), "success")
+    return redirect(url_for("courses.categories"))
 
 
 def _content_category(content_category_id: int) -> ContentCategory:

@@ -4,7 +4,11 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.courses.models import ContentCategory, Course
-from lms.courses.services import DEFAULT_CONTENT_CATEGORIES, ensure_default_content_categories
+from lms.courses.services import (
+    DEFAULT_CONTENT_CATEGORIES,
+    create_content_category,
+    ensure_default_content_categories,
+)
 from lms.extensions import db
 
 
@@ -124,3 +128,15 @@ def test_a_course_keeps_its_deactivated_category_when_edited(
     assert db.session.get(ContentCategory, old.id).is_active is False
     assert _category("policy_law").id == old.id
     assert db.session.get(Course, course.id).content_category_id == old.id
+
+
+def test_admin_adds_the_missing_standard_categories(client, login, post, admin):
+    create_content_category("theory", "理论", "Theory (ours)", 0)
+    db.session.commit()
+    login(admin)
+    assert "Add the standard categories" in _text(client.get("/courses/categories"))
+    assert post("/courses/categories/defaults").status_code == 302
+    codes = set(db.session.scalars(select(ContentCategory.code)))
+    assert codes == {code for code, _zh, _en in DEFAULT_CONTENT_CATEGORIES}
+    assert _category("theory").name_en == "Theory (ours)"  # an existing one is left alone
+    assert "Add the standard categories" not in _text(client.get("/courses/categories"))
