@@ -189,9 +189,9 @@ class _Progress:
         self.start, self.span, self.report = start, span, report
         self.last = 0.0
 
-    def __call__(self, seconds: float, force: bool = False) -> None:
+    def __call__(self, seconds: float) -> None:
         now = time.monotonic()
-        if not force and now - self.last < HEARTBEAT_SECONDS:
+        if now - self.last < HEARTBEAT_SECONDS:
             return
         self.last = now
         percent = self.start + self.span * min(seconds / self.duration, 1.0)
