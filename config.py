@@ -53,6 +53,21 @@ SETTINGS = [
         int,
         "Job consumer threads `run.py` starts beside the web server (0: none).",
     ),
+    Setting(
+        "LMS_HEARTBEAT_SECONDS", "HEARTBEAT_SECONDS", float, "Seconds between player beats."
+    ),
+    Setting(
+        "LMS_MAX_PLAYBACK_RATE",
+        "MAX_PLAYBACK_RATE",
+        float,
+        "Fastest playback rate offered; also bounds credit per real second.",
+    ),
+    Setting(
+        "LMS_COMPLETION_THRESHOLD",
+        "COMPLETION_THRESHOLD",
+        float,
+        "Share of a lesson's length that completes it.",
+    ),
     Setting("LMS_HOST", "HOST", str, "Address `run.py` listens on."),
     Setting("LMS_PORT", "PORT", int, "Port `run.py` listens on."),
     Setting("LMS_THREADS", "THREADS", int, "Waitress worker threads."),
@@ -117,6 +132,9 @@ class Config:
     JOB_STALE_SECONDS = 120
     JOB_WORKERS = 2
     HUEY_IMMEDIATE = False  # tests: queued jobs run inline
+    HEARTBEAT_SECONDS = 15.0
+    MAX_PLAYBACK_RATE = 1.0
+    COMPLETION_THRESHOLD = 0.9
     HOST = "127.0.0.1"
     PORT = 5000
     THREADS = 8

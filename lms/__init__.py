@@ -121,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.media.views import bp as media_bp
     from lms.org.views import bp as org_bp
     from lms.roster.views import bp as roster_bp
+    from lms.tracking.api import bp as tracking_api_bp
 
     for bp in (
         core_bp,
@@ -132,10 +133,12 @@ def _register_blueprints(app: Flask) -> None:
         courses_bp,
         courses_api_bp,
         media_bp,
+        tracking_api_bp,
     ):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)
     csrf.exempt(courses_api_bp)
+    csrf.exempt(tracking_api_bp)
     register_error_handlers(app)
 
 

@@ -7,22 +7,15 @@ from flask_login import current_user, login_required
 from lms.accounts import services as accounts
 from lms.accounts import throttle
 from lms.api.services import issue_token
+from lms.core.access import protect_cookie_writes
 from lms.core.errors import api_error
-from lms.extensions import csrf, db
+from lms.extensions import db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-@bp.before_request
-def _protect_session_writes():
-    # The API is exempt from form CSRF because bearer tokens cannot be sent by another
-    # site; a browser calling it with the session cookie must still send the CSRF header.
-    if (
-        request.method not in {"GET", "HEAD", "OPTIONS"}
-        and "Authorization" not in request.headers
-        and request.endpoint != "api.create_token"
-    ):
-        csrf.protect()
+# The token endpoint takes credentials, not a session: nothing to forge there.
+bp.before_request(protect_cookie_writes(exempt_endpoints={"api.create_token"}))
 
 
 def json_body() -> dict:

@@ -2,7 +2,7 @@
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user, login_required
 
 
@@ -20,3 +20,22 @@ def role_required(*roles):
         return wrapped
 
     return decorator
+
+
+def protect_cookie_writes(exempt_endpoints=frozenset()):
+    """A before_request hook for JSON blueprints that are exempt from form CSRF.
+
+    Bearer tokens cannot be sent by another site, so they need no CSRF token; a browser
+    calling with the session cookie must send the page's token in the X-CSRFToken header.
+    """
+    from lms.extensions import csrf
+
+    def hook():
+        if (
+            request.method not in {"GET", "HEAD", "OPTIONS"}
+            and "Authorization" not in request.headers
+            and request.endpoint not in exempt_endpoints
+        ):
+            csrf.protect()
+
+    return hook

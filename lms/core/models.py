@@ -8,3 +8,4 @@ def import_all_models() -> None:
     from lms.courses import models as _courses  # noqa: F401
     from lms.media import models as _media  # noqa: F401
     from lms.org import models as _org  # noqa: F401
+    from lms.tracking import models as _tracking  # noqa: F401

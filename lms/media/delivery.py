@@ -7,7 +7,7 @@ from flask import Response, current_app, send_file
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.security import safe_join
 
-from lms.accounts.models import Role
+from lms.courses.services import can_edit_course, can_see_course
 
 # What the pipeline writes into an asset's output folder; nothing else is ever served.
 SERVED_TYPES = {
@@ -23,19 +23,13 @@ SERVED_TYPES = {
 
 
 def may_manage_course(user, course) -> bool:
-    """Admins, and the course's own instructors."""
-    if not user.is_authenticated:
-        return False
-    if user.has_role(Role.ADMIN):
-        return True
-    return user.has_role(Role.INSTRUCTOR) and any(i.id == user.id for i in course.instructors)
+    """Admins, and the course's own instructors (the rule lives in lms.courses.services)."""
+    return user.is_authenticated and can_edit_course(user, course)
 
 
 def may_see_course(user, course) -> bool:
     """A published course: any logged-in user; a draft: its instructors and admins."""
-    if not user.is_authenticated:
-        return False
-    return bool(course.is_published) or may_manage_course(user, course)
+    return user.is_authenticated and can_see_course(user, course)
 
 
 def resolve_media_file(directory: str, filename: str) -> str | None:

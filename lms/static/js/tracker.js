@@ -1,0 +1,294 @@
+// Study-time tracker: reports what the media element really played; the server credits it.
+//
+// Usage: LmsTracker.attach(mediaElement, {lessonId, csrfToken, apiBase, isVideo, presenceMinutes,
+//                                         texts: {stillThere, continueLabel}})
+// The server decides every credited second (rules in lms/tracking); this script only
+// collects played segments from the element's own events and delivers them reliably.
+(function () {
+  "use strict";
+
+  var STORE_KEY = "lms-tracker-pending";
+  var JUMP_TOLERANCE = 1.5; // seconds of media time a timeupdate may advance per event
+
+  function now() { return Date.now() / 1000; }
+
+  function loadPending() {
+    try { return JSON.parse(window.localStorage.getItem(STORE_KEY) || "[]"); }
+    catch (e) { return []; }
+  }
+
+  function savePending(list) {
+    try { window.localStorage.setItem(STORE_KEY, JSON.stringify(list.slice(-20))); }
+    catch (e) { /* private mode or full: memory still holds them */ }
+  }
+
+  function Tracker(media, options) {
+    this.media = media;
+    this.options = options;
+    this.apiBase = options.apiBase || "/api/v1";
+    this.viewId = null;
+    this.seq = Math.floor(now()); // grows with each beat, also across page loads
+    this.heartbeat = 15;
+    this.maxRate = 1;
+    this.segment = null; // [start, end] being played now
+    this.unsent = []; // closed segments not yet delivered
+    this.sending = false;
+    this.backoff = 1;
+    this.timer = null;
+    this.tabId = Math.random().toString(36).slice(2);
+  }
+
+  Tracker.prototype.start = function () {
+    var self = this;
+    self.deliverLeftovers();
+    return fetch(self.apiBase + "/lessons/" + self.options.lessonId + "/views", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": self.options.csrfToken, "Accept": "application/json" }
+    }).then(function (response) {
+      if (!response.ok) { throw new Error("view " + response.status); }
+      return response.json();
+    }).then(function (view) {
+      self.viewId = view.view_id;
+      self.heartbeat = view.heartbeat_seconds || 15;
+      self.maxRate = view.max_playback_rate || 1;
+      self.resume(view.resume_position || 0);
+      self.listen();
+      return view;
+    });
+  };
+
+  Tracker.prototype.resume = function (position) {
+    var media = this.media;
+    function seek() {
+      if (position > 0 && position < (media.duration || Infinity) - 1) {
+        media.currentTime = position;
+      }
+    }
+    if (media.readyState >= 1) { seek(); } else { media.addEventListener("loadedmetadata", seek, { once: true }); }
+  };
+
+  Tracker.prototype.listen = function () {
+    var self = this, media = this.media;
+    media.addEventListener("playing", function () { self.openSegment(); self.announcePlaying(); self.schedule(); });
+    media.addEventListener("timeupdate", function () { self.extendSegment(); });
+    media.addEventListener("seeking", function () { self.closeSegment(); });
+    media.addEventListener("seeked", function () { if (!media.paused) { self.openSegment(); } });
+    media.addEventListener("pause", function () { self.closeSegment(); self.send(false); });
+    media.addEventListener("ended", function () { self.closeSegment(); self.send(true); });
+    media.addEventListener("ratechange", function () {
+      if (media.playbackRate > self.maxRate) { media.playbackRate = self.maxRate; }
+    });
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") {
+        // Video needs eyes; audio courses are meant to be heard while doing something else.
+        if (self.options.isVideo && !media.paused) { media.pause(); }
+        self.closeSegment();
+        self.beacon();
+      }
+    });
+    window.addEventListener("pagehide", function () { self.closeSegment(); self.beacon(); });
+    window.addEventListener("online", function () { self.send(false); });
+    self.watchOtherTabs();
+    self.schedulePresenceCheck();
+  };
+
+  Tracker.prototype.openSegment = function () {
+    var t = this.media.currentTime;
+    this.segment = [t, t];
+    this.lastWall = now();
+  };
+
+  Tracker.prototype.extendSegment = function () {
+    if (!this.segment || this.media.paused) { return; }
+    var t = this.media.currentTime, end = this.segment[1];
+    var wall = now(), allowed = (wall - (this.lastWall || wall)) * this.maxRate + JUMP_TOLERANCE;
+    this.lastWall = wall;
+    if (t >= end && t - end <= allowed) {
+      this.segment[1] = t;
+    } else {
+      // A jump the player did not announce as a seek: keep what was played, start again.
+      this.closeSegment();
+      this.openSegment();
+    }
+  };
+
+  Tracker.prototype.closeSegment = function () {
+    if (this.segment && this.segment[1] > this.segment[0]) {
+      this.unsent.push([this.segment[0], this.segment[1]]);
+    }
+    this.segment = null;
+  };
+
+  Tracker.prototype.takeSegments = function () {
+    // Everything played so far, including the segment still open (it continues from its end).
+    var segments = this.unsent.slice();
+    if (this.segment && this.segment[1] > this.segment[0]) {
+      segments.push([this.segment[0], this.segment[1]]);
+      this.segment = [this.segment[1], this.segment[1]];
+    }
+    return segments;
+  };
+
+  Tracker.prototype.body = function (segments, ended) {
+    this.seq += 1;
+    return {
+      seq: this.seq, segments: segments, position: this.media.currentTime,
+      rate: this.media.playbackRate, ended: !!ended
+    };
+  };
+
+  Tracker.prototype.schedule = function () {
+    var self = this;
+    if (self.timer) { clearTimeout(self.timer); }
+    self.timer = setTimeout(function () {
+      self.timer = null;
+      if (!self.media.paused) { self.send(false); self.schedule(); }
+    }, self.heartbeat * 1000);
+  };
+
+  Tracker.prototype.send = function (ended) {
+    var self = this;
+    if (!self.viewId || self.sending) { return; }
+    var segments = self.takeSegments();
+    if (!segments.length && !ended) { return; }
+    self.unsent = [];
+    self.sending = true;
+    var body = self.body(segments, ended);
+    fetch(self.apiBase + "/views/" + self.viewId + "/beats", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+      keepalive: true
+    }).then(function (response) {
+      self.sending = false;
+      if (response.status >= 500 || response.status === 429) { throw new Error("retry"); }
+      self.backoff = 1;
+      if (response.ok) { return response.json().then(function (answer) { self.report(answer); }); }
+      return null; // 4xx: the server refused these segments for good; do not resend
+    }).catch(function () {
+      // Offline or a server error: keep the segments (they merge into the next beat,
+      // so a lost answer can never double-count) and try again with backoff.
+      self.sending = false;
+      self.unsent = segments.concat(self.unsent);
+      self.remember();
+      var delay = Math.min(60, self.backoff) * 1000;
+      self.backoff *= 2;
+      setTimeout(function () { self.send(false); }, delay);
+    });
+  };
+
+  Tracker.prototype.beacon = function () {
+    var segments = this.takeSegments();
+    this.unsent = [];
+    if (!this.viewId || !segments.length) { return; }
+    var body = JSON.stringify(this.body(segments, false));
+    var url = this.apiBase + "/views/" + this.viewId + "/beats";
+    // sendBeacon survives the page closing; it can only send text/plain, which the API accepts.
+    if (!(navigator.sendBeacon && navigator.sendBeacon(url, new Blob([body], { type: "text/plain" })))) {
+      this.unsent = segments;
+      this.remember();
+    }
+  };
+
+  Tracker.prototype.remember = function () {
+    if (!this.viewId || !this.unsent.length) { return; }
+    var pending = loadPending().filter(function (p) { return p.viewId !== this.viewId; }, this);
+    pending.push({ viewId: this.viewId, segments: this.unsent, seq: this.seq + 1000 });
+    savePending(pending);
+  };
+
+  Tracker.prototype.deliverLeftovers = function () {
+    // Segments a previous page could not deliver go to the view that played them.
+    var self = this, pending = loadPending();
+    savePending([]);
+    pending.forEach(function (p) {
+      fetch(self.apiBase + "/views/" + p.viewId + "/beats", {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ seq: p.seq, segments: p.segments, position: 0, rate: 1, ended: false })
+      }).then(function (response) {
+        if (response.status >= 500) { throw new Error("retry"); }
+      }).catch(function () { var again = loadPending(); again.push(p); savePending(again); });
+    });
+  };
+
+  Tracker.prototype.report = function (answer) {
+    var event = new CustomEvent("lms:credited", { detail: answer });
+    this.media.dispatchEvent(event);
+  };
+
+  Tracker.prototype.announcePlaying = function () {
+    if (this.channel) { this.channel.postMessage({ playing: this.tabId }); }
+  };
+
+  Tracker.prototype.watchOtherTabs = function () {
+    // One lecture at a time: when another tab starts playing, this one pauses.
+    var self = this;
+    if (!("BroadcastChannel" in window)) { return; }
+    self.channel = new BroadcastChannel("lms-player");
+    self.channel.onmessage = function (message) {
+      if (message.data && message.data.playing && message.data.playing !== self.tabId && !self.media.paused) {
+        self.media.pause();
+      }
+    };
+  };
+
+  Tracker.prototype.schedulePresenceCheck = function () {
+    var self = this, minutes = self.options.presenceMinutes;
+    if (!minutes) { return; }
+    var dialog = document.getElementById("presence-check");
+    var delay = (0.5 + Math.random() * 0.5) * minutes * 60 * 1000; // a random moment
+    setTimeout(function () {
+      if (self.media.paused || !dialog) { self.schedulePresenceCheck(); return; }
+      self.media.pause();
+      if (dialog.showModal) { dialog.showModal(); } else { dialog.setAttribute("open", ""); }
+      dialog.addEventListener("close", function () {
+        self.media.play();
+        self.schedulePresenceCheck();
+      }, { once: true });
+    }, delay);
+  };
+
+  window.LmsTracker = {
+    attach: function (media, options) {
+      var tracker = new Tracker(media, options);
+      tracker.start().catch(function () { /* playing still works; nothing is credited */ });
+      return tracker;
+    }
+  };
+})();
+
+// Pages mark a tracked player with data-tracker on a wrapper around the <video> or <audio>.
+(function () {
+  "use strict";
+  function init() {
+    var wrappers = document.querySelectorAll("[data-tracker]");
+    Array.prototype.forEach.call(wrappers, function (wrapper) {
+      var media = wrapper.querySelector("video, audio");
+      if (!media) { return; }
+      var status = wrapper.querySelector("[data-credited]");
+      media.addEventListener("lms:credited", function (event) {
+        if (!status) { return; }
+        var minutes = Math.floor(event.detail.lesson_credited_seconds / 60);
+        var percent = Math.round(event.detail.lesson_progress * 100);
+        status.textContent = status.getAttribute("data-template")
+          .replace("%(minutes)s", String(minutes)).replace("%(percent)s", String(percent));
+        if (event.detail.lesson_completed) { status.classList.add("completed"); }
+      });
+      window.LmsTracker.attach(media, {
+        lessonId: wrapper.getAttribute("data-lesson-id"),
+        csrfToken: wrapper.getAttribute("data-csrf"),
+        apiBase: wrapper.getAttribute("data-api") || "/api/v1",
+        isVideo: media.tagName === "VIDEO",
+        presenceMinutes: parseFloat(wrapper.getAttribute("data-presence-minutes") || "0")
+      });
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

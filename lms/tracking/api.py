@@ -1,0 +1,95 @@
+"""The heartbeat protocol: open a view on a lesson, then send beats of played segments."""
+
+import json
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lms.core.access import protect_cookie_writes
+from lms.core.errors import api_error
+from lms.courses.models import Lesson
+from lms.extensions import db
+from lms.tracking import services
+from lms.tracking.models import LessonView
+
+bp = Blueprint("tracking_api", __name__, url_prefix="/api/v1")
+
+# A beat is authorized by its unguessable view id bound to the caller; sendBeacon cannot
+# add a CSRF header, so the beats endpoint is the one cookie write without it.
+bp.before_request(protect_cookie_writes(exempt_endpoints={"tracking_api.beat"}))
+
+MAX_BEAT_BYTES = 64 * 1024
+
+
+@bp.route("/lessons/<int:lesson_id>/views", methods=["POST"])
+@login_required
+def open_view(lesson_id: int):
+    """Open a viewing session on a lesson the caller may watch."""
+    lesson = db.session.get(Lesson, lesson_id)
+    if not services.can_watch(current_user, lesson):
+        return api_error(404, "not_found", _("No such lesson."))
+    try:
+        view = services.open_view(
+            current_user,
+            lesson,
+            user_agent=request.headers.get("User-Agent", ""),
+            address=request.remote_addr or "",
+        )
+    except services.BeatError as exc:
+        return api_error(exc.status, "not_ready", str(exc))
+    db.session.commit()
+    config = current_app.config
+    return (
+        jsonify(
+            {
+                "view_id": view.public_id,
+                "resume_position": services.resume_position(current_user.id, lesson.id),
+                "heartbeat_seconds": config["HEARTBEAT_SECONDS"],
+                "max_playback_rate": config["MAX_PLAYBACK_RATE"],
+                "completion_threshold": config["COMPLETION_THRESHOLD"],
+            }
+        ),
+        201,
+    )
+
+
+@bp.route("/views/<view_id>/beats", methods=["POST"])
+@login_required
+def beat(view_id: str):
+    """Record one beat; the body may be sent as text/plain JSON (navigator.sendBeacon)."""
+    view = db.session.scalar(
+        select(LessonView).where(
+            LessonView.public_id == view_id[:64], LessonView.user_id == current_user.id
+        )
+    )
+    if view is None:
+        return api_error(404, "not_found", _("No such viewing session."))
+    raw = request.get_data(cache=False, as_text=True)
+    if len(raw) > MAX_BEAT_BYTES:
+        return api_error(413, "too_large", _("The beat is too large."))
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError:
+        return api_error(400, "bad_request", _("The beat must be JSON."))
+    try:
+        answer = services.record_beat(view, services.parse_beat(body))
+    except services.BeatError as exc:
+        db.session.rollback()
+        code = "conflict" if exc.status == 409 else "bad_request"
+        return api_error(exc.status, code, str(exc))
+    db.session.commit()
+    return jsonify(answer)
+
+
+@bp.route("/me/progress")
+@login_required
+def my_progress():
+    """The caller's online hours for a year (default: this one) and their courses."""
+    from lms.core.timeutil import local_today
+
+    year = request.args.get("year", type=int) or local_today().year
+    if not 2000 <= year <= 2100:
+        return api_error(400, "bad_request", _("The year is not valid."))
+    return jsonify(services.year_progress(current_user.id, year))

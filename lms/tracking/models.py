@@ -1,0 +1,81 @@
+"""Viewing sessions, each user's coverage of each lesson, and credit booked by local date."""
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.core.timeutil import utcnow
+from lms.extensions import db
+
+
+class LessonView(db.Model):
+    """One viewing session (rule 8): opened, last beat, what it played, what it earned.
+
+    No row per beat: a province of cadres at 70 hours each would be billions of rows. The
+    view keeps the union of what it played and the seconds it was credited, which is enough
+    to trace any credited second to the session that earned it.
+    """
+
+    __tablename__ = "lesson_view"
+    __table_args__ = (Index("ix_lesson_view_user_lesson", "user_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(64), unique=True)  # unguessable view_id
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id", ondelete="CASCADE"), index=True)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_beat_at: Mapped[datetime | None] = mapped_column()
+    last_seq: Mapped[int | None] = mapped_column()
+    last_answer: Mapped[dict | None] = mapped_column(JSON)  # replayed for a repeated seq
+    played: Mapped[list] = mapped_column(JSON, default=list)  # union of reported segments
+    credited_seconds: Mapped[float] = mapped_column(default=0.0)
+    position_seconds: Mapped[float] = mapped_column(default=0.0)
+    max_rate: Mapped[float] = mapped_column(default=1.0)  # highest rate the player reported
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    address: Mapped[str | None] = mapped_column(String(64))
+
+    lesson = relationship("Lesson")
+
+
+class LessonProgress(db.Model):
+    """A user's coverage of a lesson over every view and day (rule 4)."""
+
+    __tablename__ = "lesson_progress"
+    __table_args__ = (UniqueConstraint("user_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id", ondelete="CASCADE"), index=True)
+    coverage: Mapped[list] = mapped_column(JSON, default=list)  # credited [start, end] pairs
+    credited_seconds: Mapped[float] = mapped_column(default=0.0)
+    position_seconds: Mapped[float] = mapped_column(default=0.0)  # where to resume
+    completed_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DailyCredit(db.Model):
+    """Seconds credited to a user on one local date (rule 7), the unit of every hour report."""
+
+    __tablename__ = "daily_credit"
+    __table_args__ = (UniqueConstraint("user_id", "local_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    local_date: Mapped[date] = mapped_column(index=True)
+    seconds: Mapped[float] = mapped_column(default=0.0)
+
+
+class CreditClock(db.Model):
+    """When a user's last beat was accepted, on any view: the real-time bound of rule 5.
+
+    Locked for the duration of a beat, so two tabs beating at once are credited one after
+    the other, never both for the same stretch of time.
+    """
+
+    __tablename__ = "credit_clock"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_beat_at: Mapped[datetime | None] = mapped_column()
