@@ -53,9 +53,7 @@ SETTINGS = [
         int,
         "Job consumer threads `run.py` starts beside the web server (0: none).",
     ),
-    Setting(
-        "LMS_HEARTBEAT_SECONDS", "HEARTBEAT_SECONDS", float, "Seconds between player beats."
-    ),
+    Setting("LMS_HEARTBEAT_SECONDS", "HEARTBEAT_SECONDS", float, "Seconds between player beats."),
     Setting(
         "LMS_MAX_PLAYBACK_RATE",
         "MAX_PLAYBACK_RATE",
