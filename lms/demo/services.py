@@ -44,8 +44,12 @@ def _ensure_user(username, display_name, roles, password, unit=None) -> User:
     return user
 
 
-def seed_demo(password: str = "demo1234") -> str:
-    """Create or refresh the demo units, users and cadres; returns a one-line summary."""
+def seed_demo(password: str = "demo1234", with_media: bool = True) -> str:
+    """Create or refresh the demo units, users, cadres and courses; returns a summary.
+
+    With ``with_media`` the published courses' lessons get ffmpeg-made clips, processed
+    before this returns (about a minute on a small server, once).
+    """
     ensure_default_categories()
     categories = {c.code: c for c in db.session.scalars(select(CadreCategory))}
     units = [ensure_unit_path(path)[0] for path in DEMO_UNITS]
@@ -75,6 +79,12 @@ def seed_demo(password: str = "demo1234") -> str:
         cadre.last_promoted_on = date(2025, 1 + number % 12, 1) if number % 3 == 0 else None
     courses = seed_demo_courses()
     db.session.flush()
+    processed = 0
+    if with_media:
+        from lms.demo.media import seed_demo_media
+
+        published = [course.title for course in courses if course.is_published]
+        processed = seed_demo_media(published)
     unit_count = db.session.scalar(
         select(func.count(Unit.id)).where(Unit.tree_path.like(root.tree_path + "%"))
     )
@@ -82,5 +92,6 @@ def seed_demo(password: str = "demo1234") -> str:
         f"Demo ready: {unit_count} units under {ROOT_UNIT}, users admin, supervisor, "
         f"instructor and cadre1..cadre20 (password: {password}); "
         f"{sum(c.is_published for c in courses)} published courses and "
-        f"{sum(not c.is_published for c in courses)} draft."
+        f"{sum(not c.is_published for c in courses)} draft; "
+        f"media made and processed for {processed} lessons."
     )

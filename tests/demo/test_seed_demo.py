@@ -14,10 +14,10 @@ def _counts():
 
 
 def test_seed_demo_is_idempotent(app):
-    seed_demo("pw-12345678")
+    seed_demo("pw-12345678", with_media=False)
     db.session.commit()
     first = _counts()
-    seed_demo("pw-12345678")
+    seed_demo("pw-12345678", with_media=False)
     db.session.commit()
     assert _counts() == first
     users, units, cadres = first
@@ -29,7 +29,9 @@ def test_seed_demo_is_idempotent(app):
 
 
 def test_seed_demo_command(app):
-    result = app.test_cli_runner().invoke(args=["seed-demo", "--password", "another-pass"])
+    result = app.test_cli_runner().invoke(
+        args=["seed-demo", "--password", "another-pass", "--no-media"]
+    )
     assert result.exit_code == 0, result.output
     assert "cadre1..cadre20" in result.output
     db.session.expire_all()
@@ -48,7 +50,7 @@ def test_seed_demo_command(app):
     ],
 )
 def test_each_demo_role_sees_its_own_home(app, client, login, username, expected, absent):
-    seed_demo("demo1234")
+    seed_demo("demo1234", with_media=False)
     db.session.commit()
     user = db.session.scalar(select(User).where(User.username == username))
     login(user, password="demo1234")
@@ -57,3 +59,34 @@ def test_each_demo_role_sees_its_own_home(app, client, login, username, expected
         assert text in page
     for text in absent:
         assert text not in page
+
+
+def test_seed_demo_makes_every_published_lesson_playable(app, client, login):
+    """The real pipeline, once: ffmpeg-made clips processed before the command returns."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("one run of the media pipeline is enough")
+    from pathlib import Path
+
+    from lms.courses.models import Course, LessonStatus
+
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "media made and processed for 7 lessons" in result.output
+    lessons = [
+        lesson
+        for course in db.session.scalars(select(Course).where(Course.is_published.is_(True)))
+        for lesson in course.lessons
+    ]
+    assert lessons and all(lesson.status == LessonStatus.READY.value for lesson in lessons)
+    for kind in ("video", "audio"):
+        assert any(lesson.kind == kind and lesson.duration_seconds >= 59.5 for lesson in lessons), (
+            kind
+        )
+    video = next(lesson for lesson in lessons if lesson.kind == "video")
+    outputs = Path(app.config["MEDIA_ROOT"]) / video.current_asset.output_dir
+    assert (outputs / "master.m3u8").exists() and (outputs / "fallback.mp4").exists()
+    login(db.session.scalar(select(User).where(User.username == "cadre1")), password="demo1234")
+    assert client.get(f"/media/play/{video.id}").status_code == 200
+    # Running it again changes nothing and processes nothing.
+    again = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert "media made and processed for 0 lessons" in again.output
