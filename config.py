@@ -66,6 +66,12 @@ SETTINGS = [
         float,
         "Share of a lesson's length that completes it.",
     ),
+    Setting(
+        "LMS_PRESENCE_CHECK_MINUTES",
+        "PRESENCE_CHECK_MINUTES",
+        float,
+        "A video pauses at a random moment in every such span until the cadre confirms.",
+    ),
     Setting("LMS_HOST", "HOST", str, "Address `run.py` listens on."),
     Setting("LMS_PORT", "PORT", int, "Port `run.py` listens on."),
     Setting("LMS_THREADS", "THREADS", int, "Waitress worker threads."),
@@ -133,6 +139,7 @@ class Config:
     HEARTBEAT_SECONDS = 15.0
     MAX_PLAYBACK_RATE = 1.0
     COMPLETION_THRESHOLD = 0.9
+    PRESENCE_CHECK_MINUTES = 20.0
     HOST = "127.0.0.1"
     PORT = 5000
     THREADS = 8

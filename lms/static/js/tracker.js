@@ -274,7 +274,7 @@
         var minutes = Math.floor(event.detail.lesson_credited_seconds / 60);
         var percent = Math.round(event.detail.lesson_progress * 100);
         status.textContent = status.getAttribute("data-template")
-          .replace("%(minutes)s", String(minutes)).replace("%(percent)s", String(percent));
+          .replace("{minutes}", String(minutes)).replace("{percent}", String(percent));
         if (event.detail.lesson_completed) { status.classList.add("completed"); }
       });
       window.LmsTracker.attach(media, {
