@@ -178,3 +178,7 @@ def post(client):
         return client.post(url, data=data, **kwargs)
 
     return _post
+
+
+# One Playwright (one per thread is allowed) and one Chromium for every folder's browser tests.
+from tests.browser_fixtures import browser, browser_login, live_server, page  # noqa: E402, F401

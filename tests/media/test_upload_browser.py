@@ -8,53 +8,6 @@ from sqlalchemy import func, select
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
 from lms.media.models import Upload
-from tests.browser import conftest as browser_fixtures
-
-# The live server and page fixtures of the browser tests, shared rather than copied.
-page = browser_fixtures.page
-live_server = browser_fixtures.live_server
-browser_login = browser_fixtures.browser_login
-
-
-def _running_session_browser(request):
-    """The Chromium that tests/browser's session fixture already started, if any."""
-    manager = request._fixturemanager
-    theirs = browser_fixtures.browser.__wrapped__
-    for attribute in ("_arg2nodeid2fixturedefs", "_arg2node2fixturedefs"):
-        for fixturedefs in getattr(manager, attribute, {}).get("browser", {}).values():
-            for fixturedef in fixturedefs:
-                cached = getattr(fixturedef, "cached_result", None)
-                if fixturedef.func is theirs and cached and not cached[2]:
-                    return cached[0]
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser(request):
-    """Chromium: tests/browser's if its session fixture is running, else one for this module.
-
-    Playwright's sync API allows one instance per thread and tests/browser keeps its own for
-    the whole session, out of reach from this folder. (Stopgap until the browser fixtures
-    move to tests/conftest.py, where every folder would share them.)
-    """
-    from playwright.sync_api import Error, sync_playwright
-
-    try:
-        manager = sync_playwright().__enter__()
-    except Error:
-        shared = _running_session_browser(request)
-        if shared is None:
-            raise
-        yield shared
-        return
-    try:
-        instance = manager.chromium.launch(
-            executable_path=browser_fixtures.CHROMIUM, args=browser_fixtures.CHROMIUM_ARGS
-        )
-        yield instance
-        instance.close()
-    finally:
-        manager.stop()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""A live server on a free local port, and Debian's Chromium driven by Playwright."""
+"""Browser-test fixtures (imported by tests/conftest.py, so every folder shares one Chromium)."""
 
 import shutil
 import socket
