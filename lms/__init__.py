@@ -122,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.org.views import bp as org_bp
     from lms.roster.views import bp as roster_bp
     from lms.tracking.api import bp as tracking_api_bp
+    from lms.tracking.views import bp as tracking_bp
 
     for bp in (
         core_bp,
@@ -134,6 +135,7 @@ def _register_blueprints(app: Flask) -> None:
         courses_api_bp,
         media_bp,
         tracking_api_bp,
+        tracking_bp,
     ):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)

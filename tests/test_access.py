@@ -69,6 +69,7 @@ ACCESS = {
     "media.lesson_status": EDITORS,
     "media.play": ANY,
     "media.retry_asset": EDITORS,
+    "tracking.mine": ANY,
     "tracking_api.beat": ANY,
     "tracking_api.my_progress": ANY,
     "tracking_api.open_view": ANY,

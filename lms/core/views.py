@@ -28,6 +28,10 @@ def home():
             .where(scope, User.is_active_account.is_(True))
         )
         context["scope_root"] = scope_root(current_user)
+    if current_user.has_role(Role.CADRE):
+        from lms.tracking.services import year_credited_seconds
+
+        context["year_hours"] = year_credited_seconds(current_user.id) / 3600
     if current_user.has_role(Role.ADMIN):
         context["user_count"] = db.session.scalar(select(func.count(User.id)))
     return render_template("core/home.html", **context)

@@ -267,3 +267,39 @@ def year_progress(user_id: int, year: int) -> dict:
         "weekend_seconds": round(weekend, 1),
         "courses": courses,
     }
+
+
+def weekend_seconds(user_id: int, today: date) -> float:
+    """Seconds credited on the latest Saturday and Sunday up to ``today`` (local dates)."""
+    from datetime import timedelta
+
+    saturday = today - timedelta(days=(today.weekday() - 5) % 7)
+    return float(
+        db.session.scalar(
+            select(func.coalesce(func.sum(DailyCredit.seconds), 0.0)).where(
+                DailyCredit.user_id == user_id,
+                DailyCredit.local_date >= saturday,
+                DailyCredit.local_date <= saturday + timedelta(days=1),
+            )
+        )
+    )
+
+
+def resume_lessons(user_id: int, course_ids) -> dict[int, int]:
+    """For each course, the first lesson the user has not completed (where to resume)."""
+    completed = set(
+        db.session.scalars(
+            select(LessonProgress.lesson_id).where(
+                LessonProgress.user_id == user_id, LessonProgress.completed_at.is_not(None)
+            )
+        )
+    )
+    resume = {}
+    for lesson in db.session.scalars(
+        select(Lesson)
+        .where(Lesson.course_id.in_(list(course_ids)), Lesson.duration_seconds.is_not(None))
+        .order_by(Lesson.course_id, Lesson.position)
+    ):
+        if lesson.id not in completed and lesson.course_id not in resume:
+            resume[lesson.course_id] = lesson.id
+    return resume

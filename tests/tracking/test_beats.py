@@ -287,3 +287,27 @@ def test_my_progress_sums_the_year_and_the_weekend(client, cadre, lesson):
     assert client.get("/api/v1/me/progress?year=1800", headers=headers).status_code == 400
     empty = client.get("/api/v1/me/progress?year=2025", headers=headers).get_json()
     assert empty["online_seconds"] == 0
+
+
+def test_my_learning_page_shows_hours_and_where_to_resume(client, cadre, lesson, login):
+    from lms.core.timeutil import utcnow
+
+    now = utcnow()
+    view = _view(cadre, lesson, now - timedelta(seconds=60))
+    _record(view, 1, [[0, 30]], now - timedelta(seconds=30))
+    db.session.commit()
+    login(cadre)
+    page = client.get("/learning/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Courses in progress" in page
+    assert "Party spirit" in page
+    assert f"/media/play/{lesson.id}" in page  # resume link
+    assert "No completed courses yet." in page
+    home = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "study hours credited this year" in home
+
+
+def test_my_learning_empty_state(client, cadre, login):
+    login(cadre)
+    page = client.get("/learning/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "You have not started a course yet." in page
+    assert "0.0" in page
