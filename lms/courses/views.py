@@ -32,6 +32,7 @@ from lms.courses.services import CourseError
 from lms.extensions import db
 from lms.org.models import CadreCategory
 from lms.org.services import active_categories
+from lms.tracking.services import credited_by_course
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
@@ -94,16 +95,15 @@ def menu():
         services.menu_query(filters), _page(), current_app.config["PAGE_SIZE"]
     )
     is_cadre = current_user.has_role(Role.CADRE)
-    enrollments = (
-        services.enrollments_for(current_user, (row[0].id for row in page.items))
-        if is_cadre
-        else {}
-    )
+    course_ids = [row[0].id for row in page.items]
+    enrollments = services.enrollments_for(current_user, course_ids) if is_cadre else {}
+    credited = credited_by_course(current_user.id, course_ids) if is_cadre else {}
     return render_template(
         "courses/menu.html",
         form=form,
         page=page,
         enrollments=enrollments,
+        credited=credited,
         is_cadre=is_cadre,
         filtered=any(
             [filters.q, filters.category_id, filters.method, filters.length, filters.instructor_id]

@@ -303,3 +303,19 @@ def resume_lessons(user_id: int, course_ids) -> dict[int, int]:
         if lesson.id not in completed and lesson.course_id not in resume:
             resume[lesson.course_id] = lesson.id
     return resume
+
+
+def credited_by_course(user_id: int, course_ids) -> dict[int, float]:
+    """Seconds the user has been credited in each of ``course_ids`` (one grouped query)."""
+    ids = list(course_ids)
+    if not ids:
+        return {}
+    return {
+        course_id: float(seconds or 0)
+        for course_id, seconds in db.session.execute(
+            select(Lesson.course_id, func.sum(LessonProgress.credited_seconds))
+            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+            .where(LessonProgress.user_id == user_id, Lesson.course_id.in_(ids))
+            .group_by(Lesson.course_id)
+        )
+    }

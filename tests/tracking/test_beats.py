@@ -311,3 +311,14 @@ def test_my_learning_empty_state(client, cadre, login):
     page = client.get("/learning/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "You have not started a course yet." in page
     assert "0.0" in page
+
+
+def test_the_course_menu_shows_a_cadres_own_progress(client, cadre, lesson, login):
+    lesson.course.duration_seconds = 600
+    view = _view(cadre, lesson, T0)
+    _record(view, 1, [[0, 30]], T0 + timedelta(seconds=30))
+    db.session.commit()
+    login(cadre)
+    page = client.get("/courses/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Your progress" in page
+    assert "5%" in page  # 30 of 600 seconds
