@@ -7,14 +7,13 @@ from wtforms import (
     IntegerField,
     SearchField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.accounts.forms import MultiCheckboxField
 from lms.courses.services import (
     CONTENT_CODE_PATTERN,
     LESSON_KIND_LABELS,
@@ -27,11 +26,6 @@ from lms.courses.services import (
 )
 
 NO_CATEGORY = ""
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class ContentCategoryForm(FlaskForm):

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.core.categories import CategoryListMixin
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 
@@ -47,20 +48,10 @@ course_target_category = Table(
 )
 
 
-class ContentCategory(db.Model):
+class ContentCategory(CategoryListMixin, db.Model):
     """What a course is about (theory, party spirit, ...); an editable list."""
 
     __tablename__ = "content_category"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
-    name_zh: Mapped[str] = mapped_column(String(100))
-    name_en: Mapped[str] = mapped_column(String(100))
-    sort_order: Mapped[int] = mapped_column(default=0)
-    is_active: Mapped[bool] = mapped_column(default=True)
-
-    def display_name(self, locale: str) -> str:
-        return self.name_zh if locale.startswith("zh") else self.name_en
 
 
 class Course(db.Model):

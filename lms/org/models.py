@@ -5,6 +5,7 @@ from datetime import date
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.core.categories import CategoryListMixin
 from lms.extensions import db
 
 PATH_SEPARATOR = "/"
@@ -43,20 +44,10 @@ class Unit(db.Model):
         return f"<Unit {self.name_path}>"
 
 
-class CadreCategory(db.Model):
+class CadreCategory(CategoryListMixin, db.Model):
     """A cadre category (干部类别); the list is data that admins edit."""
 
     __tablename__ = "cadre_category"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
-    name_zh: Mapped[str] = mapped_column(String(100))
-    name_en: Mapped[str] = mapped_column(String(100))
-    sort_order: Mapped[int] = mapped_column(default=0)
-    is_active: Mapped[bool] = mapped_column(default=True)
-
-    def display_name(self, locale: str) -> str:
-        return self.name_zh if locale.startswith("zh") else self.name_en
 
 
 class Cadre(db.Model):

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.core.timeutil import local_zone, utcnow
-from lms.courses.models import Lesson
+from lms.courses.models import Course, Lesson
 from lms.courses.services import can_see_course
 from lms.extensions import db
 from lms.tracking.intervals import SegmentError, parse_segments, union
@@ -126,8 +126,6 @@ def record_beat(view: LessonView, beat: Beat, now: datetime | None = None) -> di
     view.last_seq, view.last_beat_at = beat.seq, now
     clock.last_beat_at = now
     _book(view.user_id, now, result.credited_seconds)
-    db.session.flush()
-
     answer = {
         "credited_seconds": round(result.credited_seconds, 3),
         "lesson_credited_seconds": round(progress.credited_seconds, 3),
@@ -135,7 +133,7 @@ def record_beat(view: LessonView, beat: Beat, now: datetime | None = None) -> di
         "lesson_completed": progress.completed_at is not None,
         "year_credited_seconds": round(year_credited_seconds(view.user_id, now), 3),
     }
-    view.last_answer = answer
+    view.last_answer = answer  # replayed for a repeated seq
     db.session.flush()
     return answer
 
@@ -213,8 +211,6 @@ def _book(user_id: int, now: datetime, seconds: float) -> None:
 
 def year_progress(user_id: int, year: int) -> dict:
     """This year's online hours, weekend hours, and every course the user has played."""
-    from lms.courses.models import Course
-
     start, end = date(year, 1, 1), date(year, 12, 31)
     rows = db.session.execute(
         select(DailyCredit.local_date, DailyCredit.seconds).where(
@@ -238,26 +234,26 @@ def year_progress(user_id: int, year: int) -> dict:
         .group_by(Course.id, Course.title)
         .order_by(Course.title)
     ).all()
-    lesson_totals = dict(
-        db.session.execute(
-            select(Lesson.course_id, func.count(Lesson.id))
+    # One grouped query for every course's lesson count and playable length (no query per course).
+    totals = {
+        course_id: (count, float(length or 0))
+        for course_id, count, length in db.session.execute(
+            select(Lesson.course_id, func.count(Lesson.id), func.sum(Lesson.duration_seconds))
             .where(Lesson.course_id.in_([row[0] for row in per_course]))
             .group_by(Lesson.course_id)
-        ).all()
-    )
+        )
+    }
     courses = []
     for course_id, title, credited, completed_lessons in per_course:
-        course = db.session.get(Course, course_id)
-        length = course.duration_seconds or sum(
-            lesson.duration_seconds or 0 for lesson in course.lessons
-        )
+        lesson_count, length = totals.get(course_id, (-1, 0.0))
+        credited = float(credited or 0)
         courses.append(
             {
                 "id": course_id,
                 "title": title,
-                "credited_seconds": round(float(credited or 0), 1),
-                "progress": round(min(1.0, float(credited or 0) / length), 4) if length else 0.0,
-                "completed": completed_lessons == lesson_totals.get(course_id, -1),
+                "credited_seconds": round(credited, 1),
+                "progress": round(min(1.0, credited / length), 4) if length else 0.0,
+                "completed": completed_lessons == lesson_count,
             }
         )
     return {
