@@ -114,12 +114,17 @@ def _register_blueprints(app: Flask) -> None:
     from lms.accounts.admin_views import bp as admin_users_bp
     from lms.accounts.views import bp as accounts_bp
     from lms.api.views import bp as api_bp
+    from lms.banks.views import bp as banks_bp
     from lms.core.errors import register_error_handlers
     from lms.core.views import bp as core_bp
     from lms.courses.api import bp as courses_api_bp
     from lms.courses.views import bp as courses_bp
     from lms.media.views import bp as media_bp
+    from lms.offline.views import bp as offline_bp
     from lms.org.views import bp as org_bp
+    from lms.plans.views import bp as plans_bp
+    from lms.quizzes.api import bp as quizzes_api_bp
+    from lms.quizzes.views import bp as quizzes_bp
     from lms.roster.views import bp as roster_bp
     from lms.tracking.api import bp as tracking_api_bp
     from lms.tracking.views import bp as tracking_bp
@@ -136,11 +141,17 @@ def _register_blueprints(app: Flask) -> None:
         media_bp,
         tracking_api_bp,
         tracking_bp,
+        banks_bp,
+        quizzes_bp,
+        quizzes_api_bp,
+        plans_bp,
+        offline_bp,
     ):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)
     csrf.exempt(courses_api_bp)
     csrf.exempt(tracking_api_bp)
+    csrf.exempt(quizzes_api_bp)
     register_error_handlers(app)
 
 

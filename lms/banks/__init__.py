@@ -1,0 +1,1 @@
+"""Question banks: questions and options that instructors write, import and export."""

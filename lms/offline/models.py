@@ -1,0 +1,1 @@
+"""Offline training records, exemptions, and the audit log of their changes."""

@@ -1,0 +1,1 @@
+"""The annual plan: training years, quota rules by audience, priority groups, assignments."""

@@ -1,0 +1,1 @@
+"""Quizzes and exams: settings, timed attempts with autosave, grading and results."""

@@ -1,0 +1,1 @@
+"""Quizzes and exams, their questions drawn per attempt, attempts, answers and results."""
