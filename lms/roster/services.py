@@ -1,7 +1,5 @@
 """Roster import rules: read a CSV/XLSX file, plan every row against the database, apply at once."""
 
-import csv
-import io
 import re
 import unicodedata
 from collections import Counter
@@ -15,12 +13,26 @@ from sqlalchemy import func, select
 
 from lms.accounts.forms import USERNAME_PATTERN
 from lms.accounts.models import Role, User
+from lms.core.tabular import (
+    EXTENSIONS,  # noqa: F401
+    Column,
+    HeaderMap,
+    Layout,
+    Table,
+    TableRow,
+    TabularError,
+    cell_text,
+    decode_text,  # noqa: F401  (re-exported: the roster's callers and tests use these)
+    file_extension,  # noqa: F401
+    normalize_header,  # noqa: F401
+    write_csv,
+    write_xlsx,
+)
 from lms.extensions import db
 from lms.org.models import PATH_SEPARATOR, Cadre, CadreCategory, Unit
 from lms.org.services import OrgError, ensure_unit_path, find_category, split_unit_path
 
 MAX_ROWS = 20_000
-EXTENSIONS = ("csv", "xlsx")
 # Far deeper than any real tree (district -> bureau -> section), and keeps the id path
 # (Unit.tree_path, 400 characters) within its column.
 MAX_UNIT_DEPTH = 30
@@ -28,20 +40,10 @@ MAX_UNIT_DEPTH = 30
 BATCH = 500
 
 
-class RosterError(ValueError):
-    """The file as a whole cannot be imported; the message is shown to the user."""
-
+# "The file as a whole cannot be imported": one error for every import file.
+RosterError = TabularError
 
 # --- columns -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: object  # a lazy string
-    chinese: tuple[str, ...]
-    required: bool = False
-    max_length: int | None = None
 
 
 COLUMNS = (
@@ -58,7 +60,8 @@ COLUMNS = (
     Column("email", _l("E-mail"), ("邮箱", "电子邮件"), max_length=255),
     Column("phone", _l("Phone"), ("手机", "电话", "联系电话"), max_length=32),
 )
-COLUMNS_BY_KEY = {column.key: column for column in COLUMNS}
+LAYOUT = Layout(COLUMNS)
+COLUMNS_BY_KEY = LAYOUT.by_key
 DATE_FIELDS = ("date_of_birth", "last_promoted_on")
 BOOL_FIELDS = ("is_reserve", "is_key_position")
 TEXT_FIELDS = ("rank", "position", "email", "phone")
@@ -66,60 +69,12 @@ TEXT_FIELDS = ("rank", "position", "email", "phone")
 USER_FIELDS = ("email", "phone")
 
 
-def normalize_header(text) -> str:
-    """``" Date of_Birth* "`` -> ``"dateofbirth"``: case, width, spaces, ``_ - *`` do not matter."""
-    text = unicodedata.normalize("NFKC", "" if text is None else str(text)).lower()
-    return re.sub(r"[\s_\-*]+", "", text)
-
-
-HEADER_ALIASES = {
-    normalize_header(name): column.key
-    for column in COLUMNS
-    for name in (column.key, *column.chinese)
-}
-
-
-@dataclass
-class HeaderMap:
-    positions: dict[str, int]  # column key -> index in the row
-    ignored: list[str]  # header texts that match no column
-
-
 def map_headers(cells) -> HeaderMap:
-    """Find the columns in a header row; raises RosterError on missing or repeated columns."""
-    positions, ignored = {}, []
-    for index, cell in enumerate(cells):
-        raw = "" if cell is None else str(cell).strip()
-        if not raw:
-            continue
-        key = HEADER_ALIASES.get(normalize_header(raw))
-        if key is None:
-            ignored.append(raw)
-        elif key in positions:
-            raise RosterError(
-                _(
-                    "The column %(column)s appears more than once in the header row.",
-                    column=column_title(key),
-                )
-            )
-        else:
-            positions[key] = index
-    missing = [c.key for c in COLUMNS if c.required and c.key not in positions]
-    if missing:
-        raise RosterError(
-            _(
-                "The header row (the first non-empty row) lacks the required columns: %(columns)s.",
-                columns=", ".join(column_title(key) for key in missing),
-            )
-        )
-    return HeaderMap(positions, ignored)
+    """Find the roster columns in a header row; raises RosterError on missing or repeated ones."""
+    return LAYOUT.map_headers(cells)
 
 
-def column_title(key: str) -> str:
-    """``"Personnel number (personnel_number / 人员编号)"`` for messages and the help box."""
-    column = COLUMNS_BY_KEY[key]
-    names = " / ".join((column.key, *column.chinese))
-    return f"{column.label} ({names})"
+column_title = LAYOUT.title
 
 
 # --- cell values -------------------------------------------------------------------------
@@ -130,21 +85,6 @@ DATE_PATTERNS = (
     re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?"),
     re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?"),
 )
-
-
-def cell_text(value) -> str:
-    """A cell as trimmed text: Excel numbers lose their ``.0``, dates print as YYYY-MM-DD."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip()
 
 
 def parse_bool(value) -> bool | None:
@@ -186,139 +126,16 @@ def parse_date(value) -> date | None:
 # --- reading files -----------------------------------------------------------------------
 
 
-@dataclass
-class RosterRow:
-    """One data row: its row number in the file and the raw cells by column key."""
-
-    line: int
-    values: dict
-
-
-@dataclass
-class Roster:
-    rows: list[RosterRow]
-    columns: frozenset  # the column keys present in the file
-    ignored_columns: list[str] = field(default_factory=list)
-
-
-def file_extension(filename: str) -> str:
-    return filename.rsplit(".", 1)[-1].lower() if "." in (filename or "") else ""
-
-
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK, what Excel on Chinese
-    Windows writes); raises RosterError when the bytes are neither or not text at all."""
-    if b"\x00" in data:
-        # UTF-16 text and binary files (images, Excel files renamed .csv) carry NUL bytes;
-        # GB18030 would otherwise decode many of them into nonsense.
-        raise RosterError(
-            _(
-                "This file is not a CSV text file. Save it from Excel as “CSV UTF-8” or "
-                "“CSV (comma delimited)”, or upload the .xlsx workbook."
-            )
-        )
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise RosterError(
-        _(
-            "The file has the wrong encoding: it is neither UTF-8 nor GBK. Save it from "
-            "Excel as “CSV UTF-8” and upload it again."
-        )
-    )
-
-
-def _csv_rows(data: bytes):
-    text = decode_text(data)
-    first_line = text.lstrip("\r\n").split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count) if first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        for cells in reader:
-            yield reader.line_num, cells
-    except csv.Error as exc:
-        raise RosterError(
-            _(
-                "Row %(line)d of the CSV file cannot be read: %(error)s",
-                line=reader.line_num,
-                error=str(exc),
-            )
-        ) from exc
-
-
-def _xlsx_rows(data: bytes):
-    from openpyxl import load_workbook
-
-    # A damaged or fake workbook fails in many ways (zip, XML, missing parts, bad styles),
-    # while opening and while reading rows; each is the same "not a valid workbook" to the user.
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
-        raise _not_a_workbook() from exc
-    try:
-        if not workbook.worksheets:
-            return
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        line = 0
-        while True:
-            try:
-                cells = next(rows)
-            except StopIteration:
-                return
-            except Exception as exc:
-                raise _not_a_workbook() from exc
-            # In read-only mode openpyxl yields blank rows for gaps: the count is the row number.
-            line += 1
-            yield line, cells
-    finally:
-        workbook.close()
-
-
-def _not_a_workbook() -> RosterError:
-    return RosterError(
-        _("This file is not a valid Excel workbook (.xlsx). Open it in Excel and save it again.")
-    )
+# One data row (its row number and raw cells by column key) and a whole file.
+RosterRow = TableRow
+Roster = Table
 
 
 def parse_roster(data: bytes, filename: str) -> Roster:
     """Read the rows of a roster file; raises RosterError when the file as a whole is bad."""
-    extension = file_extension(filename)
-    if extension not in EXTENSIONS:
-        raise RosterError(_("Upload a .csv or .xlsx file."))
-    if not data or not data.strip():
-        raise RosterError(_("The file is empty."))
-    if extension == "csv" and data.startswith(b"PK\x03\x04"):
-        raise RosterError(
-            _("This file is an Excel workbook, not a CSV file: name it .xlsx and upload it again.")
-        )
-    source = _csv_rows(data) if extension == "csv" else _xlsx_rows(data)
-    header, rows = None, []
-    for line, cells in source:
-        if not any(cell_text(cell) for cell in cells):
-            continue
-        if header is None:
-            header = map_headers(cells)
-            continue
-        if len(rows) >= MAX_ROWS:
-            raise RosterError(
-                _(
-                    "The file has more than %(count)s rows. Split it into files of at most "
-                    "%(count)s rows.",
-                    count=f"{MAX_ROWS:,}",
-                )
-            )
-        values = {
-            key: (cells[index] if index < len(cells) else None)
-            for key, index in header.positions.items()
-        }
-        rows.append(RosterRow(line, values))
-    if header is None:
-        raise RosterError(_("The file is empty."))
-    if not rows:
-        raise RosterError(_("The file has a header row but no cadres below it."))
-    return Roster(rows, frozenset(header.positions), header.ignored)
+    return LAYOUT.read(
+        data, filename, MAX_ROWS, _("The file has a header row but no cadres below it.")
+    )
 
 
 # --- planning ----------------------------------------------------------------------------
@@ -774,23 +591,7 @@ def build_template(extension: str, locale: str, category_name: str = "") -> byte
     """A roster template as CSV (UTF-8 with BOM, which Excel opens correctly) or XLSX bytes."""
     header, example = template_rows(locale, category_name)
     if extension == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(header)
-        writer.writerow(cell_text(value) for value in example)
-        return out.getvalue().encode("utf-8-sig")
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(header)
-    sheet.append(example)
-    for cell in sheet[2]:
-        if isinstance(cell.value, date):
-            cell.number_format = "yyyy-mm-dd"
-    for letter in "ABCDEFGHIJKL":
-        sheet.column_dimensions[letter].width = 18
-    sheet.column_dimensions["C"].width = 44
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+        return write_csv([header, example])
+    widths = dict.fromkeys("ABCDEFGHIJKL", 18)
+    widths["C"] = 44
+    return write_xlsx([header, example], widths)

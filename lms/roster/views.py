@@ -1,12 +1,5 @@
 """Uploading a roster, previewing it and confirming the import."""
 
-import math
-import re
-import secrets
-import time
-from dataclasses import dataclass
-from pathlib import Path
-
 from flask import (
     Blueprint,
     abort,
@@ -15,7 +8,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -25,6 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from lms.accounts.models import Role
 from lms.core.access import role_required
 from lms.core.i18n import current_locale
+from lms.core.pagination import ListPage
+from lms.core.tabular import download
+from lms.core.uploads import PendingUpload
 from lms.extensions import db
 from lms.org.services import OrgError, active_categories, scope_root
 from lms.roster import services
@@ -32,82 +27,24 @@ from lms.roster.forms import UploadForm
 
 bp = Blueprint("roster", __name__, url_prefix="/roster")
 
-UPLOAD_FOLDER = "roster_uploads"
-SESSION_KEY = "roster_upload"
-MAX_UPLOAD_AGE_SECONDS = 24 * 3600
-TOKEN_RE = re.compile(r"[0-9a-f]{32}")
-
-
-# --- the stored upload -------------------------------------------------------------------
-
-
-def _upload_folder() -> Path:
-    folder = Path(current_app.instance_path) / UPLOAD_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _stored_path(info: dict) -> Path | None:
-    # The session is signed, but the token still becomes a file name: accept only our shape.
-    token, ext = info.get("token", ""), info.get("ext", "")
-    if not TOKEN_RE.fullmatch(str(token)) or ext not in services.EXTENSIONS:
-        return None
-    return _upload_folder() / f"{token}.{ext}"
-
-
-def _current_upload() -> dict | None:
-    """The upload waiting in this session, if it belongs to the logged-in user."""
-    info = session.get(SESSION_KEY)
-    if not isinstance(info, dict) or info.get("user_id") != current_user.id:
-        return None
-    return info
-
-
-def _forget_upload() -> None:
-    info = session.pop(SESSION_KEY, None)
-    path = _stored_path(info) if isinstance(info, dict) else None
-    if path is not None:
-        path.unlink(missing_ok=True)
-
-
-def _remove_old_uploads() -> None:
-    cutoff = time.time() - MAX_UPLOAD_AGE_SECONDS
-    for path in _upload_folder().iterdir():
-        try:
-            if path.is_file() and path.stat().st_mtime < cutoff:
-                path.unlink()
-        except FileNotFoundError:
-            pass  # another request removed it first
-
-
-def _store_upload(data: bytes, filename: str, ext: str) -> None:
-    _forget_upload()
-    _remove_old_uploads()
-    token = secrets.token_hex(16)
-    (_upload_folder() / f"{token}.{ext}").write_bytes(data)
-    session[SESSION_KEY] = {
-        "token": token,
-        "filename": filename,
-        "ext": ext,
-        "user_id": current_user.id,
-    }
+PENDING = PendingUpload("roster_uploads", "roster_upload")
 
 
 def _plan_stored_upload():
     """(info, roster, plans) for this session's upload, or a redirect with a message."""
-    info = _current_upload()
-    path = _stored_path(info) if info else None
+    info = PENDING.current()
+    path = PENDING.path(info) if info else None
     if path is None:
         flash(_("Upload a roster file first."), "info")
         return None, redirect(url_for("roster.upload"))
     if not path.is_file():
-        session.pop(SESSION_KEY, None)
+        PENDING.discard_session()
         flash(_("The uploaded file has expired. Please upload it again."), "error")
         return None, redirect(url_for("roster.upload"))
     try:
         roster = services.parse_roster(path.read_bytes(), info["filename"] or path.name)
     except services.RosterError as exc:
-        _forget_upload()
+        PENDING.forget()
         flash(str(exc), "error")
         return None, redirect(url_for("roster.upload"))
     return (info, roster, services.plan_import(roster, current_user)), None
@@ -142,7 +79,7 @@ def upload():
         except services.RosterError as exc:
             form.file.errors.append(str(exc))
         else:
-            _store_upload(data, filename, services.file_extension(filename))
+            PENDING.store(data, filename, services.file_extension(filename))
             return redirect(url_for("roster.preview"))
     status = 400 if form.errors else 200
     return render_template(
@@ -151,7 +88,7 @@ def upload():
         blocked=False,
         columns=services.COLUMNS,
         scope=scope_root(current_user),
-        pending=_current_upload(),
+        pending=PENDING.current(),
         max_rows=services.MAX_ROWS,
         max_mb=current_app.config["MAX_IMPORT_MB"],
     ), status
@@ -218,7 +155,7 @@ def confirm():
             "error",
         )
         return redirect(url_for("roster.preview"))
-    _forget_upload()
+    PENDING.forget()
     flash(
         _(
             "Roster imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
@@ -237,7 +174,7 @@ def confirm():
 @role_required(Role.ADMIN, Role.SUPERVISOR)
 def cancel():
     """Drop the stored upload without importing anything."""
-    _forget_upload()
+    PENDING.forget()
     flash(_("The import was cancelled; nothing was changed."), "info")
     return redirect(url_for("roster.upload"))
 
@@ -252,45 +189,4 @@ def template(ext: str):
     categories = active_categories()
     category_name = categories[0].display_name(locale) if categories else ""
     data = services.build_template(ext, locale, category_name)
-    mimetype = (
-        "text/csv; charset=utf-8"
-        if ext == "csv"
-        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response = current_app.response_class(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f"attachment; filename=roster-template.{ext}"
-    return response
-
-
-@dataclass
-class ListPage:
-    """A page of an in-memory list, shaped like Flask-SQLAlchemy's pagination for ``pager``."""
-
-    items: list
-    page: int
-    pages: int
-    total: int
-
-    @classmethod
-    def of(cls, items: list, page: int) -> "ListPage":
-        per_page = current_app.config["PAGE_SIZE"]
-        pages = max(1, math.ceil(len(items) / per_page))
-        page = min(max(1, page or 1), pages)
-        start = (page - 1) * per_page
-        return cls(items[start : start + per_page], page, pages, len(items))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
+    return download(data, ext, f"roster-template.{ext}")
