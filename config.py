@@ -111,6 +111,18 @@ SETTINGS = [
         "Internal nginx location that serves MEDIA_ROOT (with LMS_MEDIA_ACCEL=nginx).",
     ),
     Setting(
+        "LMS_HOURS_PER_TRAINING_DAY",
+        "HOURS_PER_TRAINING_DAY",
+        float,
+        "Hours one training day counts for (offline records entered in days or hours).",
+    ),
+    Setting(
+        "LMS_OFFLINE_EVIDENCE_MAX_MB",
+        "OFFLINE_EVIDENCE_MAX_MB",
+        int,
+        "Largest evidence file for an offline training record, in MiB.",
+    ),
+    Setting(
         "LMS_TRUSTED_PROXIES",
         "TRUSTED_PROXIES",
         int,
@@ -154,6 +166,8 @@ class Config:
     MEDIA_ACCEL = ""  # "nginx": answer media requests with X-Accel-Redirect
     MEDIA_ACCEL_PREFIX = "/protected-media/"
     TRUSTED_PROXIES = 0
+    HOURS_PER_TRAINING_DAY = 8.0
+    OFFLINE_EVIDENCE_MAX_MB = 10
     WTF_CSRF_TIME_LIMIT = None  # a cadre may leave a form open all weekend
     RATELIMIT_HEADERS_ENABLED = True
     TESTING = False
