@@ -60,6 +60,10 @@ class ProfileForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=255)])
     phone = TelField(_l("Phone"), validators=[Optional(), Length(max=32)])
     preferred_language = SelectField(_l("Language"), choices=language_choices())
+    wants_email_reminders = BooleanField(
+        _l("E-mail me weekly reminders"),
+        description=_l("Reminders also appear here in the app whatever you choose."),
+    )
     submit = SubmitField(_l("Save"))
 
 

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -29,6 +29,8 @@ class User(UserMixin, db.Model):
     email: Mapped[str | None] = mapped_column(String(255))
     phone: Mapped[str | None] = mapped_column(String(32))
     preferred_language: Mapped[str | None] = mapped_column(String(10))
+    # Weekly reminders by e-mail; in-app notifications are always kept.
+    wants_email_reminders: Mapped[bool] = mapped_column(default=True, server_default=true())
     is_active_account: Mapped[bool] = mapped_column("is_active", default=True)
     must_change_password: Mapped[bool] = mapped_column(default=False)
     # A supervisor's scope, and a cadre's own unit (a cadre belongs to exactly one unit).

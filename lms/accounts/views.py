@@ -86,6 +86,7 @@ def profile():
         current_user.email = form.email.data or None
         current_user.phone = form.phone.data or None
         current_user.preferred_language = form.preferred_language.data or None
+        current_user.wants_email_reminders = form.wants_email_reminders.data
         db.session.commit()
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("accounts.profile"))

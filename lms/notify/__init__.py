@@ -1,0 +1,1 @@
+"""Mail through an outbox (sent by the job queue, retried on failure) and in-app notifications."""

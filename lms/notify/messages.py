@@ -1,0 +1,45 @@
+"""The texts of in-app notifications, rendered in the reader's language when shown."""
+
+from collections.abc import Callable
+
+from flask_babel import gettext as _
+
+# kind -> a function of the notification's params giving its text. Features add their kinds
+# with ``register``; an unknown kind (a feature removed) still shows something sensible.
+_KINDS: dict[str, Callable[[dict], str]] = {}
+
+
+def register(kind: str, render: Callable[[dict], str]) -> None:
+    _KINDS[kind] = render
+
+
+def render_text(kind: str, params: dict) -> str:
+    render = _KINDS.get(kind)
+    if render is None:
+        return _("You have a new notification.")
+    try:
+        return render(params)
+    except (KeyError, TypeError, ValueError):
+        return _("You have a new notification.")
+
+
+register(
+    "quota_at_risk",
+    lambda p: _(
+        "You have %(hours)s of your %(quota)s study hours for %(year)s. About %(weekend)s hours "
+        "each weekend until the cut-off would meet the quota.",
+        hours=p["hours"],
+        quota=p["quota"],
+        year=p["year"],
+        weekend=p["weekend"],
+    ),
+)
+register(
+    "supervisor_digest",
+    lambda p: _(
+        "%(behind)s of %(total)s cadres in %(unit)s are behind their study-hour quota.",
+        behind=p["behind"],
+        total=p["total"],
+        unit=p["unit"],
+    ),
+)
