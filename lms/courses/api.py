@@ -30,6 +30,15 @@ def _lessons(course) -> list[dict]:
     return [lesson_json(lesson) for lesson in sorted(course.lessons, key=lambda x: x.position)]
 
 
+def _quizzes(course) -> list[dict]:
+    from lms.quizzes.services import course_quizzes
+
+    return [
+        {"id": quiz.id, "title": quiz.title, "is_required": quiz.is_required_for_completion}
+        for quiz in course_quizzes(course.id, current_user)
+    ]
+
+
 @bp.route("/courses")
 @login_required
 def courses():
@@ -75,5 +84,6 @@ def course(course_id: int):
             "summary": found.summary,
             "instructors": [user.display_name for user in found.instructors],
             "lessons": _lessons(found),
+            "quizzes": _quizzes(found),
         }
     )

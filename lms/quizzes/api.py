@@ -1,5 +1,100 @@
 """The quiz JSON API for a mobile client: start or resume an attempt, save answers, submit."""
 
-from flask import Blueprint
+from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lms.core.access import protect_cookie_writes
+from lms.core.errors import api_error
+from lms.extensions import db
+from lms.quizzes import services
+from lms.quizzes.models import Quiz, QuizAttempt
 
 bp = Blueprint("quizzes_api", __name__, url_prefix="/api/v1")
+bp.before_request(protect_cookie_writes())
+
+
+def _own_attempt(attempt_id: int) -> QuizAttempt | None:
+    """The caller's attempt; another user's is as good as missing (404)."""
+    return db.session.scalar(
+        select(QuizAttempt).where(
+            QuizAttempt.id == attempt_id, QuizAttempt.user_id == current_user.id
+        )
+    )
+
+
+def _not_found():
+    return api_error(404, "not_found", _("No such attempt."))
+
+
+def _quiz_error(exc: services.QuizError):
+    db.session.commit()  # keep what the rule itself closed (an expired attempt's grade)
+    code = {400: "bad_request", 404: "not_found"}.get(exc.status, "conflict")
+    return api_error(exc.status, code, str(exc))
+
+
+@bp.route("/quizzes/<int:quiz_id>/attempts", methods=["POST"])
+@login_required
+def start_attempt(quiz_id: int):
+    """Start an attempt, or resume the open one: questions without answers, deadline."""
+    quiz = db.session.get(Quiz, quiz_id)
+    if not services.can_take_quiz(current_user, quiz):
+        return api_error(404, "not_found", _("No such quiz."))
+    try:
+        attempt, created = services.start_or_resume(current_user, quiz)
+    except services.QuizError as exc:
+        return _quiz_error(exc)
+    db.session.commit()
+    return jsonify(services.attempt_view(attempt)), 201 if created else 200
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@login_required
+def attempt(attempt_id: int):
+    """Read an attempt back (closed first if its time is up)."""
+    found = _own_attempt(attempt_id)
+    if found is None:
+        return _not_found()
+    if services.close_if_expired(found):
+        db.session.commit()
+    return jsonify(services.attempt_view(found))
+
+
+@bp.route("/attempts/<int:attempt_id>/answers/<int:question_id>", methods=["PUT"])
+@login_required
+def save_answer(attempt_id: int, question_id: int):
+    """Save one answer: ``{"answer": [option ids]}`` or ``{"answer": {"text": "..."}}``."""
+    found = _own_attempt(attempt_id)
+    if found is None:
+        return _not_found()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or "answer" not in body:
+        return api_error(400, "bad_request", _('Send {"answer": ...} as JSON.'))
+    try:
+        item = services.save_answer(found, question_id, body["answer"])
+    except services.QuizError as exc:
+        return _quiz_error(exc)
+    db.session.commit()
+    return jsonify(
+        {
+            "question_id": item.question_id,
+            "answer": item.answer,
+            "saved_at": services.iso_utc(item.answered_at),
+        }
+    )
+
+
+@bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@login_required
+def submit(attempt_id: int):
+    """Submit and grade an open attempt; 409 on a closed one (its grade stays)."""
+    found = _own_attempt(attempt_id)
+    if found is None:
+        return _not_found()
+    try:
+        services.submit_attempt(found)
+    except services.QuizError as exc:
+        return _quiz_error(exc)
+    db.session.commit()
+    return jsonify(services.attempt_view(found))
