@@ -351,7 +351,7 @@ def start_blocker(user, quiz: Quiz, attempts: list[QuizAttempt], now: datetime) 
     if quiz.closes_at and now >= quiz.closes_at:
         return _("The quiz is closed.")
     if quiz.max_attempts and len(attempts) >= quiz.max_attempts:
-        return _("You have used all %(count)d attempts.", count=quiz.max_attempts)
+        return _("You have used all the attempts allowed (%(count)d).", count=quiz.max_attempts)
     if (
         quiz.requires_lessons_completed
         and quiz.course_id is not None

@@ -177,7 +177,7 @@ def new():
 
 
 @bp.route("/<int:quiz_id>/edit", methods=["GET", "POST"])
-@login_required
+@role_required(Role.ADMIN, Role.INSTRUCTOR)
 def edit(quiz_id: int):
     """A quiz's settings, its fixed questions and its random draw rules."""
     quiz = _managed_quiz(quiz_id)
@@ -222,7 +222,7 @@ def _render_edit(quiz, form, draw_form=None, error=None, status=200):
 
 
 @bp.route("/<int:quiz_id>/questions", methods=["GET", "POST"])
-@login_required
+@role_required(Role.ADMIN, Role.INSTRUCTOR)
 def questions(quiz_id: int):
     """Pick questions of a bank for the quiz's fixed list."""
     quiz = _managed_quiz(quiz_id)
@@ -260,7 +260,7 @@ def _remove_part(quiz_id: int, remove, part_id: int, message: str):
 
 
 @bp.route("/<int:quiz_id>/questions/<int:item_id>/remove", methods=["POST"])
-@login_required
+@role_required(Role.ADMIN, Role.INSTRUCTOR)
 def remove_question(quiz_id: int, item_id: int):
     """Take a question off the fixed list (attempts already started keep it)."""
     return _remove_part(
@@ -272,7 +272,7 @@ def remove_question(quiz_id: int, item_id: int):
 
 
 @bp.route("/<int:quiz_id>/draws", methods=["POST"])
-@login_required
+@role_required(Role.ADMIN, Role.INSTRUCTOR)
 def add_draw(quiz_id: int):
     """Add a random draw rule."""
     quiz = _managed_quiz(quiz_id)
@@ -296,7 +296,7 @@ def add_draw(quiz_id: int):
 
 
 @bp.route("/<int:quiz_id>/draws/<int:rule_id>/remove", methods=["POST"])
-@login_required
+@role_required(Role.ADMIN, Role.INSTRUCTOR)
 def remove_draw(quiz_id: int, rule_id: int):
     """Remove a random draw rule."""
     return _remove_part(
@@ -305,7 +305,7 @@ def remove_draw(quiz_id: int, rule_id: int):
 
 
 @bp.route("/<int:quiz_id>/delete", methods=["POST"])
-@login_required
+@role_required(Role.ADMIN, Role.INSTRUCTOR)
 def delete(quiz_id: int):
     """Delete a quiz with its attempts and results."""
     quiz = _managed_quiz(quiz_id)

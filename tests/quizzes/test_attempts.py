@@ -274,7 +274,7 @@ def test_attempts_limit(client, make_quiz, bank, cadre, bearer):
         client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=headers)
     third = _start(client, quiz, headers)
     assert third.status_code == 409
-    assert "all 2 attempts" in third.get_json()["error"]["message"]
+    assert "attempts allowed (2)" in third.get_json()["error"]["message"]
     assert db.session.scalar(select(db.func.count(QuizAttempt.id))) == 2
 
 

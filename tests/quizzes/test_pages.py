@@ -183,3 +183,18 @@ def test_passed_required_test_completes_the_course(client, make_quiz, cadre, ban
     )
     db.session.commit()
     assert services.courses_awaiting_test(cadre.id, [quiz.course_id]) == set()
+
+
+def test_quiz_page_shows_rules_attempts_and_blocker(client, login, post, make_quiz, cadre):
+    quiz = make_quiz(max_attempts=1, time_limit_minutes=15, counting_rule="average")
+    login(cadre)
+    page = client.get(f"/quizzes/{quiz.id}").get_data(as_text=True)
+    assert "15 minutes" in page and "Average of attempts" in page and "Start attempt" in page
+    location = _start_page(client, post, quiz)
+    assert "Resume attempt" in client.get(f"/quizzes/{quiz.id}").get_data(as_text=True)
+    post(location, {"action": "submit"}, token_page=location)
+    page = client.get(f"/quizzes/{quiz.id}").get_data(as_text=True)
+    assert "You have used all the attempts allowed (1)." in page and "Start attempt" not in page
+    assert "Your result: 0%" in page
+    listing = client.get("/quizzes/").get_data(as_text=True)
+    assert "Final test" in listing  # among My results
