@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lms.accounts.models import Role
-from lms.assessment import services
+from lms.assessment import participation, services
 from lms.assessment.forms import FormulaForm, RunForm
 from lms.assessment.labels import BAND_ORDER, band_label, describe_formula, render_line
 from lms.assessment.models import AssessmentResult, AssessmentRun
@@ -239,3 +239,82 @@ def formula():
         lines=describe_formula(services.as_rules(current)),
         form=form if is_admin else None,
     ), (400 if form.errors else 200)
+
+
+def _scope_unit_from_args() -> Unit | None:
+    """The unit chosen in ``?unit=`` within the user's scope (their own root by default)."""
+    raw = request.args.get("unit", "")
+    if raw.isdigit():
+        unit = db.session.get(Unit, int(raw))
+        if unit is None or not org.can_see_unit(current_user, unit):
+            abort(404)
+        return unit
+    return org.scope_root(current_user)
+
+
+def _year_from_args() -> int:
+    raw = request.args.get("year", "")
+    year = int(raw) if raw.isdigit() else plans_current_year()
+    if not 2000 <= year <= 2100:
+        abort(404)
+    return year
+
+
+def plans_current_year() -> int:
+    from lms.plans.services import current_stats_year
+
+    return current_stats_year()
+
+
+@bp.route("/non-participation")
+@role_required(*STAFF)
+def non_participation():
+    """通报: per unit, the cadres who did not take part, units ranked by participation."""
+    year, unit = _year_from_args(), _scope_unit_from_args()
+    units = participation.non_participation(year, unit)
+    return render_template(
+        "assessment/non_participation.html",
+        year=year,
+        unit=unit,
+        units=units,
+        absent_total=sum(len(u.absent) for u in units),
+        unit_choices=_unit_choices(),
+        min_share=current_app.config["PARTICIPATION_MIN_SHARE"],
+    )
+
+
+@bp.route("/non-participation.<any(csv, xlsx):fmt>")
+@role_required(*STAFF)
+def export_non_participation(fmt: str):
+    """The non-participation list as CSV or XLSX."""
+    year, unit = _year_from_args(), _scope_unit_from_args()
+    columns = [
+        ExportColumn(_("Unit"), width=40),
+        ExportColumn(_("Personnel number")),
+        ExportColumn(_("Name")),
+        ExportColumn(_("Online hours"), "hours"),
+        ExportColumn(_("Online quota (hours)"), "hours"),
+    ]
+    rows = (
+        (u.name_path, c.personnel_number, c.name, c.hours, c.quota_hours)
+        for u in participation.non_participation(year, unit)
+        for c in u.absent
+    )
+    return export_response(columns, rows, fmt, f"non-participation-{year}")
+
+
+@bp.route("/five-year")
+@role_required(*STAFF)
+def five_year():
+    """Cadres without general training so far in the current five-year cycle, per unit."""
+    year, unit = _year_from_args(), _scope_unit_from_args()
+    cycle, grouped = participation.without_general_training(year, unit)
+    return render_template(
+        "assessment/five_year.html",
+        year=year,
+        unit=unit,
+        cycle=cycle,
+        grouped=grouped,
+        total=sum(len(v) for v in grouped.values()),
+        unit_choices=_unit_choices(),
+    )
