@@ -16,6 +16,10 @@ command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need+
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # CJK fonts, so Chinese pages render in the browser tests and screenshots.
 [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
+# Pango and HarfBuzz, which WeasyPrint uses to lay out the PDF learning archive.
+if ! /sbin/ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0'; then
+  need+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+fi
 if command -v "$PYTHON" >/dev/null 2>&1 && ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
   need+=(python3-venv)
 fi
