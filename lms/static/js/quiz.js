@@ -84,6 +84,15 @@
     timers[id] = window.setTimeout(function () { if (!closed) { save(item, 0); } }, 800);
   });
 
+  // Submitting ends the attempt: ask first (the form posts every answer, saved or not).
+  form.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (button && button.hasAttribute("data-quiz-submit") && !closed &&
+        !window.confirm(msg("confirm-submit"))) {
+      event.preventDefault();
+    }
+  });
+
   // The countdown follows the server's remaining seconds, not the device clock's date.
   var remaining = parseInt(form.getAttribute("data-remaining"), 10);
   if (timerBox && !isNaN(remaining)) {
