@@ -12,3 +12,17 @@ def send_mail_command():
     """Send the outbox's due mail now (the job queue also does so every minute)."""
     counts = deliver_due()
     click.echo(f"sent {counts['sent']}, to retry {counts['retrying']}, failed {counts['failed']}")
+
+
+@click.command("send-reminders")
+@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), help="As if today were DATE.")
+@with_appcontext
+def send_reminders_command(on):
+    """Send this week's reminders to cadres at risk and digests to supervisors."""
+    from lms.core.timeutil import local_today
+    from lms.extensions import db
+    from lms.notify.reminders import send_weekly_reminders
+
+    counts = send_weekly_reminders(on.date() if on else local_today())
+    db.session.commit()
+    click.echo(f"reminded {counts['cadres']} cadres, {counts['supervisors']} supervisors")

@@ -40,6 +40,16 @@ class OutboxMessage(db.Model):
     user = relationship("User")
 
 
+class ReminderWeek(db.Model):
+    """A week whose reminders were sent: the weekly job sends once per ISO week."""
+
+    __tablename__ = "reminder_week"
+
+    week: Mapped[str] = mapped_column(String(10), primary_key=True)  # e.g. "2026-W45"
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
 class Notification(db.Model):
     """A message shown to a user in the app on their next visit until they dismiss it.
 

@@ -4,6 +4,8 @@ from flask import Flask
 from huey import crontab
 from huey.api import Huey
 
+from lms.extensions import db
+
 
 def register(huey: Huey, app: Flask) -> dict:
     """Register the mail tasks on ``huey``; each runs inside an app context of ``app``."""
@@ -15,4 +17,16 @@ def register(huey: Huey, app: Flask) -> dict:
         with app.app_context():
             return deliver_due()
 
-    return {"deliver_due": deliver_due_task}
+    # Fridays at 10:00 UTC (18:00 in Beijing): the note arrives before the weekend.
+    @huey.periodic_task(crontab(day_of_week="5", hour="10", minute="0"), name="notify.weekly")
+    def weekly_reminders_task():
+        """Every Friday: remind cadres at risk and send supervisors their digest."""
+        from lms.core.timeutil import local_today
+        from lms.notify.reminders import send_weekly_reminders
+
+        with app.app_context():
+            counts = send_weekly_reminders(local_today())
+            db.session.commit()
+            return counts
+
+    return {"deliver_due": deliver_due_task, "weekly_reminders": weekly_reminders_task}

@@ -40,6 +40,12 @@ def upgrade():
         batch_op.create_index('ix_outbox_message_status_next', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_message_user_id'), ['user_id'], unique=False)
 
+    op.create_table('reminder_week',
+    sa.Column('week', sa.String(length=10), nullable=False),
+    sa.Column('sent_at', sa.DateTime(), nullable=False),
+    sa.Column('counts', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('week', name=op.f('pk_reminder_week'))
+    )
     op.create_table('notification',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -60,6 +66,7 @@ def downgrade():
         batch_op.drop_index('ix_notification_user_read')
 
     op.drop_table('notification')
+    op.drop_table('reminder_week')
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_message_user_id'))
         batch_op.drop_index('ix_outbox_message_status_next')

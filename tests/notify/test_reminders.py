@@ -1,0 +1,89 @@
+"""Weekly reminders reach cadres at risk and supervisors, in the app and at the SMTP server."""
+
+from datetime import date
+from email import message_from_bytes, policy
+
+import pytest
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.notify import services
+from lms.notify.models import Notification
+from lms.notify.reminders import send_weekly_reminders
+from lms.plans import services as plans
+from lms.tracking.models import DailyCredit
+
+MONDAY = date(2026, 11, 2)  # four weekends before the 30 November cut-off
+
+
+@pytest.fixture
+def people(app, make_unit, make_user):
+    a, b = make_unit("District/Bureau A"), make_unit("District/Bureau B")
+    plans.save_rule(plans.ensure_plan(2026), None, plans.AudienceInput(), 50, 0, 0)
+    found = {
+        "ahead": make_user("ahead", unit=a, email="ahead@example.org"),
+        "atrisk": make_user(
+            "atrisk", unit=a, email="atrisk@example.org", preferred_language="zh_CN"
+        ),
+        "behind": make_user("behind", unit=a, email="behind@example.org"),
+        "optout": make_user("optout", unit=b, email="optout@example.org"),
+        "boss_a": make_user("boss_a", roles=["supervisor"], unit=a, email="a@example.org"),
+        "boss_b": make_user("boss_b", roles=["supervisor"], unit=b),
+    }
+    found["optout"].wants_email_reminders = False
+    for name, hours in [("ahead", 50), ("atrisk", 40), ("behind", 10), ("optout", 40)]:
+        db.session.add(
+            DailyCredit(user_id=found[name].id, local_date=date(2026, 5, 9), seconds=hours * 3600)
+        )
+    db.session.commit()
+    return found
+
+
+def notes(user):
+    return db.session.scalars(select(Notification).where(Notification.user_id == user.id)).all()
+
+
+def test_cadres_at_risk_and_supervisors_are_reminded(app, people, smtp_server):
+    assert send_weekly_reminders(MONDAY) == {"cadres": 3, "supervisors": 2}
+    db.session.commit()
+
+    assert notes(people["ahead"]) == []
+    [note] = notes(people["atrisk"])
+    # 10 h left over 4 weekends.
+    assert note.params == {"hours": 40.0, "quota": 50.0, "year": 2026, "weekend": 2.5}
+    assert notes(people["behind"])[0].params["weekend"] == 10.0
+    assert notes(people["boss_a"])[0].params == {
+        "behind": 2,
+        "total": 3,
+        "unit": "District/Bureau A",
+    }
+    assert notes(people["boss_b"])[0].params["total"] == 1
+
+    assert services.deliver_due()["sent"] == 3  # optout and boss_b (no address) get none
+    mails = {
+        envelope.rcpt_tos[0]: message_from_bytes(envelope.content, policy=policy.default)
+        for envelope in smtp_server.messages
+    }
+    assert set(mails) == {"atrisk@example.org", "behind@example.org", "a@example.org"}
+    chinese = mails["atrisk@example.org"]
+    assert chinese["Subject"] == "您本年度的学时"
+    assert "约 2.5 学时" in chinese.get_content()
+    english = mails["behind@example.org"].get_content()
+    assert "You have 10.0 of your 50.0 study hours for 2026" in english
+    assert "About 10.0 hours each weekend" in english
+    digest = mails["a@example.org"].get_content()
+    assert "2 of 3 cadres in District/Bureau A are behind" in digest
+
+
+def test_a_second_run_in_the_same_week_sends_nothing(app, people):
+    send_weekly_reminders(MONDAY)
+    db.session.commit()
+    assert send_weekly_reminders(date(2026, 11, 6)) == {"cadres": 0, "supervisors": 0}
+    # The next week they are reminded again.
+    assert send_weekly_reminders(date(2026, 11, 9))["cadres"] == 3
+
+
+def test_the_cli_sends_the_reminders(app, people):
+    result = app.test_cli_runner().invoke(args=["send-reminders", "--date", "2026-11-02"])
+    assert result.exit_code == 0, result.output
+    assert "reminded 3 cadres, 2 supervisors" in result.output
