@@ -7,15 +7,17 @@ from datetime import date, datetime
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from lms.core.timeutil import local_zone, utcnow
+from lms.core.timeutil import local_zone, to_local, utcnow
 from lms.courses.models import Course, Lesson
 from lms.courses.services import can_see_course
 from lms.extensions import db
 from lms.tracking.intervals import SegmentError, parse_segments, union
 from lms.tracking.models import CreditClock, DailyCredit, LessonProgress, LessonView
-from lms.tracking.rules import allowance_seconds, credit_beat, split_by_local_date
+from lms.tracking.rules import BeatCredit, allowance_seconds, credit_beat, split_by_local_date
 
 
 class BeatError(ValueError):
@@ -96,8 +98,10 @@ def record_beat(view: LessonView, beat: Beat, now: datetime | None = None) -> di
     if view.last_seq is not None and beat.seq < view.last_seq:
         raise BeatError(_("This beat is older than one already received."), status=409)
 
-    lesson = view.lesson
-    duration = float(lesson.duration_seconds or 0)
+    # The length alone: loading the whole lesson row costs the beat more than the query.
+    duration = float(
+        db.session.scalar(select(Lesson.duration_seconds).where(Lesson.id == view.lesson_id)) or 0
+    )
     played = parse_segments(beat.segments, duration)
     config = current_app.config
     clock = _clock(view.user_id)
@@ -108,8 +112,12 @@ def record_beat(view: LessonView, beat: Beat, now: datetime | None = None) -> di
         float(config["MAX_PLAYBACK_RATE"]),
         float(config["HEARTBEAT_SECONDS"]),
     )
-    progress = _progress(view.user_id, lesson.id, lock=True) or _new_progress(view, lesson)
+    progress = _progress(view.user_id, view.lesson_id, lock=True) or _new_progress(view)
     result = credit_beat([tuple(p) for p in progress.coverage], played, allowance)
+    # Read and book before changing any row, so the beat flushes its updates once, at the end
+    # (an autoflush before each query would send the view's UPDATE twice).
+    year_before = year_credited_seconds(view.user_id, now)
+    year = year_before + _book(view.user_id, now, result)
 
     progress.coverage = [list(p) for p in result.coverage]
     progress.credited_seconds = min(duration, _length(result.coverage))
@@ -125,13 +133,12 @@ def record_beat(view: LessonView, beat: Beat, now: datetime | None = None) -> di
     view.max_rate = max(view.max_rate or 0.0, beat.rate)
     view.last_seq, view.last_beat_at = beat.seq, now
     clock.last_beat_at = now
-    _book(view.user_id, now, result.credited_seconds)
     answer = {
         "credited_seconds": round(result.credited_seconds, 3),
         "lesson_credited_seconds": round(progress.credited_seconds, 3),
         "lesson_progress": round(progress.credited_seconds / duration, 4) if duration else 0.0,
         "lesson_completed": progress.completed_at is not None,
-        "year_credited_seconds": round(year_credited_seconds(view.user_id, now), 3),
+        "year_credited_seconds": round(year, 3),
     }
     view.last_answer = answer  # replayed for a repeated seq
     db.session.flush()
@@ -140,8 +147,6 @@ def record_beat(view: LessonView, beat: Beat, now: datetime | None = None) -> di
 
 def year_credited_seconds(user_id: int, now: datetime | None = None) -> float:
     """Seconds credited in the local calendar year that contains ``now``."""
-    from lms.core.timeutil import to_local
-
     year = to_local(now or utcnow()).year
     return float(
         db.session.scalar(
@@ -187,26 +192,33 @@ def _progress(user_id: int, lesson_id: int, lock: bool) -> LessonProgress | None
     return db.session.scalar(query.with_for_update() if lock else query)
 
 
-def _new_progress(view: LessonView, lesson: Lesson) -> LessonProgress:
+def _new_progress(view: LessonView) -> LessonProgress:
     progress = LessonProgress(
-        user_id=view.user_id, lesson_id=lesson.id, coverage=[], credited_seconds=0.0
+        user_id=view.user_id, lesson_id=view.lesson_id, coverage=[], credited_seconds=0.0
     )
     db.session.add(progress)
     db.session.flush()
     return progress
 
 
-def _book(user_id: int, now: datetime, seconds: float) -> None:
-    for local_date, part in split_by_local_date(now, seconds, local_zone()).items():
-        row = db.session.scalar(
-            select(DailyCredit)
-            .where(DailyCredit.user_id == user_id, DailyCredit.local_date == local_date)
-            .with_for_update()
+def _book(user_id: int, now: datetime, result: BeatCredit) -> float:
+    """Add a beat's credit to its local dates; returns the part booked in ``now``'s year.
+
+    One statement per date: an insert that adds to the day's row when it exists. The user's
+    clock row is locked already, so the user's beats are booked one after the other.
+    """
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    year, in_year = to_local(now).year, 0.0
+    for local_date, part in split_by_local_date(now, result.credited_seconds, local_zone()).items():
+        statement = insert(DailyCredit).values(user_id=user_id, local_date=local_date, seconds=part)
+        db.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[DailyCredit.user_id, DailyCredit.local_date],
+                set_={"seconds": DailyCredit.seconds + statement.excluded.seconds},
+            )
         )
-        if row is None:
-            db.session.add(DailyCredit(user_id=user_id, local_date=local_date, seconds=part))
-        else:
-            row.seconds += part
+        in_year += part if local_date.year == year else 0.0
+    return in_year
 
 
 def year_progress(user_id: int, year: int) -> dict:
@@ -243,6 +255,10 @@ def year_progress(user_id: int, year: int) -> dict:
             .group_by(Lesson.course_id)
         )
     }
+    from lms.quizzes.services import courses_awaiting_test
+
+    # A course whose required test is not passed yet is not complete (the quizzes feature).
+    awaiting_test = courses_awaiting_test(user_id, [row[0] for row in per_course])
     courses = []
     for course_id, title, credited, completed_lessons in per_course:
         lesson_count, length = totals.get(course_id, (-1, 0.0))
@@ -253,7 +269,7 @@ def year_progress(user_id: int, year: int) -> dict:
                 "title": title,
                 "credited_seconds": round(credited, 1),
                 "progress": round(min(1.0, credited / length), 4) if length else 0.0,
-                "completed": completed_lessons == lesson_count,
+                "completed": completed_lessons == lesson_count and course_id not in awaiting_test,
             }
         )
     return {
