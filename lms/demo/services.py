@@ -10,6 +10,7 @@ from lms.courses.services import seed_demo_courses
 from lms.extensions import db
 from lms.org.models import Cadre, CadreCategory, Unit
 from lms.org.services import ensure_default_categories, ensure_unit_path
+from lms.plans.services import seed_demo_plan
 
 ROOT_UNIT = "未央区"
 DEMO_UNITS = [
@@ -79,6 +80,7 @@ def seed_demo(password: str = "demo1234", with_media: bool = True) -> str:
         cadre.last_promoted_on = date(2025, 1 + number % 12, 1) if number % 3 == 0 else None
     courses = seed_demo_courses()
     db.session.flush()
+    plan = seed_demo_plan(root)
     processed = 0
     if with_media:
         from lms.demo.media import seed_demo_media
@@ -93,5 +95,6 @@ def seed_demo(password: str = "demo1234", with_media: bool = True) -> str:
         f"instructor and cadre1..cadre20 (password: {password}); "
         f"{sum(c.is_published for c in courses)} published courses and "
         f"{sum(not c.is_published for c in courses)} draft; "
-        f"media made and processed for {processed} lessons."
+        f"media made and processed for {processed} lessons; "
+        f"the {plan.year} plan with {len(plan.quota_rules)} quota rules."
     )

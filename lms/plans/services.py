@@ -639,6 +639,42 @@ def seed_default_plan(year: int) -> TrainingYear:
     return plan
 
 
+def seed_demo_plan(root: Unit, year: int | None = None) -> TrainingYear:
+    """The demo's plan: the default rules, the first published course required for every
+    unit below ``root`` and a published exam for its young cadres; idempotent."""
+    from lms.quizzes.models import Quiz
+
+    year = year or current_stats_year()
+    plan = seed_default_plan(year)
+    if not year_assignments(year):
+        due = plan.window[1]
+        course = db.session.scalar(
+            select(Course).where(Course.is_published.is_(True)).order_by(Course.id)
+        )
+        exam = db.session.scalar(
+            select(Quiz).where(Quiz.is_published.is_(True)).order_by(Quiz.is_exam.desc(), Quiz.id)
+        )
+        if course is not None:
+            db.session.add(
+                Assignment(
+                    training_year_id=plan.id, course_id=course.id, unit_id=root.id, due_on=due
+                )
+            )
+        if exam is not None:
+            db.session.add(
+                Assignment(
+                    training_year_id=plan.id,
+                    quiz_id=exam.id,
+                    unit_id=root.id,
+                    priority_group=rules.YOUNG,
+                    due_on=due,
+                )
+            )
+        db.session.flush()
+    sync_assignments(year)
+    return plan
+
+
 # --- plain words -------------------------------------------------------------------------
 
 

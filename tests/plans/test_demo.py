@@ -1,0 +1,33 @@
+"""seed-demo brings this year's plan: the default rules and an assigned, required course."""
+
+from sqlalchemy import func, select
+
+from lms.courses.models import Enrollment
+from lms.demo.services import seed_demo
+from lms.extensions import db
+from lms.plans import services
+from lms.plans.models import Assignment
+
+
+def test_the_demo_has_a_plan_with_a_required_course(app):
+    summary = seed_demo(with_media=False)
+    db.session.commit()
+    year = services.current_stats_year()
+    plan = services.get_plan(year)
+    assert f"the {year} plan with 4 quota rules" in summary
+    assignments = services.year_assignments(year)
+    course_ids = {a.course_id for a in assignments if a.course_id}
+    assert len(course_ids) == 1
+    required = db.session.scalar(
+        select(func.count(Enrollment.id)).where(
+            Enrollment.course_id.in_(course_ids), Enrollment.is_required.is_(True)
+        )
+    )
+    assert required == 20  # every demo cadre is below the root unit
+    quotas = services.quotas_for_cadres(plan)
+    assert sorted({q.online_hours for q in quotas.values()}) == [50, 70]
+
+    seed_demo(with_media=False)  # again: nothing doubles
+    db.session.commit()
+    assert db.session.scalar(select(func.count(Assignment.id))) == len(assignments)
+    assert len(services.get_plan(year).quota_rules) == 4
