@@ -1,11 +1,14 @@
 """Quiz pages: settings for instructors, taking with the form fallback, results, secrecy."""
 
 import re
+from datetime import date
 
 from sqlalchemy import select
 
 from lms.extensions import db
-from lms.quizzes.models import DrawRule, Quiz, QuizAttempt, QuizResult
+from lms.plans.models import Assignment, TrainingYear
+from lms.plans.services import current_stats_year
+from lms.quizzes.models import DrawRule, Quiz, QuizAttempt, QuizQuestion, QuizResult
 from tests.quizzes.conftest import (
     SECRET_BLANK,
     SECRET_EXPLANATION,
@@ -198,3 +201,29 @@ def test_quiz_page_shows_rules_attempts_and_blocker(client, login, post, make_qu
     assert "Your result: 0%" in page
     listing = client.get("/quizzes/").get_data(as_text=True)
     assert "Final test" in listing  # among My results
+
+
+def test_exam_assigned_in_the_plan_is_visible_to_its_audience(
+    client, login, post, teacher, cadre, make_user, make_unit, bank
+):
+    year = current_stats_year()
+    exam = Quiz(title="Annual theory exam", is_exam=True, is_published=True)
+    exam.fixed_questions = [QuizQuestion(question_id=bank.questions[0].id)]
+    plan = TrainingYear(year=year)
+    db.session.add_all([exam, plan])
+    db.session.flush()
+    db.session.add(
+        Assignment(
+            training_year_id=plan.id,
+            quiz_id=exam.id,
+            unit_id=cadre.unit_id,
+            due_on=date(year, 11, 30),
+        )
+    )
+    db.session.commit()
+    login(make_user("outsider", unit=make_unit("Elsewhere")))
+    assert client.get(f"/quizzes/{exam.id}").status_code == 404
+    post("/logout")
+    login(cadre)
+    assert "Annual theory exam" in client.get("/quizzes/").get_data(as_text=True)
+    assert _start_page(client, post, exam).startswith("/quizzes/attempts/")
