@@ -92,4 +92,8 @@ def my_progress():
     year = request.args.get("year", type=int) or local_today().year
     if not 2000 <= year <= 2100:
         return api_error(400, "bad_request", _("The year is not valid."))
-    return jsonify(services.year_progress(current_user.id, year))
+    from lms.plans.services import quota_summary
+
+    return jsonify(
+        services.year_progress(current_user.id, year) | quota_summary(current_user, year)
+    )
