@@ -10,6 +10,7 @@ from lms.core.errors import api_error
 from lms.extensions import db
 from lms.quizzes import services
 from lms.quizzes.models import Quiz, QuizAttempt
+from lms.quizzes.views import close_expired_on_read
 
 bp = Blueprint("quizzes_api", __name__, url_prefix="/api/v1")
 bp.before_request(protect_cookie_writes())
@@ -56,8 +57,8 @@ def attempt(attempt_id: int):
     found = _own_attempt(attempt_id)
     if found is None:
         return _not_found()
-    if services.close_if_expired(found):
-        db.session.commit()
+    if close_expired_on_read([found]):
+        found = _own_attempt(attempt_id)
     return jsonify(services.attempt_view(found))
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from lms.accounts.models import Role
 from lms.banks.models import Bank, Question
 from lms.core.access import role_required
+from lms.core.database import will_write
 from lms.core.timeutil import local_zone, to_local, utcnow
 from lms.courses import services as course_services
 from lms.courses.models import Course
@@ -47,6 +48,24 @@ def _labels():
         "quiz_reveal_labels": services.REVEAL_LABELS,
         "question_kind_labels": services.KIND_LABELS,
     }
+
+
+def close_expired_on_read(attempts, now=None) -> bool:
+    """Grade the open attempts past their deadline while a GET request reads them.
+
+    A GET reads in a deferred SQLite transaction, which must not turn into a write: start
+    over in a writing one (lms.core.database.will_write) and commit. True when any closed.
+    """
+    now = now or utcnow()
+    ids = [a.id for a in attempts if a.is_open and services.is_past_deadline(a, now)]
+    if not ids:
+        return False
+    db.session.rollback()
+    will_write()
+    for attempt_id in ids:
+        services.close_if_expired(db.session.get(QuizAttempt, attempt_id), now)
+    db.session.commit()
+    return True
 
 
 # --- loading with access checks ----------------------------------------------------------
@@ -328,13 +347,8 @@ def detail(quiz_id: int):
     quiz = _takeable_quiz(quiz_id)
     attempts = services.attempts_of(current_user.id, quiz.id)
     now = utcnow()
-    if any(services.is_past_deadline(a, now) for a in attempts if a.is_open):
-        from lms.core.database import will_write
-
-        will_write()
-        for attempt in attempts:
-            services.close_if_expired(attempt, now)
-        db.session.commit()
+    if close_expired_on_read([a for a in attempts if a.is_open], now):
+        attempts = services.attempts_of(current_user.id, quiz.id)
     open_attempt = next((a for a in attempts if a.is_open), None)
     blocker = None if open_attempt else services.start_blocker(current_user, quiz, attempts, now)
     return render_template(
@@ -369,12 +383,8 @@ def start(quiz_id: int):
 def attempt(attempt_id: int):
     """Take an open attempt (answers save as they change), or see a graded one."""
     found = _own_attempt(attempt_id)
-    if found.is_open and services.is_past_deadline(found, utcnow()):
-        from lms.core.database import will_write
-
-        will_write()
-        services.close_if_expired(found)
-        db.session.commit()
+    if close_expired_on_read([found]):
+        found = _own_attempt(attempt_id)
         flash(_("Time is up: the attempt was closed and graded with the saved answers."), "error")
     view = services.attempt_view(found)
     template = "quizzes/take.html" if found.is_open else "quizzes/result.html"

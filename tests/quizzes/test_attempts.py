@@ -332,3 +332,21 @@ def test_session_writes_need_the_csrf_header(client, login, make_quiz, cadre):
     quiz = make_quiz()
     login(cadre)
     assert client.post(f"/api/v1/quizzes/{quiz.id}/attempts").status_code == 400
+
+
+def test_reading_an_expired_attempt_closes_it(client, login, make_quiz, bank, cadre, bearer):
+    quiz = make_quiz(time_limit_minutes=5)
+    headers = bearer(cadre)
+    first = _start(client, quiz, headers).get_json()["id"]
+    second_quiz = make_quiz(title="Second", time_limit_minutes=5)
+    second = _start(client, second_quiz, headers).get_json()["id"]
+    for attempt_id in (first, second):
+        db.session.get(QuizAttempt, attempt_id).deadline_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    body = client.get(f"/api/v1/attempts/{first}", headers=headers).get_json()
+    assert body["status"] == "graded" and body["is_expired"] is True
+    login(cadre)
+    page = client.get(f"/quizzes/attempts/{second}").get_data(as_text=True)
+    assert "Time is up" in page and "Score: 0 of 7 points" in page
+    db.session.expire_all()
+    assert db.session.get(QuizAttempt, second).status == "graded"
