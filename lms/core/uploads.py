@@ -6,12 +6,21 @@ import time
 from pathlib import Path
 
 from flask import current_app, session
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.core.tabular import EXTENSIONS
+from lms.core.tabular import EXTENSIONS, TabularError, file_extension
 
 MAX_UPLOAD_AGE_SECONDS = 24 * 3600
 TOKEN_RE = re.compile(r"[0-9a-f]{32}")
+
+
+class UploadGone(Exception):
+    """The session's upload cannot be used; ``message`` says why, ``category`` how to flash it."""
+
+    def __init__(self, message: str, category: str):
+        super().__init__(message)
+        self.message, self.category = message, category
 
 
 class PendingUpload:
@@ -75,3 +84,32 @@ class PendingUpload:
             "user_id": current_user.id,
             **extra,
         }
+
+    def accept(self, field, parse, **extra) -> bool:
+        """Keep the file of a form's ``field`` when ``parse(data, filename)`` reads it; else
+        put the reason on the field and return False."""
+        storage = field.data
+        filename = (storage.filename or "").strip()
+        data = storage.read()
+        try:
+            parse(data, filename)
+        except TabularError as exc:
+            field.errors.append(str(exc))
+            return False
+        self.store(data, filename, file_extension(filename), **extra)
+        return True
+
+    def load(self, info, parse, missing_message: str):
+        """``parse(data, filename)`` of the upload ``info`` names; raises UploadGone (and
+        forgets the upload) when there is none, it expired or it cannot be read any more."""
+        path = self.path(info) if info else None
+        if path is None:
+            raise UploadGone(missing_message, "info")
+        if not path.is_file():
+            self.discard_session()
+            raise UploadGone(_("The uploaded file has expired. Please upload it again."), "error")
+        try:
+            return parse(path.read_bytes(), info["filename"] or path.name)
+        except TabularError as exc:
+            self.forget()
+            raise UploadGone(str(exc), "error") from exc

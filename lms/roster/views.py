@@ -19,7 +19,7 @@ from lms.core.access import role_required
 from lms.core.i18n import current_locale
 from lms.core.pagination import ListPage
 from lms.core.tabular import download
-from lms.core.uploads import PendingUpload
+from lms.core.uploads import PendingUpload, UploadGone
 from lms.extensions import db
 from lms.org.services import OrgError, active_categories, scope_root
 from lms.roster import services
@@ -33,19 +33,10 @@ PENDING = PendingUpload("roster_uploads", "roster_upload")
 def _plan_stored_upload():
     """(info, roster, plans) for this session's upload, or a redirect with a message."""
     info = PENDING.current()
-    path = PENDING.path(info) if info else None
-    if path is None:
-        flash(_("Upload a roster file first."), "info")
-        return None, redirect(url_for("roster.upload"))
-    if not path.is_file():
-        PENDING.discard_session()
-        flash(_("The uploaded file has expired. Please upload it again."), "error")
-        return None, redirect(url_for("roster.upload"))
     try:
-        roster = services.parse_roster(path.read_bytes(), info["filename"] or path.name)
-    except services.RosterError as exc:
-        PENDING.forget()
-        flash(str(exc), "error")
+        roster = PENDING.load(info, services.parse_roster, _("Upload a roster file first."))
+    except UploadGone as gone:
+        flash(gone.message, gone.category)
         return None, redirect(url_for("roster.upload"))
     return (info, roster, services.plan_import(roster, current_user)), None
 
@@ -70,17 +61,8 @@ def upload():
     if _cannot_import():
         return _blocked_page()
     form = UploadForm()
-    if form.validate_on_submit():
-        storage = form.file.data
-        filename = (storage.filename or "").strip()
-        data = storage.read()
-        try:
-            services.parse_roster(data, filename)
-        except services.RosterError as exc:
-            form.file.errors.append(str(exc))
-        else:
-            PENDING.store(data, filename, services.file_extension(filename))
-            return redirect(url_for("roster.preview"))
+    if form.validate_on_submit() and PENDING.accept(form.file, services.parse_roster):
+        return redirect(url_for("roster.preview"))
     status = 400 if form.errors else 200
     return render_template(
         "roster/upload.html",
