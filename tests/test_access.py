@@ -69,6 +69,9 @@ ACCESS = {
     "media.lesson_status": EDITORS,
     "media.play": ANY,
     "media.retry_asset": EDITORS,
+    "tracking.cadre_learning": STAFF,
+    "tracking.cadre_views": STAFF,
+    "tracking.lesson_audience": EDITORS,  # instructors of the course (404 for others)
     "tracking.mine": ANY,
     "tracking_api.beat": ANY,
     "tracking_api.my_progress": ANY,

@@ -21,12 +21,14 @@ from lms.org.forms import (
 )
 from lms.org.models import Cadre, CadreCategory, Unit
 from lms.org.services import OrgError
+from lms.tracking import reports as tracking_reports
 
 bp = Blueprint("org", __name__, url_prefix="/org")
 
 ALL_UNITS = "all"
 THIS_UNIT_ONLY = "unit"
 NO_CATEGORY = "none"
+CADRE_PAGE_LESSONS = 10  # the latest lessons on a cadre's page; the rest on their own page
 
 
 # --- the tree ----------------------------------------------------------------------------
@@ -228,6 +230,7 @@ def cadre_detail(cadre_id: int):
         person=cadre.user,
         unit=unit,
         unit_visible=unit is not None and services.can_see_unit(current_user, unit),
+        learning=tracking_reports.latest_lessons(cadre.user_id, CADRE_PAGE_LESSONS),
     )
 
 

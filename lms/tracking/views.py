@@ -1,12 +1,50 @@
-"""My learning: this year's credited hours, this weekend's, and courses to resume."""
+"""Learning pages: a cadre's own hours, a lesson's audience for its instructors, and a
+cadre's lessons and viewing sessions for supervisors."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from lms.accounts.models import Role
+from lms.core.access import role_required
 from lms.core.timeutil import local_today
-from lms.tracking import services
+from lms.courses.models import Lesson
+from lms.courses.services import can_edit_course, paginate_rows
+from lms.extensions import db
+from lms.org.models import Cadre
+from lms.org.services import can_see_person
+from lms.tracking import reports, services
+from lms.tracking.audience import format_clock
+from lms.tracking.intervals import total_length
 
 bp = Blueprint("tracking", __name__, url_prefix="/learning")
+
+STAFF = (Role.ADMIN, Role.SUPERVISOR)
+
+
+@bp.app_template_filter("clock")
+def _clock_filter(seconds) -> str:
+    return format_clock(seconds)
+
+
+@bp.app_context_processor
+def _inject_helpers():
+    return {"segment_ranges": _segment_ranges, "played_seconds": _played_seconds}
+
+
+def _segment_ranges(pairs) -> str:
+    """Played or credited ``[start, end]`` pairs as readable ``m:ss–m:ss`` ranges."""
+    if not pairs:
+        return "—"
+    return ", ".join(f"{format_clock(start)}–{format_clock(end)}" for start, end in pairs)
+
+
+def _played_seconds(pairs) -> float:
+    return total_length(tuple(pair) for pair in pairs or [])
+
+
+def _page() -> int:
+    return request.args.get("page", 1, type=int) or 1
 
 
 @bp.route("/")
@@ -24,4 +62,110 @@ def mine():
         in_progress=in_progress,
         completed=[c for c in progress["courses"] if c["completed"]],
         resume=resume,
+    )
+
+
+# --- a lesson's audience, for the course's instructors -----------------------------------
+
+
+@bp.route("/lessons/<int:lesson_id>/audience")
+@role_required(Role.INSTRUCTOR, Role.ADMIN)
+def lesson_audience(lesson_id: int):
+    """How far viewers get through a lesson: the audience curve and its figures."""
+    lesson = db.session.get(Lesson, lesson_id)
+    if lesson is None or not can_edit_course(current_user, lesson.course):
+        abort(404)
+    audience = reports.lesson_audience(lesson)
+    return render_template(
+        "tracking/audience.html",
+        lesson=lesson,
+        course=lesson.course,
+        audience=audience,
+        chart=_audience_chart(audience) if audience.viewers else None,
+    )
+
+
+def _audience_chart(audience: reports.LessonAudience) -> dict:
+    """A Chart.js configuration for static/js/charts.js (colours come from its palette)."""
+    curve = audience.curve
+    return {
+        "type": "line",
+        "data": {
+            "labels": [format_clock(start) for start in curve.starts()],
+            "datasets": [
+                {
+                    "label": _("Average viewers"),
+                    "data": [round(value, 2) for value in curve.viewers],
+                    "fill": True,
+                    "pointRadius": 0,
+                    "stepped": "before",
+                }
+            ],
+        },
+        "options": {
+            "scales": {
+                "x": {"title": {"display": True, "text": _("Position in the lesson (m:ss)")}},
+                "y": {
+                    "beginAtZero": True,
+                    "suggestedMax": audience.viewers,
+                    "title": {"display": True, "text": _("Viewers")},
+                },
+            },
+            "plugins": {"legend": {"display": False}},
+        },
+    }
+
+
+# --- a cadre's lessons and viewing sessions, for supervisors -----------------------------
+
+
+def _visible_cadre(cadre_id: int) -> Cadre:
+    """The cadre, if the caller's unit subtree holds them (as org.cadre_detail scopes)."""
+    cadre = db.session.get(Cadre, cadre_id)
+    if cadre is None or not can_see_person(current_user, cadre.user):
+        abort(404)
+    return cadre
+
+
+@bp.route("/cadres/<int:cadre_id>")
+@role_required(*STAFF)
+def cadre_learning(cadre_id: int):
+    """Every lesson a cadre has played, with the time credited and the sessions behind it."""
+    cadre = _visible_cadre(cadre_id)
+    page = paginate_rows(
+        reports.cadre_lessons_query(cadre.user_id), _page(), current_app.config["PAGE_SIZE"]
+    )
+    lessons, seconds = reports.cadre_lesson_totals(cadre.user_id)
+    return render_template(
+        "tracking/cadre_learning.html",
+        cadre=cadre,
+        person=cadre.user,
+        page=page,
+        lesson_count=lessons,
+        credited_seconds=seconds,
+    )
+
+
+@bp.route("/cadres/<int:cadre_id>/lessons/<int:lesson_id>")
+@role_required(*STAFF)
+def cadre_views(cadre_id: int, lesson_id: int):
+    """A cadre's viewing sessions of one lesson, newest first: what each played and earned."""
+    cadre = _visible_cadre(cadre_id)
+    lesson = db.session.get(Lesson, lesson_id)
+    if lesson is None:
+        abort(404)
+    page = db.paginate(
+        reports.cadre_views_query(cadre.user_id, lesson.id),
+        page=_page(),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    return render_template(
+        "tracking/cadre_views.html",
+        cadre=cadre,
+        person=cadre.user,
+        lesson=lesson,
+        course=lesson.course,
+        progress=reports.lesson_progress(cadre.user_id, lesson.id),
+        page=page,
     )

@@ -1,0 +1,91 @@
+"""What instructors and supervisors read from the ledger: audiences, a cadre's lessons and views."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from lms.courses.models import Course, Lesson
+from lms.extensions import db
+from lms.tracking.audience import AudienceCurve, audience_curve
+from lms.tracking.models import LessonProgress, LessonView
+
+
+@dataclass(frozen=True)
+class LessonAudience:
+    viewers: int  # users credited any time on the lesson
+    completed: int
+    average_coverage: float  # mean share of the lesson credited per viewer, 0..1
+    credited_seconds: float  # every viewer's credited time together
+    curve: AudienceCurve
+
+
+def lesson_audience(lesson: Lesson) -> LessonAudience:
+    """Viewers, completions, average coverage and the audience curve of one lesson."""
+    duration = float(lesson.duration_seconds or 0)
+    rows = db.session.execute(
+        select(
+            LessonProgress.coverage, LessonProgress.credited_seconds, LessonProgress.completed_at
+        ).where(LessonProgress.lesson_id == lesson.id, LessonProgress.credited_seconds > 0)
+    ).all()
+    credited = sum(float(row.credited_seconds) for row in rows)
+    return LessonAudience(
+        viewers=len(rows),
+        completed=sum(1 for row in rows if row.completed_at is not None),
+        average_coverage=credited / (len(rows) * duration) if rows and duration else 0.0,
+        credited_seconds=credited,
+        curve=audience_curve((row.coverage or [] for row in rows), duration),
+    )
+
+
+def cadre_lessons_query(user_id: int):
+    """(LessonProgress, Lesson, Course, view count) for each lesson the user has played,
+    most recently studied first: one query, however many lessons are listed."""
+    view_counts = (
+        select(LessonView.lesson_id, func.count(LessonView.id).label("views"))
+        .where(LessonView.user_id == user_id)
+        .group_by(LessonView.lesson_id)
+        .subquery()
+    )
+    return (
+        select(LessonProgress, Lesson, Course, func.coalesce(view_counts.c.views, 0))
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .join(Course, Course.id == Lesson.course_id)
+        .outerjoin(view_counts, view_counts.c.lesson_id == Lesson.id)
+        .where(LessonProgress.user_id == user_id)
+        .order_by(LessonProgress.updated_at.desc(), LessonProgress.id.desc())
+    )
+
+
+def cadre_lesson_totals(user_id: int) -> tuple[int, float]:
+    """How many lessons the user has played, and the seconds credited on them in all."""
+    count, seconds = db.session.execute(
+        select(
+            func.count(LessonProgress.id),
+            func.coalesce(func.sum(LessonProgress.credited_seconds), 0),
+        ).where(LessonProgress.user_id == user_id)
+    ).one()
+    return int(count), float(seconds)
+
+
+def latest_lessons(user_id: int, limit: int) -> dict:
+    """The ``limit`` lessons the user played last, with the totals over all of them."""
+    rows = db.session.execute(cadre_lessons_query(user_id).limit(limit)).all()
+    count, seconds = cadre_lesson_totals(user_id)
+    return {"rows": rows, "lesson_count": count, "credited_seconds": seconds}
+
+
+def cadre_views_query(user_id: int, lesson_id: int):
+    """The user's viewing sessions of a lesson, newest first (rule 8's records)."""
+    return (
+        select(LessonView)
+        .where(LessonView.user_id == user_id, LessonView.lesson_id == lesson_id)
+        .order_by(LessonView.opened_at.desc(), LessonView.id.desc())
+    )
+
+
+def lesson_progress(user_id: int, lesson_id: int) -> LessonProgress | None:
+    return db.session.scalar(
+        select(LessonProgress).where(
+            LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id
+        )
+    )
