@@ -529,6 +529,21 @@ def close_expired_attempts(now: datetime | None = None) -> int:
     return closed
 
 
+def questions_in_use(question_ids) -> set[int]:
+    """Of ``question_ids``, those some attempt has asked: deleting them would drop answers
+    from attempts (retire them instead)."""
+    ids = list(question_ids)
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(AttemptQuestion.question_id)
+            .where(AttemptQuestion.question_id.in_(ids))
+            .distinct()
+        )
+    )
+
+
 # --- results -----------------------------------------------------------------------------
 
 

@@ -350,3 +350,11 @@ def test_reading_an_expired_attempt_closes_it(client, login, make_quiz, bank, ca
     assert "Time is up" in page and "Score: 0 of 7 points" in page
     db.session.expire_all()
     assert db.session.get(QuizAttempt, second).status == "graded"
+
+
+def test_questions_in_use_are_those_asked_by_attempts(client, make_quiz, bank, cadre, bearer):
+    ids = [q.id for q in bank.questions]
+    assert services.questions_in_use(ids) == set()
+    _start(client, make_quiz(), bearer(cadre))
+    assert services.questions_in_use(ids) == set(ids)
+    assert services.questions_in_use([]) == set()
