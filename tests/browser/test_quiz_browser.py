@@ -39,6 +39,7 @@ def test_timed_quiz_saves_answers_across_a_closed_tab(
     browser_login(cadre)
     page.on("dialog", lambda dialog: dialog.accept())  # "the timer starts now" and "submit?"
     page.goto(f"{live_server}/courses/{quiz.course_id}")
+    page.click(f"a[href='/quizzes/{quiz.id}']")  # the quiz's rules, then start
     page.click(f"form[action='/quizzes/{quiz.id}/start'] button")
     page.wait_for_selector("form[data-quiz-attempt]")
     attempt_url = page.url

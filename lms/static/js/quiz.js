@@ -84,13 +84,23 @@
     timers[id] = window.setTimeout(function () { if (!closed) { save(item, 0); } }, 800);
   });
 
+  // Leaving while an answer is still on its way would lose it: ask the browser to warn.
+  window.addEventListener("beforeunload", function (event) {
+    if (Object.keys(pending).length && !closed) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+
   // Submitting ends the attempt: ask first (the form posts every answer, saved or not).
   form.addEventListener("submit", function (event) {
     var button = event.submitter;
     if (button && button.hasAttribute("data-quiz-submit") && !closed &&
         !window.confirm(msg("confirm-submit"))) {
       event.preventDefault();
+      return;
     }
+    pending = {};  // the form carries every answer itself
   });
 
   // The countdown follows the server's remaining seconds, not the device clock's date.
