@@ -706,8 +706,8 @@ def describe_audience(target, limits: rules.Limits) -> str:
             parts.append(_("in %(unit)s and all units below it", unit=target.unit.name_path))
         else:
             parts.append(_("in %(unit)s only (not its sub-units)", unit=target.unit.name_path))
-    parts = [part for part in parts if part]
-    return _("Everyone") if not parts else _(", ").join(parts)
+    text = _(", ").join(part for part in parts if part)
+    return text[:1].upper() + text[1:] if text else _("Everyone")
 
 
 def describe_figures(rule: QuotaRule) -> str:

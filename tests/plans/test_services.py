@@ -211,13 +211,13 @@ def test_rules_read_in_plain_words(tree, category, plan):
     )
     young = services.save_rule(plan, None, AudienceInput(priority_group=rules.YOUNG), 0, 0, 60)
     assert services.describe_rule(young, plan) == (
-        "young cadres (aged 40 or under): 60 training days online and offline"
+        "Young cadres (aged 40 or under): 60 training days online and offline"
     )
     everyone = services.save_rule(
         plan, None, AudienceInput(unit=tree["b"], include_sub_units=False), 50.5, 0, 0
     )
     assert services.describe_rule(everyone, plan) == (
-        "in District/Bureau B only (not its sub-units): 50.5 online hours"
+        "In District/Bureau B only (not its sub-units): 50.5 online hours"
     )
 
 
