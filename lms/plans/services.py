@@ -540,11 +540,26 @@ def sync_assignments(year: int, released_course_ids=()) -> SyncResult:
     to_require = [eid for pair, (eid, req) in existing.items() if pair in wanted and not req]
     to_release = [eid for pair, (eid, req) in existing.items() if pair not in wanted and req]
     if new_rows:
-        db.session.execute(insert(Enrollment), new_rows)
+        db.session.execute(_insert_ignoring_duplicates(Enrollment), new_rows)
     _set_required(to_require, True)
     _set_required(to_release, False)
     db.session.flush()
     return SyncResult(len(new_rows), len(to_require), len(to_release))
+
+
+def _insert_ignoring_duplicates(model):
+    """An INSERT that skips rows a concurrent request (a cadre enrolling, another sync) has
+    just added; the next sync makes such a row required if it is not yet."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(model).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(model).on_conflict_do_nothing()
+    return insert(model)
 
 
 def _set_required(enrollment_ids: list[int], value: bool) -> None:
