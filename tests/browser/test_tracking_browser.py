@@ -1,37 +1,12 @@
 """Study time in a real browser: a video played for about 8 seconds is credited about 8."""
 
-import subprocess
 import time
 
 import pytest
 from sqlalchemy import select
 
-from lms.courses.models import Course, Lesson
 from lms.extensions import db
-from lms.media.processing import create_asset, process_asset
 from lms.tracking.models import LessonProgress, LessonView
-
-
-@pytest.fixture
-def ready_video(app, tmp_path, make_user):
-    """A published course with one processed 30-second video lesson."""
-    source = tmp_path / "lecture.mp4"
-    subprocess.run(
-        ["ffmpeg", "-nostdin", "-loglevel", "error", "-y",
-         "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=12",
-         "-f", "lavfi", "-i", "sine=frequency=220:sample_rate=44100",
-         "-t", "30", "-c:v", "libx264", "-preset", "veryfast", "-c:a", "aac", str(source)],
-        check=True,
-    )  # fmt: skip
-    course = Course(title="Weekend class", is_published=True)
-    lesson = Lesson(course=course, title="Lecture", kind="video")
-    db.session.add_all([course, lesson])
-    db.session.commit()
-    asset = create_asset(lesson, source, "lecture.mp4", None)
-    db.session.commit()
-    assert process_asset(asset.id) == "ready"
-    db.session.commit()
-    return db.session.get(Lesson, lesson.id)
 
 
 def _progress(lesson_id):

@@ -81,9 +81,9 @@
     });
     document.addEventListener("visibilitychange", function () {
       if (document.visibilityState === "hidden") {
-        // Video needs eyes; audio courses are meant to be heard while doing something else.
+        // Video needs eyes; audio courses are meant to be heard while doing something else,
+        // so a playing audio keeps its segment open (the beacon takes what it has so far).
         if (self.options.isVideo && !media.paused) { media.pause(); }
-        self.closeSegment();
         self.beacon();
       }
     });
@@ -149,7 +149,13 @@
 
   Tracker.prototype.send = function (ended) {
     var self = this;
-    if (!self.viewId || self.sending) { return; }
+    if (!self.viewId) { return; }
+    if (self.sending) {
+      // One beat at a time (seq order); a pause or end during a beat goes right after it.
+      self.again = true;
+      self.againEnded = self.againEnded || !!ended;
+      return;
+    }
     var segments = self.takeSegments();
     if (!segments.length && !ended) { return; }
     self.unsent = [];
@@ -162,9 +168,11 @@
       body: JSON.stringify(body),
       keepalive: true
     }).then(function (response) {
-      self.sending = false;
       if (response.status >= 500 || response.status === 429) { throw new Error("retry"); }
+      self.sending = false;
       self.backoff = 1;
+      self.forget();
+      self.sendAgain();
       if (response.ok) { return response.json().then(function (answer) { self.report(answer); }); }
       return null; // 4xx: the server refused these segments for good; do not resend
     }).catch(function () {
@@ -172,11 +180,24 @@
       // so a lost answer can never double-count) and try again with backoff.
       self.sending = false;
       self.unsent = segments.concat(self.unsent);
-      self.remember();
+      self.remember(body.seq);
+      if (self.retryTimer) { return; }
       var delay = Math.min(60, self.backoff) * 1000;
       self.backoff *= 2;
-      setTimeout(function () { self.send(false); }, delay);
+      self.retryTimer = setTimeout(function () {
+        self.retryTimer = null;
+        self.again = true; // with a pending ended flag, if a pause or end came meanwhile
+        self.sendAgain();
+      }, delay);
     });
+  };
+
+  Tracker.prototype.sendAgain = function () {
+    if (!this.again) { return; }
+    var ended = this.againEnded;
+    this.again = false;
+    this.againEnded = false;
+    this.send(ended);
   };
 
   Tracker.prototype.beacon = function () {
@@ -188,15 +209,24 @@
     // sendBeacon survives the page closing; it can only send text/plain, which the API accepts.
     if (!(navigator.sendBeacon && navigator.sendBeacon(url, new Blob([body], { type: "text/plain" })))) {
       this.unsent = segments;
-      this.remember();
+      this.remember(this.seq);
     }
   };
 
-  Tracker.prototype.remember = function () {
+  Tracker.prototype.remember = function (seq) {
+    // The stored seq is the failed beat's own: if this page delivers the segments later
+    // (merged, with a higher seq), the leftover gets 409 and credits nothing twice; if the
+    // page dies first, the leftover is newer than anything the view accepted.
     if (!this.viewId || !this.unsent.length) { return; }
     var pending = loadPending().filter(function (p) { return p.viewId !== this.viewId; }, this);
-    pending.push({ viewId: this.viewId, segments: this.unsent, seq: this.seq + 1000 });
+    pending.push({ viewId: this.viewId, segments: this.unsent, seq: seq });
     savePending(pending);
+  };
+
+  Tracker.prototype.forget = function () {
+    var viewId = this.viewId, pending = loadPending();
+    var left = pending.filter(function (p) { return p.viewId !== viewId; });
+    if (left.length !== pending.length) { savePending(left); }
   };
 
   Tracker.prototype.deliverLeftovers = function () {
