@@ -12,6 +12,7 @@ from lms.banks.models import Bank, Option, Question
 from lms.core.tabular import Column, Layout, cell_text, write_csv, write_xlsx
 from lms.courses.models import Course, course_instructor
 from lms.extensions import db
+from lms.quizzes.models import AttemptQuestion, DrawRule, Quiz, QuizQuestion
 
 MAX_ROWS = 5_000
 MAX_TITLE = 200
@@ -172,10 +173,65 @@ def update_bank(user, bank: Bank, title: str, course=None, content_category=None
     db.session.flush()
 
 
+@dataclass
+class Usage:
+    """Where questions are used: the quizzes that list or draw them, and answered attempts."""
+
+    quizzes: list = field(default_factory=list)  # titles
+    attempts: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.quizzes or self.attempts)
+
+
+def _usage(question_ids, bank_id=None) -> Usage:
+    ids = (
+        select(Question.id).where(Question.id.in_(question_ids))
+        if bank_id is None
+        else (select(Question.id).where(Question.bank_id == bank_id))
+    )
+    uses = select(QuizQuestion.quiz_id).where(QuizQuestion.question_id.in_(ids))
+    if bank_id is not None:
+        uses = uses.union(select(DrawRule.quiz_id).where(DrawRule.bank_id == bank_id))
+    titles = db.session.scalars(
+        select(Quiz.title).where(Quiz.id.in_(uses.scalar_subquery())).order_by(Quiz.title)
+    ).all()
+    attempts = db.session.scalar(
+        select(func.count(AttemptQuestion.id)).where(AttemptQuestion.question_id.in_(ids))
+    )
+    return Usage(list(titles), attempts or 0)
+
+
+def bank_usage(bank: Bank) -> Usage:
+    """The quizzes that draw from or list questions of ``bank``, and answers to its questions."""
+    return _usage(None, bank.id)
+
+
+def question_usage(question: Question) -> Usage:
+    return _usage([question.id])
+
+
 def delete_bank(bank: Bank) -> None:
-    """Delete a bank and its questions (quizzes drawing from it are checked by the quiz feature)."""
+    """Delete a bank and its questions, unless a quiz uses it or cadres answered its questions
+    (their attempts would lose them: retire questions instead)."""
+    _refuse_if_used(bank_usage(bank))
     db.session.delete(bank)
     db.session.flush()
+
+
+def _refuse_if_used(usage: Usage) -> None:
+    if usage.quizzes:
+        raise BankError(
+            _(
+                "Quizzes use it: %(titles)s. Remove it from them first, or retire questions "
+                "instead.",
+                titles="、".join(usage.quizzes),
+            )
+        )
+    if usage.attempts:
+        raise BankError(
+            _("Cadres have answered it in quizzes: retire questions instead of deleting them.")
+        )
 
 
 def question_counts(bank: Bank) -> dict:
@@ -231,9 +287,24 @@ def save_question(bank: Bank, data: parsing.QuestionData, question: Question | N
     if question is None:
         question = Question(bank=bank, position=_next_position(bank))
         db.session.add(question)
+    elif _removes_answered_options(question, data):
+        raise BankError(
+            _(
+                "Cadres have answered this question, so its options cannot be removed or its "
+                "type changed: retire it and write a new one."
+            )
+        )
     _fill_question(question, data)
     db.session.flush()
     return question
+
+
+def _removes_answered_options(question: Question, data: parsing.QuestionData) -> bool:
+    # Attempts keep the ids of the options they showed; those rows must stay.
+    wanted = len(data.options) if data.kind in parsing.CHOICE_KINDS else 0
+    return (wanted < len(question.options) or data.kind != question.kind) and bool(
+        question_usage(question).attempts
+    )
 
 
 def _fill_question(question: Question, data: parsing.QuestionData) -> None:
@@ -267,6 +338,8 @@ def set_question_retired(question: Question, retired: bool) -> None:
 
 
 def delete_question(question: Question) -> None:
+    """Delete a question no quiz lists and nobody answered (otherwise retire it)."""
+    _refuse_if_used(question_usage(question))
     db.session.delete(question)
     db.session.flush()
 

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.accounts.models import Role
-from lms.banks import parsing, services
+from lms.banks import cli, parsing, services
 from lms.banks.forms import NONE, BankFileForm, BankForm, QuestionForm
 from lms.banks.models import Bank, Question
 from lms.banks.services import BankError
@@ -22,6 +22,8 @@ bp = Blueprint("banks", __name__, url_prefix="/banks")
 
 EDITORS = (Role.INSTRUCTOR, Role.ADMIN)
 PENDING = PendingUpload("bank_uploads", "bank_upload")
+# `flask banks import|export`: the blueprint's own command group, registered with it.
+cli.register(bp.cli)
 
 
 @bp.app_context_processor
@@ -145,13 +147,25 @@ def edit(bank_id: int):
 def delete(bank_id: int):
     """Ask, then delete a bank with all its questions."""
     bank = _bank(bank_id)
+    error = None
     if request.method == "POST" and request.form.get("confirm") == "yes":
         title = bank.title
-        services.delete_bank(bank)
-        db.session.commit()
-        flash(_("The bank %(title)s has been deleted.", title=title), "success")
-        return redirect(url_for("banks.index"))
-    return render_template("banks/delete.html", bank=bank, counts=services.question_counts(bank))
+        try:
+            services.delete_bank(bank)
+        except BankError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash(_("The bank %(title)s has been deleted.", title=title), "success")
+            return redirect(url_for("banks.index"))
+    return render_template(
+        "banks/delete.html",
+        bank=bank,
+        counts=services.question_counts(bank),
+        usage=services.bank_usage(bank),
+        error=error,
+    ), (400 if error else 200)
 
 
 def _filters() -> services.QuestionFilters:
@@ -304,9 +318,14 @@ def edit_question(bank_id: int, question_id: int):
 
 def _question_action(bank_id: int, question_id: int, action, message: str):
     bank, question = _question(bank_id, question_id)
-    action(question)
-    db.session.commit()
-    flash(message, "success")
+    try:
+        action(question)
+    except BankError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
     return redirect(_back(url_for("banks.detail", bank_id=bank.id)))
 
 

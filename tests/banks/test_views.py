@@ -6,6 +6,7 @@ from sqlalchemy import select
 from lms.banks.models import Bank, Question
 from lms.courses.models import Course
 from lms.extensions import db
+from lms.quizzes.models import AttemptQuestion, DrawRule, Quiz, QuizAttempt
 from tests.banks.conftest import add_question, question_count
 
 
@@ -260,3 +261,45 @@ def test_filters_by_type_difficulty_and_tag(client, bank):
     by_tag = page(client.get(f"{url}?tag=LAW"))
     assert "hard truth" in by_tag and "easy single" not in by_tag
     assert "No question matches these filters." in page(client.get(f"{url}?tag=none"))
+
+
+# --- questions in use by quizzes ----------------------------------------------------------
+
+
+def _quiz(title="End-of-course test"):
+    quiz = Quiz(title=title)
+    db.session.add(quiz)
+    return quiz
+
+
+def test_a_bank_a_quiz_draws_from_cannot_be_deleted(client, post, bank):
+    add_question(bank)
+    db.session.add(DrawRule(quiz=_quiz(), bank_id=bank.id, count=1))
+    db.session.commit()
+    confirm_page = page(client.get(f"/banks/{bank.id}/delete"))
+    assert "quizzes use it" in confirm_page and "End-of-course test" in confirm_page
+    response = post(f"/banks/{bank.id}/delete", {"confirm": "yes"})
+    assert response.status_code == 400
+    assert "Quizzes use it: End-of-course test." in page(response)
+    assert question_count(bank.id) == 1
+
+
+def test_an_answered_question_is_retired_not_deleted(client, post, bank, instructor):
+    question = add_question(bank, options=(("2", True), ("3", False), ("4", False)))
+    attempt = QuizAttempt(quiz=_quiz(), user_id=instructor.id)
+    db.session.add(AttemptQuestion(attempt=attempt, question_id=question.id))
+    db.session.commit()
+    response = post(f"/banks/{bank.id}/questions/{question.id}/delete")
+    assert "retire questions instead" in page(client.get(response.headers["Location"]))
+    assert question_count() == 1
+    # Its options stay: attempts point at them.
+    data = {**BASE, "text": "1 + 1 = ?", **options("2", "3"), "correct": "0"}
+    response = post(f"/banks/{bank.id}/questions/{question.id}", data)
+    assert response.status_code == 400
+    assert "its options cannot be removed" in page(response)
+    assert len(only_question().options) == 3
+    # Rewording keeps every option and is allowed.
+    data = {**data, **options("two", "three", "four")}
+    assert post(f"/banks/{bank.id}/questions/{question.id}", data).status_code == 302
+    assert post(f"/banks/{bank.id}/delete", {"confirm": "yes"}).status_code == 400
+    assert question_count() == 1
