@@ -58,8 +58,8 @@ EXEMPTION_EFFECT_LABELS = {
     ExemptionEffect.WAIVE.value: _l("Waive the year's quota"),
 }
 AUDIT_ACTION_LABELS = {
-    "create": _l("Created"),
-    "update": _l("Changed"),
+    "create": _l("Recorded"),
+    "update": _l("Edited"),
     "approve": _l("Approved"),
     "reject": _l("Rejected"),
     "delete": _l("Deleted"),
@@ -187,10 +187,11 @@ def history(entity_type: str, entity_id: int) -> list[AuditEntry]:
 
 def audit_query(user, unit: Unit | None = None, entity_type: str | None = None):
     """Audit entries about cadres in ``user``'s scope (optionally below ``unit``), newest first."""
+    # Outer joins: administrators also see entries about cadres since deleted or without a unit.
     query = (
         select(AuditEntry)
-        .join(User, AuditEntry.subject_user_id == User.id)
-        .join(Unit, User.unit_id == Unit.id)
+        .outerjoin(User, AuditEntry.subject_user_id == User.id)
+        .outerjoin(Unit, User.unit_id == Unit.id)
         .where(unit_scope_clause(user))
     )
     if unit is not None:
@@ -200,15 +201,73 @@ def audit_query(user, unit: Unit | None = None, entity_type: str | None = None):
     return query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
 
 
-def changed_fields(entry: AuditEntry) -> list[tuple[str, object, object]]:
-    """(field, before, after) for each field an entry changed (all fields for create/delete)."""
-    before, after = entry.before or {}, entry.after or {}
-    names = list(dict.fromkeys([*before, *after]))
-    return [
-        (name, before.get(name), after.get(name))
-        for name in names
-        if before.get(name) != after.get(name) or not (before and after)
-    ]
+# What the history shows of a snapshot: these fields, with their labels (ids of the cadre and
+# of the recorder are in the entry's own columns already).
+FIELD_LABELS = {
+    "training_type": _l("Type"),
+    "kind": _l("Kind"),
+    "title": _l("Title"),
+    "provider": _l("Provider"),
+    "reason": _l("Reason"),
+    "start_date": _l("Start date"),
+    "end_date": _l("End date"),
+    "hours": _l("Hours"),
+    "days": _l("Days"),
+    "effect": _l("Effect on the quota"),
+    "evidence_id": _l("Evidence"),
+    "status": _l("Status"),
+    "reviewed_by_id": _l("Reviewed by"),
+    "review_note": _l("Review note"),
+}
+_VALUE_LABELS = {
+    "training_type": TRAINING_TYPE_LABELS,
+    "kind": EXEMPTION_KIND_LABELS,
+    "effect": EXEMPTION_EFFECT_LABELS,
+    "status": STATUS_LABELS,
+}
+
+
+def describe_changes(entries) -> dict[int, list[tuple[str, str, str]]]:
+    """Per entry, (field label, before, after) as shown to people, for the fields it changed
+    (a creation shows what was recorded, a deletion what was deleted); one query for names."""
+    entries = list(entries)
+    user_ids = {
+        snapshot.get("reviewed_by_id")
+        for entry in entries
+        for snapshot in (entry.before or {}, entry.after or {})
+    } - {None}
+    names = dict(
+        db.session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all()
+    )
+
+    def show(name, value) -> str:
+        if value is None or value == "":
+            return "—"
+        if name in _VALUE_LABELS:
+            return str(_VALUE_LABELS[name].get(value, value))
+        if name == "reviewed_by_id":
+            return names.get(value, f"#{value}")
+        if name == "evidence_id":
+            return f"#{value}"
+        if isinstance(value, float):
+            return f"{value:g}"
+        return str(value)
+
+    described = {}
+    for entry in entries:
+        before, after = entry.before or {}, entry.after or {}
+        rows = []
+        for name, label in FIELD_LABELS.items():
+            if name not in before and name not in after:
+                continue
+            old, new = before.get(name), after.get(name)
+            if before and after and old == new:
+                continue
+            if not before and new in (None, ""):
+                continue  # a creation lists only what was filled in
+            rows.append((str(label), show(name, old), show(name, new)))
+        described[entry.id] = rows
+    return described
 
 
 # --- checking input ----------------------------------------------------------------------

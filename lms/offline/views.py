@@ -243,13 +243,14 @@ def _chosen_cadres(form):
 
 
 def _detail_context(item, entity_type: str) -> dict:
+    history = services.history(entity_type, item.id)
     return {
-        "history": services.history(entity_type, item.id),
+        "history": history,
+        "described": services.describe_changes(history),
         "review_form": ReviewForm(formdata=None),
         "can_manage": services.can_manage(current_user, item),
         "can_delete": services.can_delete(current_user, item),
         "review_refusal": services.review_refusal(current_user, item),
-        "changed_fields": services.changed_fields,
         "action_labels": services.AUDIT_ACTION_LABELS,
     }
 
@@ -459,14 +460,15 @@ def audit():
     entity_id = request.args.get("entity_id", "")
     if entity and entity_id.isdigit():
         query = query.where(AuditEntry.entity_id == int(entity_id))
+    page = _page(query)
     return render_template(
         "offline/audit.html",
         filters=filters,
         entity=entity,
-        page=_page(query),
+        page=page,
+        described=services.describe_changes(page.items),
         entity_labels=services.ENTITY_LABELS,
         action_labels=services.AUDIT_ACTION_LABELS,
-        changed_fields=services.changed_fields,
     )
 
 

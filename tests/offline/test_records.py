@@ -286,7 +286,10 @@ def test_editing_an_approved_record_sends_it_back_and_is_audited(client, org, lo
     assert update.after["title"] == "Saturday seminar (corrected)"
     assert (update.before["days"], update.after["days"]) == (2, 1.5)
     history = client.get(f"/offline/{record.id}").get_data(as_text=True)
-    assert "Saturday seminar (corrected)" in history and "Changed" in history
+    assert "Edited" in history
+    assert "Title: Saturday seminar → Saturday seminar (corrected)" in history
+    assert "Status: Approved → Pending approval" in history
+    assert "Reviewed by: Sup_A2 → —" in history
 
     # Saving the same values again changes nothing and logs nothing.
     post(f"/offline/{record.id}/edit", form)
