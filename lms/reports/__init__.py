@@ -1,0 +1,1 @@
+"""Supervisors' dashboards: overview, unit ranking with drill-down, courses, exports, API."""

@@ -1,0 +1,471 @@
+"""Dashboard pages for supervisors and admins, their exports, and the units API."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from lms.accounts.models import Role
+from lms.core.access import protect_cookie_writes, role_required
+from lms.core.errors import api_error
+from lms.core.exports import ExportColumn, export_response
+from lms.core.i18n import current_locale
+from lms.extensions import db
+from lms.org import services as org
+from lms.org.models import Unit
+from lms.plans import rules as plan_rules
+from lms.plans import services as plans
+from lms.reports import services
+from lms.reports.sql import EXEMPT
+from lms.tracking.forecast import Outlook
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+api_bp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")
+api_bp.before_request(protect_cookie_writes())
+
+STAFF = (Role.SUPERVISOR, Role.ADMIN)
+OUTLOOK_LABELS = {
+    Outlook.MET.value: _l("Quota met"),
+    Outlook.ON_TRACK.value: _l("On track"),
+    Outlook.AT_RISK.value: _l("At risk"),
+    Outlook.BEHIND.value: _l("Behind"),
+    Outlook.NO_QUOTA.value: _l("No quota"),
+    EXEMPT: _l("Exempted"),
+}
+KIND_LABELS = {services.REQUIRED: _l("Required"), services.ELECTIVE: _l("Elective")}
+TABLES = ("summary", "outlook", "months", "weekdays", "enrollments", "quizzes", "units", "cadres")
+TABLES += ("courses",)
+
+
+# --- filters -------------------------------------------------------------------------------
+
+
+def _root() -> Unit | None:
+    """The top of what the user sees: None for admins (everything), else their unit."""
+    if org.is_admin(current_user):
+        return None
+    if current_user.unit is None:
+        abort(404)  # a supervisor without a unit sees nothing
+    return current_user.unit
+
+
+def _year() -> int:
+    raw = request.args.get("year", "").strip()
+    if not raw:
+        return plans.current_stats_year()
+    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+        abort(404)
+    return int(raw)
+
+
+def _visible_unit(unit_id) -> Unit:
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or not org.can_see_unit(current_user, unit):
+        abort(404)
+    return unit
+
+
+def _unit_arg(root: Unit | None) -> Unit | None:
+    raw = request.args.get("unit", "").strip()
+    return _visible_unit(int(raw)) if raw.isdigit() else root
+
+
+def _scope(unit: Unit | None) -> services.Scope:
+    category = request.args.get("category", "").strip()
+    group = request.args.get("group", "").strip()
+    kind = request.args.get("kind", "").strip()
+    return services.Scope(
+        unit=unit,
+        category_id=int(category) if category.isdigit() else None,
+        priority_group=group if group in plan_rules.PRIORITY_GROUPS else None,
+        course_kind=kind if kind in KIND_LABELS else None,
+    )
+
+
+def _filter_choices(context: services.Context) -> dict:
+    locale = current_locale()
+    return {
+        "unit_choices": [(str(u.id), u.name_path) for u in org.assignable_units(current_user)],
+        "category_choices": [(str(c.id), c.display_name(locale)) for c in org.active_categories()],
+        "group_choices": list(plans.priority_group_labels(context.plan.limits).items()),
+        "kind_choices": list(KIND_LABELS.items()),
+    }
+
+
+# --- charts --------------------------------------------------------------------------------
+
+
+def _bar_chart(labels, datasets, horizontal=False, percent=False) -> dict:
+    options = {"plugins": {"legend": {"display": len(datasets) > 1}}}
+    if horizontal:
+        options["indexAxis"] = "y"
+    axis = "x" if horizontal else "y"
+    options["scales"] = {axis: {"beginAtZero": True}}
+    if percent:
+        options["scales"][axis]["max"] = 100
+    return {"type": "bar", "data": {"labels": labels, "datasets": datasets}, "options": options}
+
+
+def _overview_charts(overview: services.Overview) -> dict:
+    months = _bar_chart(
+        [month.strftime("%Y-%m") for month, _hours in overview.months],
+        [{"label": _("Hours"), "data": [round(h, 1) for _m, h in overview.months]}],
+    )
+    week = {
+        "type": "doughnut",
+        "data": {
+            "labels": [_("Weekends"), _("Weekdays")],
+            "datasets": [
+                {
+                    "label": _("Hours"),
+                    "data": [round(overview.weekend_hours, 1), round(overview.weekday_hours, 1)],
+                }
+            ],
+        },
+    }
+    shown = services.OUTLOOKS[:4]
+    outlook = _bar_chart(
+        [str(OUTLOOK_LABELS[o]) for o in shown],
+        [{"label": _("Cadres"), "data": [overview.outlooks.get(o, 0) for o in shown]}],
+        horizontal=True,
+    )
+    return {"months": months, "week": week, "outlook": outlook}
+
+
+def _ranking_chart(lines: list[services.UnitLine]) -> dict:
+    def percent(value):
+        return round(100 * value, 1) if value is not None else None
+
+    return _bar_chart(
+        [line.name for line in lines],
+        [
+            {
+                "label": _("Participation rate (%)"),
+                "data": [percent(u.participation_rate) for u in lines],
+            },
+            {"label": _("Quota met (%)"), "data": [percent(u.meeting_rate) for u in lines]},
+        ],
+        horizontal=True,
+        percent=True,
+    )
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@role_required(*STAFF)
+def overview():
+    """The year at a glance for the user's subtree (or a unit of it), with filters."""
+    root = _root()
+    unit = _unit_arg(root)
+    context = services.make_context(_year())
+    scope = _scope(unit)
+    data = services.build_overview(scope, context)
+    return render_template(
+        "reports/overview.html",
+        context=context,
+        scope=scope,
+        unit=unit,
+        data=data,
+        charts=_overview_charts(data) if data.cadre_count else None,
+        outlook_labels=OUTLOOK_LABELS,
+        kind_labels=KIND_LABELS,
+        **_filter_choices(context),
+    )
+
+
+@bp.route("/units")
+@role_required(*STAFF)
+def units():
+    """The ranking's top: admins see the top-level units, supervisors start at their unit."""
+    root = _root()
+    if root is not None:
+        return redirect(url_for("reports.unit", unit_id=root.id, **request.args))
+    return _ranking_page(None)
+
+
+@bp.route("/units/<int:unit_id>")
+@role_required(*STAFF)
+def unit(unit_id: int):
+    """A unit's sub-units ranked over their subtrees, and the cadres directly in it."""
+    _root()
+    return _ranking_page(_visible_unit(unit_id))
+
+
+def _ranking_page(unit: Unit | None):
+    context = services.make_context(_year())
+    scope = _scope(unit)
+    lines = services.unit_ranking(unit, scope, context)
+    cadres = None
+    if unit is not None:
+        query = services.cadres_query(unit, scope, context)
+        page = request.args.get("page", 1, type=int) or 1
+        cadres = services.cadre_page(query, page, current_app.config["PAGE_SIZE"])
+    ancestors = org.unit_ancestors(unit) if unit is not None else []
+    root = _root()
+    if root is not None:
+        ancestors = [a for a in ancestors if a.is_within(root)]
+    return render_template(
+        "reports/units.html",
+        context=context,
+        scope=scope,
+        unit=unit,
+        lines=lines,
+        cadres=cadres,
+        ancestors=ancestors,
+        ranking_chart=_ranking_chart(lines) if any(line.cadre_count for line in lines) else None,
+        outlook_labels=OUTLOOK_LABELS,
+        **_filter_choices(context),
+    )
+
+
+@bp.route("/courses")
+@role_required(*STAFF)
+def courses():
+    """Per course: enrolled cadres in scope, progress, coverage and quiz results."""
+    root = _root()
+    unit = _unit_arg(root)
+    context = services.make_context(_year())
+    scope = _scope(unit)
+    return render_template(
+        "reports/courses.html",
+        context=context,
+        scope=scope,
+        unit=unit,
+        lines=services.course_report(scope, context),
+        **_filter_choices(context),
+    )
+
+
+# --- exports -------------------------------------------------------------------------------
+
+
+def _hours(value: float) -> float:
+    return round(float(value or 0), 1)
+
+
+def _summary_table(data: services.Overview):
+    columns = [ExportColumn(_("Figure"), width=40), ExportColumn(_("Value"), "decimal")]
+    rows = [
+        (_("Cadres"), data.cadre_count),
+        (_("Took part"), data.participants),
+        (_("Participation rate"), data.participation_rate),
+        (_("Exempted"), data.exempt),
+        (_("Owing hours (quota, no exemption)"), data.expected),
+        (_("Quota met"), data.meeting_quota),
+        (_("Credited hours"), _hours(data.credited_hours)),
+        (_("Average hours"), _hours(data.average_hours)),
+        (_("Median hours"), _hours(data.median_hours)),
+        (_("Average quota (hours)"), _hours(data.average_quota)),
+    ]
+    return columns, rows
+
+
+def _outlook_table(data: services.Overview):
+    columns = [
+        ExportColumn(_("Outlook"), width=24),
+        ExportColumn(_("Cadres"), "int"),
+        ExportColumn(_("Share of those owing hours"), "percent"),
+    ]
+    rows = [
+        (str(OUTLOOK_LABELS[o]), data.outlooks.get(o, 0), data.outlook_share(o))
+        for o in services.OUTLOOKS
+    ]
+    return columns, rows
+
+
+def _months_table(data: services.Overview):
+    columns = [ExportColumn(_("Month")), ExportColumn(_("Hours"), "hours")]
+    return columns, [(m.strftime("%Y-%m"), _hours(h)) for m, h in data.months]
+
+
+def _weekdays_table(data: services.Overview):
+    columns = [ExportColumn(_("When")), ExportColumn(_("Hours"), "hours")]
+    rows = [
+        (_("Weekends"), _hours(data.weekend_hours)),
+        (_("Weekdays"), _hours(data.weekday_hours)),
+    ]
+    return columns, rows
+
+
+def _enrollments_table(data: services.Overview):
+    columns = [
+        ExportColumn(_("Courses")),
+        ExportColumn(_("Enrolments"), "int"),
+        ExportColumn(_("Completed"), "int"),
+        ExportColumn(_("Completion rate"), "percent"),
+    ]
+    rows = [(str(KIND_LABELS[e.kind]), e.enrolled, e.completed, e.rate) for e in data.enrollments]
+    return columns, rows
+
+
+def _quizzes_table(data: services.Overview):
+    columns = [
+        ExportColumn(_("Quiz"), width=40),
+        ExportColumn(_("Results"), "int"),
+        ExportColumn(_("Passed"), "int"),
+        ExportColumn(_("Pass rate"), "percent"),
+        ExportColumn(_("Average score (%)"), "decimal"),
+    ]
+    rows = [
+        (q.title, q.results, q.passed, q.pass_rate, round(q.average_percent, 1))
+        for q in data.quizzes
+    ]
+    return columns, rows
+
+
+def _units_table(lines: list[services.UnitLine]):
+    columns = [
+        ExportColumn(_("Unit"), width=40),
+        ExportColumn(_("Cadres"), "int"),
+        ExportColumn(_("Took part"), "int"),
+        ExportColumn(_("Participation rate"), "percent"),
+        ExportColumn(_("Credited hours"), "hours"),
+        ExportColumn(_("Quota met"), "int"),
+        ExportColumn(_("Owing hours (quota, no exemption)"), "int"),
+        ExportColumn(_("Share meeting quota"), "percent"),
+        ExportColumn(_("Exempted"), "int"),
+    ]
+    rows = [
+        (
+            u.path,
+            u.cadre_count,
+            u.participants,
+            u.participation_rate,
+            _hours(u.credited_hours),
+            u.meeting_quota,
+            u.expected,
+            u.meeting_rate,
+            u.exempt,
+        )
+        for u in lines
+    ]
+    return columns, rows
+
+
+def _cadres_table(lines):
+    columns = [
+        ExportColumn(_("Unit"), width=40),
+        ExportColumn(_("Personnel number")),
+        ExportColumn(_("Name")),
+        ExportColumn(_("Online hours"), "hours"),
+        ExportColumn(_("Online quota (hours)"), "hours"),
+        ExportColumn(_("Outlook")),
+    ]
+    rows = (
+        (
+            c.unit_path,
+            c.personnel_number,
+            c.name,
+            _hours(c.done_hours),
+            _hours(c.quota_hours),
+            str(OUTLOOK_LABELS.get(c.outlook, c.outlook)),
+        )
+        for c in lines
+    )
+    return columns, rows
+
+
+def _courses_table(lines: list[services.CourseLine]):
+    columns = [
+        ExportColumn(_("Course"), width=40),
+        ExportColumn(_("Enrolled"), "int"),
+        ExportColumn(_("In progress"), "int"),
+        ExportColumn(_("Completed"), "int"),
+        ExportColumn(_("Completion rate"), "percent"),
+        ExportColumn(_("Average coverage"), "percent"),
+        ExportColumn(_("Quiz results"), "int"),
+        ExportColumn(_("Passed"), "int"),
+        ExportColumn(_("Pass rate"), "percent"),
+    ]
+    rows = [
+        (
+            c.title,
+            c.enrolled,
+            c.in_progress,
+            c.completed,
+            c.completion_rate,
+            c.average_coverage,
+            c.quiz_results,
+            c.quiz_passed,
+            c.quiz_pass_rate,
+        )
+        for c in lines
+    ]
+    return columns, rows
+
+
+OVERVIEW_TABLES = {
+    "summary": _summary_table,
+    "outlook": _outlook_table,
+    "months": _months_table,
+    "weekdays": _weekdays_table,
+    "enrollments": _enrollments_table,
+    "quizzes": _quizzes_table,
+}
+
+
+@bp.route("/export/<any(" + ", ".join(TABLES) + "):table>.<any(csv, xlsx):fmt>")
+@role_required(*STAFF)
+def export(table: str, fmt: str):
+    """A dashboard table as CSV or XLSX, with the page's filters (``?unit=`` and the rest)."""
+    root = _root()
+    unit = _unit_arg(root)
+    context = services.make_context(_year())
+    scope = _scope(unit)
+    if table in OVERVIEW_TABLES:
+        columns, rows = OVERVIEW_TABLES[table](services.build_overview(scope, context))
+    elif table == "units":
+        columns, rows = _units_table(services.unit_ranking(unit, scope, context))
+    elif table == "cadres":
+        if unit is None:
+            abort(404)
+        query = services.cadres_query(unit, scope, context)
+        columns, rows = _cadres_table(services.cadre_lines(query))
+    else:
+        columns, rows = _courses_table(services.course_report(scope, context))
+    return export_response(columns, rows, fmt, f"{table}-{context.year}")
+
+
+# --- API -----------------------------------------------------------------------------------
+
+
+@api_bp.route("/units")
+@role_required(*STAFF)
+def api_units():
+    """Every unit in the caller's scope with its subtree's figures for a year."""
+    raw = request.args.get("year", "").strip()
+    if raw and (not raw.isdigit() or not 2000 <= int(raw) <= 2100):
+        return api_error(400, "bad_request", _("The year is not valid."))
+    year = int(raw) if raw else plans.current_stats_year()
+    if not org.is_admin(current_user) and current_user.unit is None:
+        return jsonify({"year": year, "units": []})
+    root = None if org.is_admin(current_user) else current_user.unit
+    lines = services.units_in_scope(root, services.make_context(year))
+    return jsonify(
+        {
+            "year": year,
+            "units": [
+                {
+                    "id": u.id,
+                    "name": u.name,
+                    "path": u.path,
+                    "cadre_count": u.cadre_count,
+                    "participation_rate": round(u.participation_rate or 0.0, 4),
+                    "credited_hours": round(u.credited_hours, 1),
+                    "meeting_quota": u.meeting_quota,
+                }
+                for u in lines
+            ],
+        }
+    )
