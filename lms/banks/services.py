@@ -345,15 +345,24 @@ def delete_question(question: Question) -> None:
 
 
 def move_question(question: Question, offset: int) -> None:
-    """Swap a question with its neighbour above (-1) or below (+1)."""
-    siblings = sorted(question.bank.questions, key=lambda q: (q.position, q.id))
+    """Swap a question with its neighbour above (-1) or below (+1) among the questions in the
+    same state (in use or retired), as the bank's page lists them."""
+    siblings = sorted(
+        (q for q in question.bank.questions if q.is_retired == question.is_retired),
+        key=lambda q: (q.position, q.id),
+    )
     index = siblings.index(question)
     target = index + offset
-    if 0 <= target < len(siblings):
-        siblings[index], siblings[target] = siblings[target], siblings[index]
-        for position, item in enumerate(siblings, start=1):
+    if not 0 <= target < len(siblings):
+        return
+    other = siblings[target]
+    if other.position == question.position:
+        # Equal positions cannot be swapped: number the whole bank first, keeping its order.
+        ordered = sorted(question.bank.questions, key=lambda q: (q.position, q.id))
+        for position, item in enumerate(ordered, start=1):
             item.position = position
-        db.session.flush()
+    question.position, other.position = other.position, question.position
+    db.session.flush()
 
 
 @dataclass

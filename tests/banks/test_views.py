@@ -303,3 +303,15 @@ def test_an_answered_question_is_retired_not_deleted(client, post, bank, instruc
     assert post(f"/banks/{bank.id}/questions/{question.id}", data).status_code == 302
     assert post(f"/banks/{bank.id}/delete", {"confirm": "yes"}).status_code == 400
     assert question_count() == 1
+
+
+def test_moving_skips_retired_questions_hidden_from_the_list(post, bank):
+    first, hidden, last = (add_question(bank, text) for text in ("first", "hidden", "last"))
+    hidden.is_retired = True
+    for question in (first, hidden, last):
+        question.position = 0  # as if written without positions: the move numbers them
+    db.session.commit()
+    post(f"/banks/{bank.id}/questions/{last.id}/up")
+    db.session.expire_all()
+    in_use = [q.text for q in db.session.get(Bank, bank.id).questions if not q.is_retired]
+    assert in_use == ["last", "first"]
