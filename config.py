@@ -72,6 +72,12 @@ SETTINGS = [
         float,
         "A video pauses at a random moment in every such span until the cadre confirms.",
     ),
+    Setting(
+        "LMS_QUIZ_GRACE_SECONDS",
+        "QUIZ_GRACE_SECONDS",
+        float,
+        "Seconds after a timed attempt's deadline in which answers are still accepted.",
+    ),
     Setting("LMS_HOST", "HOST", str, "Address `run.py` listens on."),
     Setting("LMS_PORT", "PORT", int, "Port `run.py` listens on."),
     Setting("LMS_THREADS", "THREADS", int, "Waitress worker threads."),
@@ -128,6 +134,79 @@ SETTINGS = [
         int,
         "Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust.",
     ),
+    Setting(
+        "LMS_STATS_CUTOFF",
+        "STATS_CUTOFF",
+        str,
+        "Default statistics cut-off of a training year, month-day; later hours count next year.",
+    ),
+    Setting(
+        "LMS_YOUNG_CADRE_AGE",
+        "YOUNG_CADRE_AGE",
+        int,
+        "Default age limit (inclusive) of the young-cadre priority group in a new plan.",
+    ),
+    Setting(
+        "LMS_NEWLY_PROMOTED_MONTHS",
+        "NEWLY_PROMOTED_MONTHS",
+        int,
+        "Default months after a promotion that a cadre counts as newly promoted.",
+    ),
+    Setting(
+        "LMS_PARTICIPATION_MIN_SHARE",
+        "PARTICIPATION_MIN_SHARE",
+        float,
+        "A cadre below this share of the quota at the cut-off (default 0.1) is listed as not "
+        "taking part; no credited hours always is.",
+    ),
+    Setting(
+        "LMS_FIVE_YEAR_CYCLE_START",
+        "FIVE_YEAR_CYCLE_START",
+        int,
+        "First year of a five-year general-training cycle (default 2023); cycles follow on.",
+    ),
+    Setting(
+        "LMS_FORECAST_WEEKS",
+        "FORECAST_WEEKS",
+        int,
+        "The forecast projects the pace of this many recent weeks (default 4) to the cut-off.",
+    ),
+    Setting(
+        "LMS_WEEKEND_HOURS_LIMIT",
+        "WEEKEND_HOURS_LIMIT",
+        float,
+        "Most study hours a weekend can hold (default 6): within it a cadre short of the "
+        "quota is \"at risk\", beyond it \"behind\".",
+    ),
+    Setting(
+        "LMS_SMTP_HOST",
+        "SMTP_HOST",
+        str,
+        "SMTP server for reminders; empty (default): mail waits in the outbox unsent.",
+    ),
+    Setting("LMS_SMTP_PORT", "SMTP_PORT", int, "SMTP port (default 25, or 465 with `ssl`)."),
+    Setting(
+        "LMS_SMTP_SECURITY",
+        "SMTP_SECURITY",
+        str,
+        "`none` (default), `starttls` or `ssl`.",
+    ),
+    Setting("LMS_SMTP_USERNAME", "SMTP_USERNAME", str, "SMTP login, if the server wants one."),
+    Setting("LMS_SMTP_PASSWORD", "SMTP_PASSWORD", str, "SMTP password."),
+    Setting("LMS_SMTP_TIMEOUT", "SMTP_TIMEOUT", float, "Seconds to wait for the SMTP server."),
+    Setting("LMS_MAIL_FROM", "MAIL_FROM", str, "Sender address of the platform's mail."),
+    Setting(
+        "LMS_BASE_URL",
+        "BASE_URL",
+        str,
+        "The platform's address (e.g. `https://lms.example.gov.cn`), for links in e-mail.",
+    ),
+    Setting(
+        "LMS_MAIL_MAX_ATTEMPTS",
+        "MAIL_MAX_ATTEMPTS",
+        int,
+        "Attempts to send a message (retried after 1, 5, 15, 60, 240 minutes) before it fails.",
+    ),
 ]
 
 
@@ -149,9 +228,23 @@ class Config:
     JOB_WORKERS = 2
     HUEY_IMMEDIATE = False  # tests: queued jobs run inline
     HEARTBEAT_SECONDS = 15.0
+    PARTICIPATION_MIN_SHARE = 0.1
+    FORECAST_WEEKS = 4
+    WEEKEND_HOURS_LIMIT = 6.0
+    FIVE_YEAR_CYCLE_START = 2023  # the 2023-2027 national cadre-training plan's cycle
+    SMTP_HOST: str | None = None
+    SMTP_PORT: int | None = None  # None: 25, or 465 with SMTP_SECURITY "ssl"
+    SMTP_SECURITY = "none"
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_TIMEOUT = 30.0
+    MAIL_FROM = "cadre-lms@localhost"
+    MAIL_MAX_ATTEMPTS = 5
+    BASE_URL: str | None = None
     MAX_PLAYBACK_RATE = 1.0
     COMPLETION_THRESHOLD = 0.9
     PRESENCE_CHECK_MINUTES = 20.0
+    QUIZ_GRACE_SECONDS = 10.0
     HOST = "127.0.0.1"
     PORT = 5000
     THREADS = 8
@@ -166,6 +259,9 @@ class Config:
     MEDIA_ACCEL = ""  # "nginx": answer media requests with X-Accel-Redirect
     MEDIA_ACCEL_PREFIX = "/protected-media/"
     TRUSTED_PROXIES = 0
+    STATS_CUTOFF = "11-30"  # the annual plan's statistics cut-off (month-day)
+    YOUNG_CADRE_AGE = 40
+    NEWLY_PROMOTED_MONTHS = 24
     HOURS_PER_TRAINING_DAY = 8.0
     OFFLINE_EVIDENCE_MAX_MB = 10
     WTF_CSRF_TIME_LIMIT = None  # a cadre may leave a form open all weekend

@@ -108,18 +108,24 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     templating.init_app(app)
     media_queue.init_app(app)
+    from lms.quizzes import tasks as quiz_tasks
+
+    app.extensions["quiz_tasks"] = quiz_tasks.register(app.extensions["huey"], app)
 
 
 def _register_blueprints(app: Flask) -> None:
     from lms.accounts.admin_views import bp as admin_users_bp
     from lms.accounts.views import bp as accounts_bp
     from lms.api.views import bp as api_bp
+    from lms.archive.views import bp as archive_bp
+    from lms.assessment.views import bp as assessment_bp
     from lms.banks.views import bp as banks_bp
     from lms.core.errors import register_error_handlers
     from lms.core.views import bp as core_bp
     from lms.courses.api import bp as courses_api_bp
     from lms.courses.views import bp as courses_bp
     from lms.media.views import bp as media_bp
+    from lms.notify.views import bp as notify_bp
     from lms.offline.views import bp as offline_bp
     from lms.org.views import bp as org_bp
     from lms.plans.views import bp as plans_bp
@@ -146,6 +152,9 @@ def _register_blueprints(app: Flask) -> None:
         quizzes_api_bp,
         plans_bp,
         offline_bp,
+        notify_bp,
+        assessment_bp,
+        archive_bp,
     ):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)
@@ -157,8 +166,11 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from lms.accounts.cli import create_user_command
+    from lms.assessment.cli import assess_command
     from lms.demo.cli import seed_demo_command
     from lms.media.cli import media_cli, worker_command
+    from lms.notify.cli import send_mail_command, send_reminders_command
+    from lms.plans.cli import plan_seed_command, plan_sync_command
     from lms.roster.cli import import_roster_command
 
     commands = (
@@ -167,6 +179,11 @@ def _register_cli(app: Flask) -> None:
         import_roster_command,
         media_cli,
         worker_command,
+        send_mail_command,
+        send_reminders_command,
+        plan_seed_command,
+        plan_sync_command,
+        assess_command,
     )
     for command in commands:
         app.cli.add_command(command)

@@ -1,13 +1,19 @@
 """Every role against every URL: who may use each endpoint, and supervisors' unit scope."""
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
 from lms.api.services import issue_token
+from lms.banks.models import Bank, Option, Question
 from lms.courses.services import seed_demo_courses
 from lms.extensions import db
+from lms.offline.services import record_exemptions, record_offline_training
 from lms.org.models import CadreCategory
 from lms.org.services import ensure_default_categories
+from lms.quizzes.models import DrawRule, Quiz, QuizQuestion
+from lms.quizzes.services import start_or_resume
 from tests.conftest import csrf_token
 
 ROLES = ["admin", "supervisor", "instructor", "cadre"]
@@ -16,6 +22,7 @@ STAFF = {"admin", "supervisor"}
 ADMIN = {"admin"}
 EDITORS = {"admin", "instructor"}
 CADRE = {"cadre"}
+OFFLINE_VIEWERS = {"admin", "supervisor", "cadre"}
 
 # Reachable without logging in.
 PUBLIC = {"accounts.login", "core.health", "core.set_language", "static", "api.create_token"}
@@ -36,6 +43,24 @@ ACCESS = {
     "admin_users.reset_password": ADMIN,
     "admin_users.revoke_user_token": ADMIN,
     "api.me": ANY,
+    "banks.delete": EDITORS,
+    "banks.delete_question": EDITORS,
+    "banks.detail": EDITORS,
+    "banks.edit": EDITORS,
+    "banks.edit_question": EDITORS,
+    "banks.export": EDITORS,
+    "banks.import_cancel": EDITORS,
+    "banks.import_confirm": EDITORS,
+    "banks.import_file": EDITORS,
+    "banks.import_preview": EDITORS,
+    "banks.index": EDITORS,
+    "banks.move_question_down": EDITORS,
+    "banks.move_question_up": EDITORS,
+    "banks.new": EDITORS,
+    "banks.new_question": EDITORS,
+    "banks.restore_question": EDITORS,
+    "banks.retire_question": EDITORS,
+    "banks.template": EDITORS,
     "core.home": ANY,
     "courses.activate_category": ADMIN,
     "courses.add_default_categories": ADMIN,
@@ -78,6 +103,33 @@ ACCESS = {
     "tracking_api.open_view": ANY,
     "media.upload": EDITORS,  # tus HEAD/PATCH/DELETE (POST with X-HTTP-Method-Override)
     "media.uploads": EDITORS,  # tus OPTIONS (open to all) and POST (creation)
+    "archive.pdf": ANY,
+    "archive.show": ANY,
+    "assessment.compare": STAFF,
+    "assessment.export": STAFF,
+    "assessment.export_non_participation": STAFF,
+    "assessment.five_year": STAFF,
+    "assessment.non_participation": STAFF,
+    "assessment.formula": ANY,
+    "assessment.index": STAFF,
+    "assessment.result": STAFF,
+    "assessment.run": STAFF,
+    "notify.index": ANY,
+    "notify.outbox": ADMIN,
+    "notify.read": ANY,
+    "notify.read_all": ANY,
+    "notify.retry": ADMIN,
+    "plans.assignments": STAFF,
+    "plans.copy_previous": ADMIN,
+    "plans.delete_assignment": STAFF,  # within the supervisor's subtree (404 outside)
+    "plans.delete_rule": ADMIN,
+    "plans.edit_rule": ADMIN,
+    "plans.edit_settings": ADMIN,
+    "plans.index": STAFF,
+    "plans.new_assignment": STAFF,
+    "plans.new_rule": ADMIN,
+    "plans.overview": STAFF,
+    "plans.seed_default": ADMIN,
     "org.activate_category": ADMIN,
     "org.cadre_detail": STAFF,
     "org.categories": ADMIN,
@@ -95,6 +147,39 @@ ACCESS = {
     "roster.preview": STAFF,
     "roster.template": STAFF,
     "roster.upload": STAFF,
+    "offline.approve": STAFF,
+    "offline.approve_exemption": STAFF,
+    "offline.audit": STAFF,
+    "offline.delete": STAFF,
+    "offline.delete_exemption": STAFF,
+    "offline.detail": OFFLINE_VIEWERS,  # cadres: their own records only (404 for others')
+    "offline.edit": STAFF,
+    "offline.edit_exemption": STAFF,
+    "offline.evidence": OFFLINE_VIEWERS,
+    "offline.exemption_detail": OFFLINE_VIEWERS,
+    "offline.exemptions": STAFF,
+    "offline.index": STAFF,
+    "offline.mine": CADRE,
+    "offline.new": STAFF,
+    "offline.new_exemption": STAFF,
+    "offline.reject": STAFF,
+    "offline.reject_exemption": STAFF,
+    "quizzes.add_draw": EDITORS,
+    "quizzes.attempt": ANY,  # the caller's own attempts (404 for others')
+    "quizzes.delete": EDITORS,
+    "quizzes.detail": ANY,
+    "quizzes.edit": EDITORS,
+    "quizzes.index": ANY,
+    "quizzes.new": EDITORS,
+    "quizzes.questions": EDITORS,
+    "quizzes.remove_draw": EDITORS,
+    "quizzes.remove_question": EDITORS,
+    "quizzes.save": ANY,
+    "quizzes.start": ANY,
+    "quizzes_api.attempt": ANY,
+    "quizzes_api.save_answer": ANY,
+    "quizzes_api.start_attempt": ANY,
+    "quizzes_api.submit": ANY,
 }
 
 
@@ -122,6 +207,26 @@ def world(app, make_unit, make_user):
     }
     victim = make_user("victim", roles=["cadre"], unit=bureau_b)
     _raw, token = issue_token(victim)
+    bank = Bank(title="Access bank", owner=users["instructor"])
+    question = Question(bank=bank, kind="true_false", text="Access question")
+    question.options = [Option(text="对", is_correct=True, position=0), Option(text="错")]
+    db.session.add(question)
+    demo_courses = seed_demo_courses()
+    quiz = Quiz(title="Access quiz", course_id=demo_courses[0].id, is_published=True)
+    quiz.fixed_questions = [QuizQuestion(question=question)]
+    quiz.draw_rules = [DrawRule(bank=bank, count=1)]
+    db.session.add(quiz)
+    db.session.flush()
+    attempt, _created = start_or_resume(victim, quiz)  # someone else's attempt
+    offline_fields = {"start_date": date(2025, 5, 10), "end_date": date(2025, 5, 11)}
+    [offline_record] = record_offline_training(
+        users["admin"],
+        [victim],
+        {**offline_fields, "training_type": "other", "title": "Access class", "days": 1},
+    )
+    [exemption] = record_exemptions(
+        users["admin"], [victim], {**offline_fields, "kind": "leave", "effect": "prorate"}
+    )
     db.session.commit()
     return {
         "users": users,
@@ -134,14 +239,31 @@ def world(app, make_unit, make_user):
             "category_id": db.session.scalar(select(CadreCategory.id)),
             "code": "en",
             "ext": "csv",
-            "course_id": (demo_courses := seed_demo_courses())[0].id,
+            "course_id": demo_courses[0].id,
             "lesson_id": demo_courses[0].lessons[0].id,
             "content_category_id": demo_courses[0].content_category_id,
             "asset_id": 999999,
             "caption_id": 999999,
             "filename": "master.m3u8",
             "upload_id": "no-such-upload",
+            "bank_id": bank.id,
+            "question_id": question.id,
             "view_id": "no-such-view",
+            "year": 2026,
+            "quota_rule_id": 999999,
+            "assignment_id": 999999,
+            "notification_id": 999999,
+            "run_id": 999999,
+            "other_id": 999999,
+            "fmt": "csv",
+            "table": "units",
+            "message_id": 999999,
+            "quiz_id": quiz.id,
+            "attempt_id": attempt.id,
+            "item_id": quiz.fixed_questions[0].id,
+            "rule_id": quiz.draw_rules[0].id,
+            "record_id": offline_record.id,
+            "exemption_id": exemption.id,
         },
         "victim": victim,
     }
@@ -155,6 +277,8 @@ def _requests(app, args):
             if rule.endpoint in PUBLIC:
                 continue
             method = "GET" if "GET" in rule.methods else "POST"
+            if rule.methods.isdisjoint({"GET", "POST"}):
+                method = sorted(rule.methods - {"OPTIONS"})[0]  # e.g. PUT
             values = {name: args[name] for name in rule.arguments}
             url = app.url_map.bind("localhost").build(rule.endpoint, values)
             found.append((rule.endpoint, method, url))
@@ -167,7 +291,7 @@ def _requests(app, args):
 def _send(client, method, url, token_page="/account"):
     if method == "GET":
         return client.get(url)
-    return client.post(url, data={"csrf_token": csrf_token(client, token_page)})
+    return client.open(url, method=method, data={"csrf_token": csrf_token(client, token_page)})
 
 
 def test_anonymous_callers_are_sent_to_login(app, client, world):

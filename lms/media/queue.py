@@ -13,6 +13,7 @@ HUEY_NAME = "lms"
 def init_app(app: Flask) -> None:
     """Create the app's Huey, register the media jobs on it, and report a missing ffmpeg."""
     from lms.media import tasks
+    from lms.notify import tasks as notify_tasks
 
     # Jobs record their outcome on their own rows: Huey need not keep results.
     if app.config.get("REDIS_URL"):
@@ -23,6 +24,7 @@ def init_app(app: Flask) -> None:
     huey.immediate = bool(app.config.get("HUEY_IMMEDIATE"))
     app.extensions["huey"] = huey
     app.extensions["media_tasks"] = tasks.register(huey, app)
+    app.extensions["notify_tasks"] = notify_tasks.register(huey, app)
     for tool in ("ffmpeg", "ffprobe"):
         if shutil.which(tool) is None:
             app.logger.warning(

@@ -9,4 +9,11 @@
       event.preventDefault();
     }
   });
+  // Print buttons (the printable lists): the browser's print dialog.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-print]");
+    if (button) {
+      window.print();
+    }
+  });
 })();
