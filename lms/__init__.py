@@ -131,6 +131,8 @@ def _register_blueprints(app: Flask) -> None:
     from lms.plans.views import bp as plans_bp
     from lms.quizzes.api import bp as quizzes_api_bp
     from lms.quizzes.views import bp as quizzes_bp
+    from lms.reports.views import api_bp as reports_api_bp
+    from lms.reports.views import bp as reports_bp
     from lms.roster.views import bp as roster_bp
     from lms.tracking.api import bp as tracking_api_bp
     from lms.tracking.views import bp as tracking_bp
@@ -155,12 +157,15 @@ def _register_blueprints(app: Flask) -> None:
         notify_bp,
         assessment_bp,
         archive_bp,
+        reports_bp,
+        reports_api_bp,
     ):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)
     csrf.exempt(courses_api_bp)
     csrf.exempt(tracking_api_bp)
     csrf.exempt(quizzes_api_bp)
+    csrf.exempt(reports_api_bp)
     register_error_handlers(app)
 
 

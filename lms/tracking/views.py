@@ -13,6 +13,7 @@ from lms.courses.services import can_edit_course, paginate_rows
 from lms.extensions import db
 from lms.org.models import Cadre
 from lms.org.services import can_see_person
+from lms.plans import services as plan_services
 from lms.tracking import reports, services
 from lms.tracking.audience import format_clock
 from lms.tracking.intervals import total_length
@@ -62,6 +63,8 @@ def mine():
         in_progress=in_progress,
         completed=[c for c in progress["courses"] if c["completed"]],
         resume=resume,
+        plan_year=(plan_year := plan_services.current_stats_year(today)),
+        quota=plan_services.quota_summary(current_user, plan_year),
     )
 
 
