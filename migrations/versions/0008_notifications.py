@@ -17,8 +17,9 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('wants_email_reminders', sa.Boolean(), server_default=sa.true(), nullable=False))
+    # A plain ADD COLUMN: a batch (copy-and-move) on SQLite would lose the expression
+    # index ix_user_username_lower, which SQLite cannot reflect.
+    op.add_column('user', sa.Column('wants_email_reminders', sa.Boolean(), server_default=sa.true(), nullable=False))
 
     op.create_table('outbox_message',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -72,5 +73,5 @@ def downgrade():
         batch_op.drop_index('ix_outbox_message_status_next')
 
     op.drop_table('outbox_message')
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.drop_column('wants_email_reminders')
+    # SQLite 3.35+ drops a column in place (no table copy, so the index survives).
+    op.drop_column('user', 'wants_email_reminders')
