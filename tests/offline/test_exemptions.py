@@ -146,3 +146,15 @@ def test_the_cadre_page_shows_the_section_and_starts_a_record_for_them(client, o
     ann_id = org["ann"].id
     assert f'checked id="cadre_ids-0" name="cadre_ids" type="checkbox" value="{ann_id}"' in form
     assert client.get(f"/offline/new?cadre_id={org['cai'].cadre.id}").status_code == 404
+
+
+def test_a_cadre_sees_their_own_exemption_and_nobody_elses(client, org, login, post):
+    own = direct_exemption(org["sup_a1"], org["ann"], approver=org["sup_a2"])
+    other = direct_exemption(org["sup_a1"], org["bob"])
+    login(org["ann"])
+    assert "Leave" in client.get("/offline/mine").get_data(as_text=True)
+    page = client.get(f"/offline/exemptions/{own.id}").get_data(as_text=True)
+    assert "Approved" in page and ">Edit<" not in page and ">Approve<" not in page
+    assert client.get(f"/offline/exemptions/{other.id}").status_code == 404
+    assert post(f"/offline/exemptions/{other.id}/approve").status_code == 403
+    assert client.get("/offline/exemptions").status_code == 403

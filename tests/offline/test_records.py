@@ -95,7 +95,8 @@ def test_another_bureau_sees_nothing_and_changes_nothing(client, org, login, pos
     assert "No offline training has been recorded yet." in client.get("/offline/").get_data(
         as_text=True
     )
-    # Recording for a cadre outside the scope is refused as well.
+    # Another bureau's cadre list is not offered; recording for them is refused as well.
+    assert client.get(f"/offline/new?unit_id={org['units']['a'].id}").status_code == 404
     response = post("/offline/new", {**TRAINING, "cadre_ids": [org["ann"].id]})
     assert response.status_code == 400
     assert "not in your units" in response.get_data(as_text=True)
