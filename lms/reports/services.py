@@ -100,8 +100,9 @@ def scoped_user_ids(scope: Scope, context: Context):
     )
 
 
-def _credit_totals(context: Context):
-    """Seconds per user in the window, and in the forecast's recent weeks."""
+def _credit_totals(scope: Scope, context: Context):
+    """Seconds per cadre of the scope in the window, and in the forecast's recent weeks
+    (limited to the scope's users, so a small unit never sums a whole province's ledger)."""
     start, end = context.window
     recent = case(
         (DailyCredit.local_date >= context.clock.recent_from, DailyCredit.seconds), else_=0.0
@@ -112,15 +113,20 @@ def _credit_totals(context: Context):
             func.sum(DailyCredit.seconds).label("seconds"),
             func.sum(recent).label("recent_seconds"),
         )
-        .where(DailyCredit.local_date >= start, DailyCredit.local_date <= end)
+        .where(
+            DailyCredit.local_date >= start,
+            DailyCredit.local_date <= end,
+            DailyCredit.user_id.in_(scoped_user_ids(scope, context)),
+        )
         .group_by(DailyCredit.user_id)
         .subquery("credit")
     )
 
 
 def cadre_figures(scope: Scope, context: Context):
-    """One row per active cadre in scope: user, unit, hours done, quota, exemption, outlook."""
-    credit = _credit_totals(context)
+    """A select of one row per active cadre in scope: user, unit, hours done, quota,
+    exemption, outlook (callers make it a subquery, or a CTE when they read it twice)."""
+    credit = _credit_totals(scope, context)
     plan = context.plan
     done = func.coalesce(credit.c.seconds, 0.0) / 3600.0
     recent = func.coalesce(credit.c.recent_seconds, 0.0) / 3600.0
@@ -149,7 +155,7 @@ def cadre_figures(scope: Scope, context: Context):
     outlook = outlook_expression(
         c.done_hours, c.quota_hours, c.recent_hours, c.is_exempt, context.clock
     )
-    return select(*inner.c, outlook.label("outlook")).subquery("cadre_figures")
+    return select(*inner.c, outlook.label("outlook"))
 
 
 def _counted(condition):
@@ -238,8 +244,11 @@ class QuizLine:
 
 
 def build_overview(scope: Scope, context: Context) -> Overview:
-    """Every figure of the overview page: five grouped queries, whatever the cadre count."""
-    figures = cadre_figures(scope, context)
+    """Every figure of the overview page: four grouped queries, whatever the cadre count.
+
+    The per-cadre rows are a CTE read twice in one statement (the tallies and the median),
+    which PostgreSQL and SQLite compute once."""
+    figures = cadre_figures(scope, context).cte("cadre_figures")
     outlook_counts = [_counted(figures.c.outlook == value).label(value) for value in OUTLOOKS]
     row = db.session.execute(
         select(
@@ -247,6 +256,7 @@ def build_overview(scope: Scope, context: Context) -> Overview:
             func.coalesce(func.avg(figures.c.done_hours), 0.0).label("average_hours"),
             func.coalesce(func.avg(figures.c.quota_hours), 0.0).label("average_quota"),
             *outlook_counts,
+            median_hours(figures).label("median_hours"),
         )
     ).one()
     overview = Overview(
@@ -258,54 +268,49 @@ def build_overview(scope: Scope, context: Context) -> Overview:
         credited_hours=float(row.credited_hours),
         average_hours=float(row.average_hours),
         average_quota=float(row.average_quota),
+        median_hours=float(row.median_hours or 0.0),
         outlooks={value: int(getattr(row, value)) for value in OUTLOOKS},
     )
-    overview.median_hours = median_hours(figures)
     overview.months, overview.weekend_hours, overview.weekday_hours = hours_by_month(scope, context)
     overview.enrollments = enrollment_completion(scope, context)
     overview.quizzes = quiz_pass_rates(scope, context)
     return overview
 
 
-def median_hours(figures) -> float:
-    """The median of the cadres' hours: the middle row (or the mean of the two middle rows)
-    by window functions, which both SQLite (3.25+) and PostgreSQL have."""
+def median_hours(figures):
+    """The median of the cadres' hours as a scalar subquery: the middle row (or the mean of
+    the two middle rows) by window functions, which SQLite (3.25+) and PostgreSQL both have."""
     ranked = select(
         figures.c.done_hours,
         func.row_number().over(order_by=figures.c.done_hours).label("position"),
         func.count().over().label("total"),
     ).subquery("ranked")
-    value = db.session.scalar(
-        select(func.avg(ranked.c.done_hours)).where(
+    return (
+        select(func.avg(ranked.c.done_hours))
+        .where(
             or_(
                 ranked.c.position == (ranked.c.total + 1) // 2,
                 ranked.c.position == (ranked.c.total + 2) // 2,
             )
         )
+        .scalar_subquery()
     )
-    return float(value or 0.0)
 
 
 def hours_by_month(scope: Scope, context: Context) -> tuple[list, float, float]:
     """Hours per month of the window (every month listed, empty ones as 0), and weekend
-    (Saturday and Sunday) against weekday hours; one grouped query."""
+    (Saturday and Sunday) against weekday hours. The database sums per local date (at most
+    366 rows, from the date index); those few rows are folded into months here, which is
+    cheaper than date functions on every ledger row (SQLite's strftime is slow)."""
     start, end = context.window
-    year_part = func.extract("year", DailyCredit.local_date)
-    month_part = func.extract("month", DailyCredit.local_date)
-    weekend = func.extract("dow", DailyCredit.local_date).in_([0, 6])  # Sunday 0, Saturday 6
     rows = db.session.execute(
-        select(
-            year_part.label("y"),
-            month_part.label("m"),
-            case((weekend, 1), else_=0).label("weekend"),
-            func.sum(DailyCredit.seconds),
-        )
+        select(DailyCredit.local_date, func.sum(DailyCredit.seconds))
         .where(
             DailyCredit.local_date >= start,
             DailyCredit.local_date <= end,
             DailyCredit.user_id.in_(scoped_user_ids(scope, context)),
         )
-        .group_by("y", "m", "weekend")
+        .group_by(DailyCredit.local_date)
     ).all()
     months = {}
     cursor = date(start.year, start.month, 1)
@@ -313,10 +318,10 @@ def hours_by_month(scope: Scope, context: Context) -> tuple[list, float, float]:
         months[cursor] = 0.0
         cursor = plan_rules.add_months(cursor, 1)
     weekend_hours = weekday_hours = 0.0
-    for y, m, is_weekend, seconds in rows:
+    for day, seconds in rows:
         hours = float(seconds or 0) / 3600
-        months[date(int(y), int(m), 1)] = months.get(date(int(y), int(m), 1), 0.0) + hours
-        if is_weekend:
+        months[day.replace(day=1)] += hours
+        if day.weekday() >= 5:
             weekend_hours += hours
         else:
             weekday_hours += hours
@@ -542,23 +547,25 @@ class UnitLine(Rates):
 
 
 def _unit_lines(units_condition, scope: Scope, context: Context) -> list[UnitLine]:
-    """Each unit matching ``units_condition`` with its subtree's figures: the cadres' rows
-    joined to the units by tree-path prefix, grouped by unit, in one query."""
-    figures = cadre_figures(scope, context)
+    """Each unit matching ``units_condition`` with its subtree's figures, in one query: the
+    cadres' figures are tallied per unit of their own first, and those few rows joined to
+    the listed units by tree-path prefix (units x units, not units x cadres) and summed."""
+    figures = cadre_figures(scope, context).subquery("cadre_figures")
+    tallies = _tallies(figures)
+    per_unit = (
+        select(figures.c.tree_path, *tallies).group_by(figures.c.tree_path).subquery("per_unit")
+    )
     parent_unit = Unit.__table__.alias("parent_unit")
     has_children = exists(
         select(parent_unit.c.id).where(parent_unit.c.parent_id == Unit.id)
     ).correlate(Unit)
+    sums = [
+        func.coalesce(func.sum(per_unit.c[tally.name]), 0).label(tally.name) for tally in tallies
+    ]
     rows = db.session.execute(
-        select(
-            Unit.id,
-            Unit.name,
-            Unit.name_path,
-            has_children.label("has_children"),
-            *_tallies(figures),
-        )
+        select(Unit.id, Unit.name, Unit.name_path, has_children.label("has_children"), *sums)
         .select_from(Unit)
-        .outerjoin(figures, figures.c.tree_path.like(Unit.tree_path + literal("%")))
+        .outerjoin(per_unit, per_unit.c.tree_path.like(Unit.tree_path + literal("%")))
         .where(units_condition)
         .group_by(Unit.id, Unit.name, Unit.name_path)
         .order_by(Unit.name_path)
@@ -623,7 +630,7 @@ class CadreLine:
 def cadres_query(unit: Unit, scope: Scope, context: Context, direct_only: bool = True):
     """The cadres of ``unit`` (directly in it, or in its whole subtree) with their figures,
     sorted by outlook severity then name."""
-    figures = cadre_figures(scope, context)
+    figures = cadre_figures(scope, context).subquery("cadre_figures")
     severity = case(
         {value: index for index, value in enumerate(reversed(OUTLOOKS[:4]))},
         value=figures.c.outlook,

@@ -58,7 +58,12 @@ class DailyCredit(db.Model):
     """Seconds credited to a user on one local date (rule 7), the unit of every hour report."""
 
     __tablename__ = "daily_credit"
-    __table_args__ = (UniqueConstraint("user_id", "local_date"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "local_date"),
+        # Covering index of the dashboards: a cadre's hours in a window are summed from the
+        # index alone, for a subtree's cadres at a time (lms/reports).
+        Index("ix_daily_credit_user_date_seconds", "user_id", "local_date", "seconds"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
