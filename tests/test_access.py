@@ -12,8 +12,8 @@ from lms.extensions import db
 from lms.offline.services import record_exemptions, record_offline_training
 from lms.org.models import CadreCategory
 from lms.org.services import ensure_default_categories
-from lms.quizzes.models import DrawRule, Quiz, QuizQuestion
-from lms.quizzes.services import start_or_resume
+from lms.quizzes.models import DrawRule, Quiz, QuizAttempt, QuizQuestion
+from lms.quizzes.services import start_or_resume, submit_attempt
 from tests.conftest import csrf_token
 
 ROLES = ["admin", "supervisor", "instructor", "cadre"]
@@ -172,14 +172,20 @@ ACCESS = {
     "offline.reject_exemption": STAFF,
     "quizzes.add_draw": EDITORS,
     "quizzes.attempt": ANY,  # the caller's own attempts (404 for others')
+    "quizzes.cadre_overview": STAFF,
+    "quizzes.cadre_results": STAFF,  # 404 when no cadre of the subtree has anything of it
+    "quizzes.cadre_results_export": STAFF,
     "quizzes.delete": EDITORS,
     "quizzes.detail": ANY,
     "quizzes.edit": EDITORS,
     "quizzes.index": ANY,
+    "quizzes.items_export": EDITORS,  # 404 for quizzes the instructor does not manage
     "quizzes.new": EDITORS,
     "quizzes.questions": EDITORS,
     "quizzes.remove_draw": EDITORS,
     "quizzes.remove_question": EDITORS,
+    "quizzes.results": EDITORS,
+    "quizzes.results_export": EDITORS,
     "quizzes.save": ANY,
     "quizzes.start": ANY,
     "quizzes_api.attempt": ANY,
@@ -344,3 +350,10 @@ def test_a_supervisor_sees_nothing_outside_their_subtree(client, login, world):
     assert "Bureau B" not in tree and "Spare" not in tree
     # Admin pages stay closed.
     assert client.get(f"/admin/users/{victim.id}").status_code == 403
+    # Quiz results of a cadre over there: not listed, and the quiz is not theirs to open.
+    submit_attempt(db.session.get(QuizAttempt, world["args"]["attempt_id"]))
+    db.session.commit()
+    quiz_id = world["args"]["quiz_id"]
+    assert client.get(f"/quizzes/{quiz_id}/my-cadres").status_code == 404
+    assert client.get(f"/quizzes/{quiz_id}/my-cadres.csv").status_code == 404
+    assert "Access quiz" not in client.get("/quizzes/my-cadres").get_data(as_text=True)

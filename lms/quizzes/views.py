@@ -11,10 +11,13 @@ from lms.accounts.models import Role
 from lms.banks.models import Bank, Question
 from lms.core.access import role_required
 from lms.core.database import will_write
-from lms.core.timeutil import local_zone, to_local, utcnow
+from lms.core.exports import ExportColumn, export_response
+from lms.core.pagination import ListPage
+from lms.core.timeutil import local_today, local_zone, to_local, utcnow
 from lms.courses import services as course_services
 from lms.courses.models import Course
 from lms.extensions import db
+from lms.quizzes import results as quiz_results
 from lms.quizzes import services
 from lms.quizzes.forms import DrawRuleForm, QuizForm
 from lms.quizzes.models import AttemptStatus, Quiz, QuizAttempt, QuizResult
@@ -421,3 +424,204 @@ def save(attempt_id: int):
     else:
         flash(_("Your answers were saved."), "success")
     return redirect(url_for("quizzes.attempt", attempt_id=found.id))
+
+
+# --- results -----------------------------------------------------------------------------
+
+
+def _percent_cell(value):
+    return round(value, 2) if value is not None else None
+
+
+@bp.route("/<int:quiz_id>/results")
+@role_required(Role.ADMIN, Role.INSTRUCTOR)
+def results(quiz_id: int):
+    """A quiz's results for its managers: figures, score distribution and item analysis."""
+    quiz = _managed_quiz(quiz_id)
+    figures = quiz_results.quiz_figures(quiz)
+    return render_template(
+        "quizzes/results.html",
+        quiz=quiz,
+        figures=figures,
+        bands=list(zip(quiz_results.band_labels(), figures.distribution, strict=True)),
+        chart=_distribution_chart(figures) if figures.takers else None,
+        takers=ListPage.of(figures.takers, request.args.get("page", 1, type=int)),
+    )
+
+
+def _distribution_chart(figures: quiz_results.QuizFigures) -> dict:
+    """A Chart.js bar chart of counted scores in ten bands (for static/js/charts.js)."""
+    return {
+        "type": "bar",
+        "data": {
+            "labels": quiz_results.band_labels(),
+            "datasets": [{"label": _("Takers"), "data": figures.distribution}],
+        },
+        "options": {
+            "scales": {
+                "x": {"title": {"display": True, "text": _("Score (%)")}},
+                "y": {
+                    "beginAtZero": True,
+                    "ticks": {"precision": 0},
+                    "title": {"display": True, "text": _("Takers")},
+                },
+            },
+            "plugins": {"legend": {"display": False}},
+        },
+    }
+
+
+def _people_columns() -> list[ExportColumn]:
+    return [
+        ExportColumn(_("Name"), width=18),
+        ExportColumn(_("Personnel number"), width=16),
+        ExportColumn(_("Unit"), width=36),
+        ExportColumn(_("Attempts"), "int"),
+        ExportColumn(_("Counted score (%)"), "decimal"),
+        ExportColumn(_("Passed"), width=10),
+        ExportColumn(_("Last attempt"), "datetime", width=18),
+    ]
+
+
+def _people_rows(people):
+    for person in people:
+        if person.is_passed is None:
+            passed = _("Not taken")
+        else:
+            passed = _("Yes") if person.is_passed else _("No")
+        last = (
+            to_local(person.last_attempt_at).replace(tzinfo=None)
+            if person.last_attempt_at
+            else None
+        )
+        yield (
+            person.name,
+            person.personnel_number,
+            person.unit_path,
+            person.attempts,
+            _percent_cell(person.percent),
+            passed,
+            last,
+        )
+
+
+@bp.route("/<int:quiz_id>/results.<any(csv, xlsx):fmt>")
+@role_required(Role.ADMIN, Role.INSTRUCTOR)
+def results_export(quiz_id: int, fmt: str):
+    """Every taker's counted result, one row per cadre, as CSV or XLSX."""
+    quiz = _managed_quiz(quiz_id)
+    figures = quiz_results.quiz_figures(quiz)
+    return export_response(
+        _people_columns(), _people_rows(figures.takers), fmt, f"quiz-{quiz.id}-results"
+    )
+
+
+@bp.route("/<int:quiz_id>/items.<any(csv, xlsx):fmt>")
+@role_required(Role.ADMIN, Role.INSTRUCTOR)
+def items_export(quiz_id: int, fmt: str):
+    """The item analysis table (one row per question) as CSV or XLSX."""
+    quiz = _managed_quiz(quiz_id)
+    figures = quiz_results.quiz_figures(quiz)
+    columns = [
+        ExportColumn(_("Question"), width=50),
+        ExportColumn(_("Type"), width=14),
+        ExportColumn(_("Takers"), "int"),
+        ExportColumn(_("Share correct"), "percent"),
+        ExportColumn(_("Discrimination"), "decimal"),
+        ExportColumn(_("Point-biserial"), "decimal"),
+        ExportColumn(_("Flag"), width=50),
+    ]
+    rows = (
+        (
+            row.text,
+            str(services.KIND_LABELS.get(row.kind, row.kind)),
+            row.stats.takers,
+            row.stats.difficulty,
+            row.stats.discrimination,
+            row.stats.point_biserial,
+            " ".join(row.reasons),
+        )
+        for row in figures.questions
+    )
+    return export_response(columns, rows, fmt, f"quiz-{quiz.id}-items")
+
+
+# --- results of a supervisor's cadres ----------------------------------------------------
+
+
+def _result_year() -> int:
+    raw = request.args.get("year", "").strip()
+    if not raw:
+        return local_today().year
+    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+        abort(404)
+    return int(raw)
+
+
+def _year_choices(year: int) -> list[int]:
+    return sorted(
+        set(quiz_results.result_years(current_user)) | {local_today().year, year}, reverse=True
+    )
+
+
+@bp.route("/my-cadres")
+@role_required(Role.ADMIN, Role.SUPERVISOR)
+def cadre_overview():
+    """For supervisors: the quizzes and exams their cadres took or were assigned in a year."""
+    year = _result_year()
+    return render_template(
+        "quizzes/cadre_overview.html",
+        year=year,
+        years=_year_choices(year),
+        rows=quiz_results.scope_overview(current_user, year),
+    )
+
+
+def _scoped_quiz(quiz_id: int, year: int) -> Quiz:
+    """A quiz some cadre of the caller's subtree has a result of, or is assigned in ``year``.
+
+    Any other quiz is 404 for a supervisor: there is nothing of theirs to show, and its
+    name is not theirs. Admins see every quiz (with an empty list when nobody took it).
+    """
+    quiz = db.session.get(Quiz, quiz_id)
+    if quiz is not None and services.is_admin(current_user):
+        return quiz
+    if quiz is None or not (
+        quiz_results.has_results_in_scope(current_user, quiz.id)
+        or quiz_results.is_assigned_in_scope(current_user, quiz.id, year)
+    ):
+        abort(404)
+    return quiz
+
+
+@bp.route("/<int:quiz_id>/my-cadres")
+@role_required(Role.ADMIN, Role.SUPERVISOR)
+def cadre_results(quiz_id: int):
+    """For supervisors: their cadres' counted results of one quiz in a year, and who has
+    not taken an exam assigned to them."""
+    year = _result_year()
+    quiz = _scoped_quiz(quiz_id, year)
+    people = quiz_results.scope_people(current_user, quiz, year)
+    taken = [p for p in people if p.is_passed is not None]
+    return render_template(
+        "quizzes/cadre_results.html",
+        quiz=quiz,
+        year=year,
+        years=_year_choices(year),
+        people=ListPage.of(people, request.args.get("page", 1, type=int)),
+        total=len(people),
+        taken=len(taken),
+        passed=sum(1 for p in taken if p.is_passed),
+    )
+
+
+@bp.route("/<int:quiz_id>/my-cadres.<any(csv, xlsx):fmt>")
+@role_required(Role.ADMIN, Role.SUPERVISOR)
+def cadre_results_export(quiz_id: int, fmt: str):
+    """The caller's cadres' results of one quiz in a year as CSV or XLSX."""
+    year = _result_year()
+    quiz = _scoped_quiz(quiz_id, year)
+    people = quiz_results.scope_people(current_user, quiz, year)
+    return export_response(
+        _people_columns(), _people_rows(people), fmt, f"quiz-{quiz.id}-cadres-{year}"
+    )

@@ -6,6 +6,7 @@ from lms.banks.models import Bank, Option, Question
 from lms.courses.models import Course, Lesson, LessonStatus
 from lms.extensions import db
 from lms.quizzes.models import Quiz, QuizQuestion
+from lms.quizzes.services import save_answer, start_or_resume, submit_attempt
 
 SECRET_EXPLANATION = "EXPLANATION-SECRET-7431"
 SECRET_BLANK = "BLANKANSWER-SECRET-9124"
@@ -114,3 +115,48 @@ def correct_ids(question) -> list[int]:
 
 def wrong_ids(question) -> list[int]:
     return [o.id for o in question.options if not o.is_correct]
+
+
+# --- graded attempts for the results pages --------------------------------------------
+
+# Which questions each cadre answers correctly (the rest are left blank, scoring 0).
+# Points: single 2, multiple 3, true/false 1, blank 1 (7 in all).
+FIRST_ATTEMPTS = {
+    "c1": {"single", "multiple", "true_false"},  # 6/7 = 85.71%
+    "c2": {"single", "multiple"},  # 5/7 = 71.43%
+    "c3": {"single", "true_false"},  # 3/7 = 42.86%
+    "c4": {"fill_blank", "true_false"},  # 2/7 = 28.57%
+    "c5": {"fill_blank"},  # 1/7 = 14.29%, then a second attempt with everything right
+}
+
+
+def take(user, quiz, bank, right: set[str]):
+    """A graded attempt through the real services, answering ``right`` correctly."""
+    attempt, _created = start_or_resume(user, quiz)
+    questions = questions_by_kind(bank)
+    for kind in right:
+        question = questions[kind]
+        answer = {"text": "人民"} if kind == "fill_blank" else correct_ids(question)
+        save_answer(attempt, question.id, answer)
+    submit_attempt(attempt)
+    db.session.commit()
+    return attempt
+
+
+@pytest.fixture
+def units(make_unit):
+    return {"a": make_unit("District/Bureau A"), "b": make_unit("District/Bureau B")}
+
+
+@pytest.fixture
+def graded(app, make_quiz, bank, make_user, units, teacher):
+    """Five cadres (c1-c3 in bureau A, c4-c5 in B), six graded attempts, and a preview."""
+    quiz = make_quiz(pass_percent=60.0, counting_rule="highest")
+    cadres = {}
+    for name, right in FIRST_ATTEMPTS.items():
+        unit = units["a"] if name in ("c1", "c2", "c3") else units["b"]
+        cadres[name] = make_user(name, unit=unit, display_name=f"Cadre {name}")
+        take(cadres[name], quiz, bank, right)
+    take(cadres["c5"], quiz, bank, {"single", "multiple", "true_false", "fill_blank"})
+    take(teacher, quiz, bank, set())  # the editor's preview counts for nothing
+    return quiz, cadres
