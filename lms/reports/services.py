@@ -8,6 +8,7 @@ many cadres it covers. The functions take a ``Scope`` and a ``Context`` and need
 so benchmarks and CLI commands can call them directly.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -627,9 +628,9 @@ class CadreLine:
     outlook: str
 
 
-def cadres_query(unit: Unit, scope: Scope, context: Context, direct_only: bool = True):
-    """The cadres of ``unit`` (directly in it, or in its whole subtree) with their figures,
-    sorted by outlook severity then name."""
+def cadres_query(unit: Unit | None, scope: Scope, context: Context, direct_only: bool = True):
+    """The cadres of ``unit`` (directly in it, or in its whole subtree; None: everyone in
+    scope) with their figures, those furthest behind first, then by name."""
     figures = cadre_figures(scope, context).subquery("cadre_figures")
     severity = case(
         {value: index for index, value in enumerate(reversed(OUTLOOKS[:4]))},
@@ -652,18 +653,23 @@ def cadres_query(unit: Unit, scope: Scope, context: Context, direct_only: bool =
         .join(Unit, Unit.id == figures.c.unit_id)
         .order_by(severity, User.display_name, User.id)
     )
-    if direct_only:
+    if unit is not None and direct_only:
         query = query.where(figures.c.unit_id == unit.id)
-    else:
+    elif unit is not None:
         query = query.where(figures.c.tree_path.like(unit.tree_path + "%"))
     return query
 
 
+def iter_cadre_lines(query, batch: int = 500) -> Iterator[CadreLine]:
+    """The rows of ``cadres_query`` read in batches, for exports of any size."""
+    for row in db.session.execute(query.execution_options(yield_per=batch)):
+        yield CadreLine(
+            row[0], row[1], row[2], row[3], row[4], float(row[5]), float(row[6]), row[7]
+        )
+
+
 def cadre_lines(query) -> list[CadreLine]:
-    return [
-        CadreLine(row[0], row[1], row[2], row[3], row[4], float(row[5]), float(row[6]), row[7])
-        for row in db.session.execute(query)
-    ]
+    return list(iter_cadre_lines(query))
 
 
 def cadre_page(query, page: int, per_page: int) -> ListPage:

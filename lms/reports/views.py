@@ -428,10 +428,13 @@ def export(table: str, fmt: str):
     elif table == "units":
         columns, rows = _units_table(services.unit_ranking(unit, scope, context))
     elif table == "cadres":
-        if unit is None:
+        # ?all=1: every cadre of the subtree (of everyone, for admins); else those directly
+        # in the unit, as its page lists them.
+        subtree = request.args.get("all") == "1"
+        if unit is None and not subtree:
             abort(404)
-        query = services.cadres_query(unit, scope, context)
-        columns, rows = _cadres_table(services.cadre_lines(query))
+        query = services.cadres_query(unit, scope, context, direct_only=not subtree)
+        columns, rows = _cadres_table(services.iter_cadre_lines(query))
     else:
         columns, rows = _courses_table(services.course_report(scope, context))
     return export_response(columns, rows, fmt, f"{table}-{context.year}")

@@ -20,7 +20,10 @@ CHART_DRAWN = """canvas => {
 
 
 def _study_a_little():
-    """A few weeks of credited hours for the demo cadres, up to today."""
+    """A few weeks of credited hours for the demo cadres, up to today (unless the demo
+    already brings its own)."""
+    if db.session.scalar(select(DailyCredit.id).limit(1)) is not None:
+        return
     today = local_today()
     users = db.session.scalars(select(User).join(Cadre, Cadre.user_id == User.id)).all()
     for index, user in enumerate(users):

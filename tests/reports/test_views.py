@@ -110,6 +110,15 @@ def test_the_ranking_drills_down_from_units_to_cadres(client, login, district, s
         ["A3", "0.0", "50.0", "Behind"],
         ["A4", "2.0", "52.0", "Exempted"],
     ]
+    everyone = csv_rows(client.get(f"/reports/export/cadres.csv?year={YEAR}&all=1"))
+    assert sorted(row[2] for row in everyone[1:]) == ["A1", "A2", "A3", "A4", "B1", "B2"]
+    below_b = xlsx_rows(
+        client.get(f"/reports/export/cadres.xlsx?year={YEAR}&all=1&unit={units['b'].id}")
+    )
+    assert [row[2:] for row in below_b[1:]] == [
+        ["B2", 0.0, 60.0, "Behind"],
+        ["B1", 60.0, 60.0, "Quota met"],
+    ]
     # Directly in Bureau B: b2 only.
     bureau_b = html(client, f"/reports/units/{units['b'].id}?year={YEAR}")
     assert "B2" in bureau_b and ">B1<" not in bureau_b
@@ -194,6 +203,8 @@ def test_a_bureau_supervisor_never_sees_the_other_bureau(client, login, district
         assert client.get(url).status_code == 404, url
     start = client.get(f"/reports/units?year={YEAR}")
     assert f"/reports/units/{units['a'].id}" in start.headers["Location"]
+    every_cadre = csv_rows(client.get(f"/reports/export/cadres.csv?year={YEAR}&all=1"))
+    assert sorted(row[2] for row in every_cadre[1:]) == ["A1", "A2", "A3", "A4"]
     for table in ("summary", "outlook", "months", "quizzes", "units", "courses"):
         text = client.get(f"/reports/export/{table}.csv?year={YEAR}").data.decode()
         assert "Bureau B" not in text and "B1" not in text
