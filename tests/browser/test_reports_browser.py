@@ -43,6 +43,7 @@ def test_the_demo_supervisor_sees_the_charts_drawn(page, live_server, browser_lo
     _study_a_little()
     supervisor = db.session.scalar(select(User).where(User.username == "supervisor"))
     browser_login(supervisor, password="demo1234")
+    page.emulate_media(reduced_motion="reduce")  # charts.js then draws without animation
 
     page.goto(f"{live_server}/reports/")
     page.wait_for_selector("canvas[data-chart-ready]")
