@@ -131,6 +131,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.plans.views import bp as plans_bp
     from lms.quizzes.api import bp as quizzes_api_bp
     from lms.quizzes.views import bp as quizzes_bp
+    from lms.reports.monthly import bp as monthly_bp
     from lms.reports.views import api_bp as reports_api_bp
     from lms.reports.views import bp as reports_bp
     from lms.roster.views import bp as roster_bp
@@ -159,6 +160,7 @@ def _register_blueprints(app: Flask) -> None:
         archive_bp,
         reports_bp,
         reports_api_bp,
+        monthly_bp,
     ):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)

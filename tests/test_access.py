@@ -114,6 +114,8 @@ ACCESS = {
     "assessment.index": STAFF,
     "assessment.result": STAFF,
     "assessment.run": STAFF,
+    "monthly.pdf": STAFF,
+    "monthly.show": STAFF,
     "notify.index": ANY,
     "notify.outbox": ADMIN,
     "notify.read": ANY,
