@@ -18,6 +18,7 @@ from lms.accounts.models import Role, User, UserRole
 from lms.extensions import db
 from lms.notify.messages import render_text
 from lms.notify.models import ReminderWeek
+from lms.offline.services import exempt_user_ids_query
 from lms.notify.services import notify, queue_mail
 from lms.org.models import Unit
 from lms.org.services import tree_path_ids
@@ -56,6 +57,9 @@ def cadre_outlooks(today: date) -> tuple[int, dict]:
         return year, {}
     quotas = plans.quotas_for_cadres(plan)
     done, recent, cutoff, recent_days = _hours(year, today)
+    # An exempted cadre owes a reduced or no quota: no reminder, as the dashboards show
+    # them apart and their forecast is not made.
+    exempt = set(db.session.scalars(exempt_user_ids_query(*plans.stats_window_for(year))))
     limit = current_app.config["WEEKEND_HOURS_LIMIT"]
     return year, {
         user_id: forecast(
@@ -68,7 +72,7 @@ def cadre_outlooks(today: date) -> tuple[int, dict]:
             limit,
         )
         for user_id, quota in quotas.items()
-        if quota.online_hours > 0
+        if quota.online_hours > 0 and user_id not in exempt
     }
 
 

@@ -83,6 +83,25 @@ def test_a_second_run_in_the_same_week_sends_nothing(app, people):
     assert send_weekly_reminders(date(2026, 11, 9))["cadres"] == 3
 
 
+def test_an_exempted_cadre_is_not_reminded(app, people):
+    from lms.offline.models import Exemption
+
+    db.session.add(
+        Exemption(
+            user_id=people["behind"].id,
+            kind="illness",
+            start_date=date(2026, 3, 1),
+            end_date=date(2026, 4, 30),
+            status="approved",
+        )
+    )
+    db.session.commit()
+    assert send_weekly_reminders(MONDAY) == {"cadres": 2, "supervisors": 2}
+    assert notes(people["behind"]) == []
+    # The digest counts them among the cadres, not among those behind.
+    assert notes(people["boss_a"])[0].params["behind"] == 1
+
+
 def test_the_cli_sends_the_reminders(app, people):
     result = app.test_cli_runner().invoke(args=["send-reminders", "--date", "2026-11-02"])
     assert result.exit_code == 0, result.output
