@@ -367,6 +367,7 @@ def tracking_bytes(backend: str) -> dict[str, dict[str, int]]:
     engine = db.engine
     if backend == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            wait_for_quiet_database(conn)
             sizes = {}
             for table in TRACKING_TABLES:
                 conn.exec_driver_sql(f"VACUUM FULL {table}")
@@ -390,6 +391,21 @@ def tracking_bytes(backend: str) -> dict[str, dict[str, int]]:
         conn.close()
     pages = {table: size for table, size in rows if table in TRACKING_TABLES}
     return {"compact": pages, "file": {"sqlite file": os.path.getsize(path)}}
+
+
+def wait_for_quiet_database(conn, timeout: float = 60) -> None:
+    """Wait until no other session of this database holds a snapshot (an autovacuum's ANALYZE
+    does, after a burst of updates): VACUUM FULL keeps every row version such a snapshot might
+    still see, and the sizes would count them."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        busy = conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL"
+        ).scalar()
+        if not busy:
+            return
+        time.sleep(0.5)
 
 
 def cadre_year_plan(seed: int, hours: float, views: int, lessons: int):
