@@ -15,6 +15,7 @@ from markupsafe import Markup
 from sqlalchemy import exists, func, or_, select, true
 
 from lms.accounts.models import Role, User, UserRole
+from lms.core.pagination import PageLinks
 from lms.courses.models import (
     ContentCategory,
     Course,
@@ -510,7 +511,7 @@ def menu_instructors() -> list[User]:
 
 
 @dataclass
-class RowPage:
+class RowPage(PageLinks):
     """A page of result rows, shaped like Flask-SQLAlchemy's pagination for the pager macro."""
 
     items: list
@@ -521,22 +522,6 @@ class RowPage:
     @property
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.per_page)) if self.total else 0
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def paginate_rows(query, page: int, per_page: int) -> RowPage:
