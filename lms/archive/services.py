@@ -2,7 +2,6 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -131,34 +130,5 @@ def total_online_hours(records: list[YearRecord]) -> float:
     return round(sum(r.online_hours for r in records), 1)
 
 
-def forecast_for(user, today):
-    """This statistics year's forecast for a cadre, or None when the year has no quota."""
-    from flask import current_app
-
-    from lms.tracking.forecast import forecast
-
-    year = plans.current_stats_year(today)
-    quota = plans.quota_for_user(user, year)
-    if quota is None or quota.online_hours <= 0:
-        return None
-    start, end = plans.stats_window_for(year)
-    weeks = current_app.config["FORECAST_WEEKS"]
-    recent_from = max(start, today - timedelta(days=weeks * 7 - 1))
-    rows = db.session.execute(
-        select(DailyCredit.local_date, DailyCredit.seconds).where(
-            DailyCredit.user_id == user.id,
-            DailyCredit.local_date >= start,
-            DailyCredit.local_date <= min(today, end),
-        )
-    ).all()
-    done = sum(seconds for _day, seconds in rows) / 3600
-    recent = sum(seconds for day, seconds in rows if day >= recent_from) / 3600
-    return forecast(
-        done_hours=round(done, 2),
-        quota_hours=quota.online_hours,
-        recent_hours=recent,
-        recent_days=(today - recent_from).days + 1,
-        today=today,
-        cutoff=end,
-        weekend_limit_hours=current_app.config["WEEKEND_HOURS_LIMIT"],
-    )
+# The forecast lives with the quota it measures against; the archive shows it.
+forecast_for = plans.forecast_for

@@ -6,11 +6,18 @@ from sqlalchemy import func, select
 
 from lms.accounts.models import Role, User
 from lms.accounts.services import create_user, find_user
+from lms.core.timeutil import local_today
 from lms.courses.services import seed_demo_courses
+from lms.demo import catalogue, history, records
 from lms.extensions import db
 from lms.org.models import Cadre, CadreCategory, Unit
 from lms.org.services import ensure_default_categories, ensure_unit_path
-from lms.plans.services import seed_demo_plan
+from lms.plans.services import (
+    current_stats_year,
+    quotas_for_cadres,
+    seed_default_plan,
+    seed_demo_plan,
+)
 
 ROOT_UNIT = "未央区"
 DEMO_UNITS = [
@@ -45,12 +52,16 @@ def _ensure_user(username, display_name, roles, password, unit=None) -> User:
     return user
 
 
-def seed_demo(password: str = "demo1234", with_media: bool = True) -> str:
-    """Create or refresh the demo units, users, cadres and courses; returns a summary.
+def seed_demo(
+    password: str = "demo1234", with_media: bool = True, today: date | None = None
+) -> str:
+    """Create or refresh the demo: units, users, cadres, courses, quizzes, the year's plan,
+    offline training and a viewing history up to ``today``; returns a summary.
 
     With ``with_media`` the published courses' lessons get ffmpeg-made clips, processed
     before this returns (about a minute on a small server, once).
     """
+    today = today or local_today()
     ensure_default_categories()
     categories = {c.code: c for c in db.session.scalars(select(CadreCategory))}
     units = [ensure_unit_path(path)[0] for path in DEMO_UNITS]
@@ -60,10 +71,13 @@ def seed_demo(password: str = "demo1234", with_media: bool = True) -> str:
     _ensure_user("supervisor", "组织部 李科长", [Role.SUPERVISOR], password, unit=root)
     _ensure_user("instructor", "党校 陈老师", [Role.INSTRUCTOR], password)
 
+    cadres = {}
     for number in range(1, 21):
         name = DEMO_SURNAMES[number - 1] + DEMO_GIVEN[number - 1]
         unit = units[(number - 1) % len(units)]
-        user = _ensure_user(f"cadre{number}", name, [Role.CADRE], password, unit=unit)
+        user = cadres[number] = _ensure_user(
+            f"cadre{number}", name, [Role.CADRE], password, unit=unit
+        )
         cadre = user.cadre or db.session.scalar(
             select(Cadre).where(Cadre.personnel_number == f"WY{number:04d}")
         )
@@ -80,7 +94,7 @@ def seed_demo(password: str = "demo1234", with_media: bool = True) -> str:
         cadre.last_promoted_on = date(2025, 1 + number % 12, 1) if number % 3 == 0 else None
     courses = seed_demo_courses()
     db.session.flush()
-    plan = seed_demo_plan(root)
+    plan, learning = _seed_learning(root, cadres, courses, today)
     processed = 0
     if with_media:
         from lms.demo.media import seed_demo_media
@@ -96,5 +110,32 @@ def seed_demo(password: str = "demo1234", with_media: bool = True) -> str:
         f"{sum(c.is_published for c in courses)} published courses and "
         f"{sum(not c.is_published for c in courses)} draft; "
         f"media made and processed for {processed} lessons; "
-        f"the {plan.year} plan with {len(plan.quota_rules)} quota rules."
+        f"the {plan.year} plan with {len(plan.quota_rules)} quota rules; {learning}"
+    )
+
+
+def _seed_learning(root: Unit, cadres: dict, courses: list, today: date):
+    """Quizzes, the plan of ``today``'s statistics year with its assignments, offline
+    records, an exemption, and the cadres' study and quiz attempts up to ``today``."""
+    series = catalogue.seed_series()
+    tests, exam = catalogue.seed_quizzes(courses)
+    year = current_stats_year(today)
+    records.ensure_assignments(seed_default_plan(year), root, series[0], exam)
+    plan = seed_demo_plan(root, year)  # the default rules, and required enrolments synced
+    window = plan.window
+    offline = records.seed_offline(window, today) + records.seed_exemption(window, today)
+    quotas = {uid: q.online_hours for uid, q in quotas_for_cadres(plan).items() if q.online_hours}
+
+    def lessons_for(number: int) -> list:
+        # The required series first, then the others in an order that differs per cadre.
+        rest = series[1:]
+        shift = number % len(rest)
+        return catalogue.series_lessons([series[0], *rest[shift:], *rest[:shift]])
+
+    beats = history.seed_history(cadres, quotas, lessons_for, today, window)
+    attempts = history.seed_attempts(cadres, exam, tests[0] if tests else None, today, window)
+    return plan, (
+        f"{len(series)} lecture series, {len(tests)} course tests and the exam {exam.title}; "
+        f"new: {offline} offline records or exemptions, {beats} viewing beats, "
+        f"{attempts} graded quiz attempts."
     )

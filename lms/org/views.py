@@ -8,6 +8,7 @@ from sqlalchemy import select
 from lms.accounts.models import Role, User
 from lms.core.access import role_required
 from lms.core.i18n import current_locale
+from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.org import services
 from lms.org.forms import (
@@ -231,7 +232,23 @@ def cadre_detail(cadre_id: int):
         unit=unit,
         unit_visible=unit is not None and services.can_see_unit(current_user, unit),
         learning=tracking_reports.latest_lessons(cadre.user_id, CADRE_PAGE_LESSONS),
+        **_year_outlook(cadre.user),
     )
+
+
+def _year_outlook(person) -> dict:
+    """The statistics year's forecast and approved offline days ("every cadre page shows
+    the forecast", DOMAIN.md)."""
+    from lms.plans.services import current_stats_year, forecast_for
+    from lms.tracking.services import offline_days
+
+    today = local_today()
+    year = current_stats_year(today)
+    return {
+        "plan_year": year,
+        "forecast": forecast_for(person, today, year),
+        "offline_days": offline_days(person.id, year),
+    }
 
 
 # --- cadre categories --------------------------------------------------------------------

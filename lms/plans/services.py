@@ -242,6 +242,47 @@ def quota_summary(user, year: int) -> dict:
     }
 
 
+def forecast_for(user, today: date, year: int | None = None):
+    """A cadre's forecast for ``year`` (default: the one ``today`` counts toward), or None.
+
+    None when the year has no online quota for them, or an approved exemption overlaps the
+    year (an exempted cadre owes a reduced or no quota: no forecast, as on the dashboards).
+    A past year is seen from its cut-off, a future one from its first day.
+    """
+    from lms.offline.services import exempt_user_ids_query
+    from lms.tracking.forecast import forecast
+
+    year = year or current_stats_year(today)
+    quota = quota_for_user(user, year)
+    if quota is None or quota.online_hours <= 0:
+        return None
+    start, end = stats_window_for(year)
+    exempt = exempt_user_ids_query(start, end)
+    if db.session.scalar(exempt.where(exempt.selected_columns.user_id == user.id)) is not None:
+        return None
+    today = min(max(today, start), end)
+    weeks = current_app.config["FORECAST_WEEKS"]
+    recent_from = max(start, today - timedelta(days=weeks * 7 - 1))
+    rows = db.session.execute(
+        select(DailyCredit.local_date, DailyCredit.seconds).where(
+            DailyCredit.user_id == user.id,
+            DailyCredit.local_date >= start,
+            DailyCredit.local_date <= today,
+        )
+    ).all()
+    done = sum(seconds for _day, seconds in rows) / 3600
+    recent = sum(seconds for day, seconds in rows if day >= recent_from) / 3600
+    return forecast(
+        done_hours=round(done, 2),
+        quota_hours=quota.online_hours,
+        recent_hours=recent,
+        recent_days=(today - recent_from).days + 1,
+        today=today,
+        cutoff=end,
+        weekend_limit_hours=current_app.config["WEEKEND_HOURS_LIMIT"],
+    )
+
+
 # --- audiences in SQL --------------------------------------------------------------------
 
 

@@ -86,14 +86,32 @@ def beat(view_id: str):
 @bp.route("/me/progress")
 @login_required
 def my_progress():
-    """The caller's online hours for a year (default: this one) and their courses."""
+    """The caller's online hours for a year (default: this one), their courses, quota,
+    approved offline training days and forecast (the year's statistics window)."""
     from lms.core.timeutil import local_today
+    from lms.plans.services import forecast_for, quota_summary
 
-    year = request.args.get("year", type=int) or local_today().year
+    today = local_today()
+    year = request.args.get("year", type=int) or today.year
     if not 2000 <= year <= 2100:
         return api_error(400, "bad_request", _("The year is not valid."))
-    from lms.plans.services import quota_summary
-
     return jsonify(
-        services.year_progress(current_user.id, year) | quota_summary(current_user, year)
+        services.year_progress(current_user.id, year)
+        | quota_summary(current_user, year)
+        | {
+            "offline_days": services.offline_days(current_user.id, year),
+            "forecast": forecast_json(forecast_for(current_user, today, year)),
+        }
     )
+
+
+def forecast_json(result) -> dict | None:
+    if result is None:
+        return None
+    return {
+        "outlook": result.outlook.value,
+        "projected_hours": result.projected_hours,
+        "hours_per_weekend": result.hours_per_weekend,
+        "weekends_left": result.weekends_left,
+        "pace_hours_per_week": result.pace_hours_per_week,
+    }

@@ -331,3 +331,12 @@ def credited_by_course(user_id: int, course_ids) -> dict[int, float]:
             .group_by(Lesson.course_id)
         )
     }
+
+
+def offline_days(user_id: int, year: int) -> float:
+    """Approved offline training days ending in ``year``'s statistics window."""
+    from lms.offline.services import approved_offline_totals
+    from lms.plans.services import stats_window_for
+
+    totals = approved_offline_totals([user_id], *stats_window_for(year)).get(user_id)
+    return round(totals.days, 1) if totals else 0.0

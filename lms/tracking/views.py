@@ -65,6 +65,8 @@ def mine():
         resume=resume,
         plan_year=(plan_year := plan_services.current_stats_year(today)),
         quota=plan_services.quota_summary(current_user, plan_year),
+        forecast=plan_services.forecast_for(current_user, today, plan_year),
+        offline_days=services.offline_days(current_user.id, plan_year),
     )
 
 
