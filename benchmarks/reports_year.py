@@ -217,17 +217,21 @@ SELECT COUNT(*), SUM(CASE WHEN h > 0 THEN 1 ELSE 0 END), SUM(h), AVG(h), AVG(quo
        (SELECT AVG(h) FROM ranked WHERE pos IN ((n + 1) / 2, (n + 2) / 2))
 FROM judged""",
     """SELECT local_date, SUM(seconds) FROM daily_credit
-WHERE local_date BETWEEN :start AND :end GROUP BY local_date""",
+WHERE local_date BETWEEN :start AND :end AND user_id IN (ACTIVE_CADRES) GROUP BY local_date""",
     """WITH done AS (
     SELECT lp.user_id, l.course_id, COUNT(lp.completed_at) AS n
     FROM lesson_progress lp JOIN lesson l ON l.id = lp.lesson_id GROUP BY lp.user_id, l.course_id
 ), lessons AS (SELECT course_id, COUNT(*) AS n FROM lesson GROUP BY course_id)
 SELECT e.is_required, COUNT(*), SUM(CASE WHEN d.n = ls.n THEN 1 ELSE 0 END)
 FROM enrollment e LEFT JOIN done d ON d.user_id = e.user_id AND d.course_id = e.course_id
-LEFT JOIN lessons ls ON ls.course_id = e.course_id GROUP BY e.is_required""",
+LEFT JOIN lessons ls ON ls.course_id = e.course_id
+WHERE e.user_id IN (ACTIVE_CADRES) GROUP BY e.is_required""",
     """SELECT quiz_id, COUNT(*), SUM(CASE WHEN is_passed THEN 1 ELSE 0 END), AVG(percent)
 FROM quiz_result WHERE year = :year GROUP BY quiz_id""",
 ]
+# Only active cadres' figures count, on the page as here.
+ACTIVE_CADRES = 'SELECT u.id FROM cadre c JOIN "user" u ON u.id = c.user_id WHERE u.is_active'
+RAW_OVERVIEW = [sql.replace("ACTIVE_CADRES", ACTIVE_CADRES) for sql in RAW_OVERVIEW]
 RAW_RANKING = [
     RAW_PEOPLE
     + """SELECT top.id, COUNT(*), SUM(CASE WHEN h > 0 THEN 1 ELSE 0 END), SUM(h),
