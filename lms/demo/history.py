@@ -43,9 +43,16 @@ QUIZ_SHARE = {MET: 1.0, ON_TRACK: 0.8, AT_RISK: 0.6, BEHIND: 0.4}
 
 
 def study_targets(
-    profile: str, quota: float, today: date, window: tuple[date, date], weeks: int, limit: float
+    profile: str,
+    quota: float,
+    today: date,
+    window: tuple[date, date],
+    weeks: int,
+    limit: float,
+    spread: float = 0.5,
 ):
-    """(hours before the recent weeks, hours in them) that give ``profile``'s forecast."""
+    """(hours before the recent weeks, hours in them) that give ``profile``'s forecast;
+    ``spread`` (0 to 1) varies the figures within the profile from one cadre to another."""
     start, cutoff = window
     recent_from = max(start, today - timedelta(days=weeks * 7 - 1))
     recent_days = (today - recent_from).days + 1
@@ -54,21 +61,22 @@ def study_targets(
     has_earlier = recent_from > max(start, today - timedelta(days=HISTORY_DAYS))
     ratio = recent_days / days_left if days_left else math.inf
     if profile == MET:
-        done = quota * 1.06
+        done = quota * (1.03 + 0.05 * spread)
         recent = min(done * 0.25, recent_days * 0.5)
     elif profile == ON_TRACK:
         # Projected just above the quota: done + recent * days_left / recent_days = 1.01 quota,
-        # at no more than about 8 hours a week lately.
+        # at no more than 7 to 10 hours a week lately.
         goal = quota * 1.01
-        done = max(goal / (1 + 1 / ratio), goal - 1.2 * recent_days / ratio)
+        done = max(goal / (1 + 1 / ratio), goal - (1.0 + 0.4 * spread) * recent_days / ratio)
         recent = (goal - done) * ratio
     elif profile == AT_RISK:
-        remaining = min(0.9 * quota, 0.6 * limit * weekends)
+        remaining = min(0.9 * quota, (0.4 + 0.4 * spread) * limit * weekends)
         done = quota - remaining
         recent = min(done, 0.5 * remaining * ratio, recent_days * 1.2)
     elif profile == BEHIND:
         reachable = 1.2 * limit * weekends
-        remaining = (quota + reachable) / 2 if reachable < quota else quota * 0.95
+        share = 0.3 + 0.5 * spread
+        remaining = reachable + (quota - reachable) * share if reachable < quota else quota * 0.95
         done = quota - remaining
         recent = min(0.5 * done, 0.5 * remaining * ratio)
     else:
@@ -167,6 +175,7 @@ def seed_history(cadres: dict, quotas: dict, lessons_for, today: date, window) -
             window,
             config["FORECAST_WEEKS"],
             config["WEEKEND_HOURS_LIMIT"],
+            spread=(number * 0.37) % 1,
         )
         recent_from = max(window[0], today - timedelta(days=config["FORECAST_WEEKS"] * 7 - 1))
         rng = random.Random(number)
