@@ -13,7 +13,7 @@ run: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 lint:
 	$(BIN)/ruff check .

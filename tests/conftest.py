@@ -10,7 +10,26 @@ from sqlalchemy import text
 from lms import create_app
 from lms.extensions import db
 
-PG_URL = os.environ.get("LMS_TEST_DATABASE_URL")
+def _worker_database(url: str | None) -> str | None:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (``test_gw0`` ...),
+    created when missing, since every test empties the tables of the one it uses."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    name = f"{make_url(url).database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if found.first() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+PG_URL = _worker_database(os.environ.get("LMS_TEST_DATABASE_URL"))
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 _pg_schema_ready = False
 
@@ -42,8 +61,11 @@ def compiled_translations():
     ):
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file)
-        with po_path.with_suffix(".mo").open("wb") as mo_file:
+        # Written aside and renamed: parallel workers never read a half-written catalogue.
+        partial = po_path.with_suffix(f".mo.{os.getpid()}")
+        with partial.open("wb") as mo_file:
             write_mo(mo_file, catalog)
+        os.replace(partial, po_path.with_suffix(".mo"))
 
 
 @pytest.fixture(params=BACKENDS)

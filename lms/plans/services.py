@@ -231,12 +231,17 @@ def quota_summary(user, year: int) -> dict:
     """The quota figures the API and "My learning" show beside a year's hours.
 
     ``counted_hours`` are the hours in the year's statistics window (the cut-off applied),
-    the figure the quota is measured against; ``quota_hours`` is None without a plan.
+    the figure the quota is measured against; ``quota_hours`` is None without a plan. An
+    approved exemption reduces the quota in proportion to the part of the year it covers
+    (to 0 when it waives the year), as the assessment counts it.
     """
+    from lms.offline.services import quota_factors
+
     quota = quota_for_user(user, year)
+    factor = quota_factors([user.id], *stats_window_for(year)).get(user.id, 1.0) if quota else 1
     return {
-        "quota_hours": quota.online_hours if quota else None,
-        "required_quota_hours": quota.required_hours if quota else None,
+        "quota_hours": round(quota.online_hours * factor, 1) if quota else None,
+        "required_quota_hours": round(quota.required_hours * factor, 1) if quota else None,
         "required_hours_done": round(required_seconds(user, year) / 3600, 1),
         "counted_hours": round(online_seconds(user.id, year) / 3600, 1),
     }
