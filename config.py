@@ -176,7 +176,7 @@ SETTINGS = [
         "WEEKEND_HOURS_LIMIT",
         float,
         "Most study hours a weekend can hold (default 6): within it a cadre short of the "
-        "quota is \"at risk\", beyond it \"behind\".",
+        'quota is "at risk", beyond it "behind".',
     ),
     Setting(
         "LMS_SMTP_HOST",

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from lms import create_app
 from lms.extensions import db
 
+
 def _worker_database(url: str | None) -> str | None:
     """Under pytest-xdist each worker gets its own PostgreSQL database (``test_gw0`` ...),
     created when missing, since every test empties the tables of the one it uses."""

@@ -18,8 +18,8 @@ from lms.accounts.models import Role, User, UserRole
 from lms.extensions import db
 from lms.notify.messages import render_text
 from lms.notify.models import ReminderWeek
-from lms.offline.services import exempt_user_ids_query
 from lms.notify.services import notify, queue_mail
+from lms.offline.services import exempt_user_ids_query
 from lms.org.models import Unit
 from lms.org.services import tree_path_ids
 from lms.plans import services as plans
