@@ -6,10 +6,11 @@ from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.core.timeutil import local_zone, to_local, utcnow
 from lms.courses.models import Course, Lesson
@@ -98,51 +99,192 @@ def record_beat(view: LessonView, beat: Beat, now: datetime | None = None) -> di
     if view.last_seq is not None and beat.seq < view.last_seq:
         raise BeatError(_("This beat is older than one already received."), status=409)
 
-    # The length alone: loading the whole lesson row costs the beat more than the query.
-    duration = float(
-        db.session.scalar(select(Lesson.duration_seconds).where(Lesson.id == view.lesson_id)) or 0
-    )
+    db.session.flush()  # the Core statements below do not flush pending changes themselves
+    connection = db.session.connection()
+    state = _beat_state(connection, view, now)
+    duration = state.duration
     played = parse_segments(beat.segments, duration)
     config = current_app.config
-    clock = _clock(view.user_id)
     allowance = allowance_seconds(
         now,
-        clock.last_beat_at,
+        state.last_beat_at,
         view.opened_at,
         float(config["MAX_PLAYBACK_RATE"]),
         float(config["HEARTBEAT_SECONDS"]),
     )
-    progress = _progress(view.user_id, view.lesson_id, lock=True) or _new_progress(view)
-    result = credit_beat([tuple(p) for p in progress.coverage], played, allowance)
-    # Read and book before changing any row, so the beat flushes its updates once, at the end
-    # (an autoflush before each query would send the view's UPDATE twice).
-    year_before = year_credited_seconds(view.user_id, now)
-    year = year_before + _book(view.user_id, now, result)
+    coverage = [tuple(p) for p in state.coverage]
+    result = credit_beat(coverage, played, allowance)
+    year = state.year_seconds + _book(connection, view.user_id, now, result)
 
-    progress.coverage = [list(p) for p in result.coverage]
-    progress.credited_seconds = min(duration, _length(result.coverage))
-    progress.position_seconds = min(max(0.0, beat.position), duration)
-    progress.updated_at = now
+    credited = min(duration, _length(result.coverage))
+    position = min(max(0.0, beat.position), duration)
+    completed_at = state.completed_at
     threshold = float(config["COMPLETION_THRESHOLD"]) * duration
-    if progress.completed_at is None and progress.credited_seconds >= threshold - 1e-6:
-        progress.completed_at = now
-
-    view.played = [list(p) for p in union([*(tuple(p) for p in view.played or []), *played])]
-    view.credited_seconds += result.credited_seconds
-    view.position_seconds = progress.position_seconds
-    view.max_rate = max(view.max_rate or 0.0, beat.rate)
-    view.last_seq, view.last_beat_at = beat.seq, now
-    clock.last_beat_at = now
+    if completed_at is None and credited >= threshold - 1e-6:
+        completed_at = now
     answer = {
         "credited_seconds": round(result.credited_seconds, 3),
-        "lesson_credited_seconds": round(progress.credited_seconds, 3),
-        "lesson_progress": round(progress.credited_seconds / duration, 4) if duration else 0.0,
-        "lesson_completed": progress.completed_at is not None,
+        "lesson_credited_seconds": round(credited, 3),
+        "lesson_progress": round(credited / duration, 4) if duration else 0.0,
+        "lesson_completed": completed_at is not None,
         "year_credited_seconds": round(year, 3),
     }
-    view.last_answer = answer  # replayed for a repeated seq
-    db.session.flush()
+    progress = {"credited_seconds": credited, "position_seconds": position, "updated_at": now}
+    if result.coverage != coverage:
+        progress["coverage"] = [list(p) for p in result.coverage]
+    if completed_at != state.completed_at:
+        progress["completed_at"] = completed_at
+    _save_progress(connection, view, state.has_progress, progress)
+    _save_view(connection, view, beat, played, result.credited_seconds, position, answer, now)
+    connection.execute(_UPDATE_CLOCK, {"b_user_id": view.user_id, "last_beat_at": now})
     return answer
+
+
+# The beat reads and writes with Core statements built once, on the connection of the
+# session's transaction. A beat's rows are changed by that beat alone (the clock lock), so the
+# ORM's unit of work and statement building would only add CPU: they cost the heartbeat path
+# more than its SQL did (benchmarks/beats_load.py).
+_LESSON, _VIEW, _PROGRESS = Lesson.__table__, LessonView.__table__, LessonProgress.__table__
+_CLOCK, _DAILY = CreditClock.__table__, DailyCredit.__table__
+_STATE = (
+    select(
+        _LESSON.c.duration_seconds,
+        _CLOCK.c.user_id,
+        _CLOCK.c.last_beat_at,
+        _PROGRESS.c.id,
+        _PROGRESS.c.coverage,
+        _PROGRESS.c.completed_at,
+        select(func.coalesce(func.sum(_DAILY.c.seconds), 0.0))
+        .where(
+            _DAILY.c.user_id == bindparam("user_id"),
+            _DAILY.c.local_date >= bindparam("year_start"),
+            _DAILY.c.local_date <= bindparam("year_end"),
+        )
+        .scalar_subquery(),
+    )
+    .select_from(
+        _LESSON.outerjoin(_CLOCK, _CLOCK.c.user_id == bindparam("user_id")).outerjoin(
+            _PROGRESS,
+            and_(
+                _PROGRESS.c.user_id == bindparam("user_id"),
+                _PROGRESS.c.lesson_id == _LESSON.c.id,
+            ),
+        )
+    )
+    .where(_LESSON.c.id == bindparam("lesson_id"))
+)
+_LOCK_CLOCK = select(_CLOCK.c.user_id).where(_CLOCK.c.user_id == bindparam("user_id"))
+_LOCK_CLOCK = _LOCK_CLOCK.with_for_update()
+# The SET clauses are the columns given at execution: only what changed is written.
+_UPDATE_CLOCK = update(_CLOCK).where(_CLOCK.c.user_id == bindparam("b_user_id"))
+_UPDATE_VIEW = update(_VIEW).where(_VIEW.c.id == bindparam("b_id"))
+_UPDATE_PROGRESS = update(_PROGRESS).where(
+    _PROGRESS.c.user_id == bindparam("b_user_id"), _PROGRESS.c.lesson_id == bindparam("b_lesson_id")
+)
+_INSERT_PROGRESS = insert(_PROGRESS)
+
+
+def _upsert_day(dialect: str):
+    """An insert that adds to the day's row when it exists (both dialects spell it alike)."""
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(_DAILY)
+    return statement.on_conflict_do_update(
+        index_elements=[_DAILY.c.user_id, _DAILY.c.local_date],
+        set_={"seconds": _DAILY.c.seconds + statement.excluded.seconds},
+    )
+
+
+_UPSERT_DAY = {dialect: _upsert_day(dialect) for dialect in ("postgresql", "sqlite")}
+
+
+@dataclass(frozen=True)
+class _BeatState:
+    duration: float
+    last_beat_at: datetime | None
+    has_progress: bool
+    coverage: list
+    completed_at: datetime | None
+    year_seconds: float
+
+
+def _beat_state(connection, view: LessonView, now: datetime, retry: bool = True) -> _BeatState:
+    """What a beat reads, in one statement: the lesson's length, the user's clock, their
+    progress in the lesson and what they were credited in ``now``'s local year.
+
+    The user's clock row is locked first, so the user's beats run one after the other (rule
+    5) and the progress needs no lock of its own. On PostgreSQL that takes a statement of its
+    own: a statement that waited for a lock reads the other tables as they were when it
+    started (READ COMMITTED), so it would miss the progress and credit of the beat it waited
+    for. A writing request on SQLite holds the database's write lock from its first statement
+    (lms/core/database.py).
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(_LOCK_CLOCK, {"user_id": view.user_id})
+    year = to_local(now).year
+    row = connection.execute(
+        _STATE,
+        {
+            "user_id": view.user_id,
+            "lesson_id": view.lesson_id,
+            "year_start": date(year, 1, 1),
+            "year_end": date(year, 12, 31),
+        },
+    ).one()
+    duration, clock_user, last_beat_at, progress_id, coverage, completed_at, seconds = row
+    if clock_user is None and retry:  # a view older than the clocks: create it, read again
+        _ensure_clock(view.user_id)
+        return _beat_state(connection, view, now, retry=False)
+    if progress_id is not None:
+        _expire_loaded(LessonProgress, progress_id)
+    _expire_loaded(CreditClock, view.user_id)
+    return _BeatState(
+        duration=float(duration or 0),
+        last_beat_at=last_beat_at,
+        has_progress=progress_id is not None,
+        coverage=coverage or [],
+        completed_at=completed_at,
+        year_seconds=float(seconds or 0),
+    )
+
+
+def _expire_loaded(model, key) -> None:
+    """Expire the row's object if this session holds one: it would not see the Core update."""
+    loaded = db.session.identity_map.get(db.session.identity_key(model, key))
+    if loaded is not None:
+        db.session.expire(loaded)
+
+
+def _save_progress(connection, view: LessonView, exists: bool, values: dict) -> None:
+    """Write the changed columns of the user's progress in the lesson (insert the first)."""
+    if exists:
+        connection.execute(
+            _UPDATE_PROGRESS, {"b_user_id": view.user_id, "b_lesson_id": view.lesson_id, **values}
+        )
+    else:
+        connection.execute(
+            _INSERT_PROGRESS,
+            {"coverage": [], **values, "user_id": view.user_id, "lesson_id": view.lesson_id},
+        )
+
+
+def _save_view(connection, view, beat, played, credited, position, answer, now) -> None:
+    """Write the view's record (rule 8) and keep the loaded object in step, unchanged for
+    the session (no second UPDATE at the next flush)."""
+    values = {
+        "credited_seconds": (view.credited_seconds or 0.0) + credited,
+        "position_seconds": position,
+        "last_seq": beat.seq,
+        "last_beat_at": now,
+        "last_answer": answer,
+    }
+    seen = [tuple(p) for p in view.played or []]
+    merged = union([*seen, *played])
+    if merged != seen:
+        values["played"] = [list(p) for p in merged]
+    if (max_rate := max(view.max_rate or 0.0, beat.rate)) != view.max_rate:
+        values["max_rate"] = max_rate
+    connection.execute(_UPDATE_VIEW, {"b_id": view.id, **values})
+    for key, value in values.items():
+        set_committed_value(view, key, value)
 
 
 def year_credited_seconds(user_id: int, now: datetime | None = None) -> float:
@@ -165,24 +307,14 @@ def _length(coverage) -> float:
 
 def _ensure_clock(user_id: int) -> None:
     """Create the user's clock row once; two first views racing must not both insert it."""
-    if db.session.get(CreditClock, user_id) is not None:
+    # Not loaded as an object: the beats write the row with Core statements (record_beat).
+    if db.session.scalar(select(_CLOCK.c.user_id).where(_CLOCK.c.user_id == user_id)):
         return
     try:
         with db.session.begin_nested():
             db.session.add(CreditClock(user_id=user_id, last_beat_at=None))
     except IntegrityError:
         pass  # the other request created it
-
-
-def _clock(user_id: int) -> CreditClock:
-    clock = db.session.scalar(
-        select(CreditClock).where(CreditClock.user_id == user_id).with_for_update()
-    )
-    if clock is None:
-        clock = CreditClock(user_id=user_id, last_beat_at=None)
-        db.session.add(clock)
-        db.session.flush()
-    return clock
 
 
 def _progress(user_id: int, lesson_id: int, lock: bool) -> LessonProgress | None:
@@ -192,31 +324,16 @@ def _progress(user_id: int, lesson_id: int, lock: bool) -> LessonProgress | None
     return db.session.scalar(query.with_for_update() if lock else query)
 
 
-def _new_progress(view: LessonView) -> LessonProgress:
-    progress = LessonProgress(
-        user_id=view.user_id, lesson_id=view.lesson_id, coverage=[], credited_seconds=0.0
-    )
-    db.session.add(progress)
-    db.session.flush()
-    return progress
-
-
-def _book(user_id: int, now: datetime, result: BeatCredit) -> float:
+def _book(connection, user_id: int, now: datetime, result: BeatCredit) -> float:
     """Add a beat's credit to its local dates; returns the part booked in ``now``'s year.
 
     One statement per date: an insert that adds to the day's row when it exists. The user's
     clock row is locked already, so the user's beats are booked one after the other.
     """
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    upsert = _UPSERT_DAY[connection.dialect.name]
     year, in_year = to_local(now).year, 0.0
     for local_date, part in split_by_local_date(now, result.credited_seconds, local_zone()).items():
-        statement = insert(DailyCredit).values(user_id=user_id, local_date=local_date, seconds=part)
-        db.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[DailyCredit.user_id, DailyCredit.local_date],
-                set_={"seconds": DailyCredit.seconds + statement.excluded.seconds},
-            )
-        )
+        connection.execute(upsert, {"user_id": user_id, "local_date": local_date, "seconds": part})
         in_year += part if local_date.year == year else 0.0
     return in_year
 
