@@ -35,9 +35,18 @@ def test_default_queue_is_sqlite_in_the_instance_folder(app):
         name.rsplit(".", 2)[-2] + "." + name.rsplit(".", 1)[-1] for name in huey._registry._registry
     }
     assert {"media.process_asset", "media.sweep_stale"} <= names
-    # The sweep is periodic, every minute.
-    due = [task.name for task in huey.read_periodic(datetime(2026, 3, 1, 10, 17))]
-    assert len(due) == 1 and due[0].endswith("media.sweep_stale")
+
+    # The media sweep, mail delivery and the close of expired quiz attempts run every
+    # minute; the weekly reminders on Fridays at 10:00 UTC.
+    def due(moment):
+        return sorted(
+            task.name.rsplit(".", 2)[-2] + "." + task.name.rsplit(".", 1)[-1]
+            for task in huey.read_periodic(moment)
+        )
+
+    minutely = ["media.sweep_stale", "notify.deliver_due", "quizzes.close_expired"]
+    assert due(datetime(2026, 3, 1, 10, 17)) == minutely  # a Sunday
+    assert due(datetime(2026, 3, 6, 10, 0)) == sorted([*minutely, "notify.weekly"])  # Friday
 
 
 def test_redis_url_selects_redis_queue(app):
