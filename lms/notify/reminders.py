@@ -7,7 +7,8 @@ language. The job sends once per ISO week however often it runs.
 """
 
 from collections import defaultdict
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 
 from flask import current_app
 from flask_babel import force_locale
@@ -19,61 +20,58 @@ from lms.extensions import db
 from lms.notify.messages import render_text
 from lms.notify.models import ReminderWeek
 from lms.notify.services import notify, queue_mail
-from lms.offline.services import exempt_user_ids_query
-from lms.org.models import Unit
 from lms.org.services import tree_path_ids
 from lms.plans import services as plans
-from lms.tracking.forecast import Outlook, forecast
-from lms.tracking.models import DailyCredit
+from lms.reports import services as reports
+from lms.tracking.forecast import Outlook
 
 AT_RISK_KIND = "quota_at_risk"
 DIGEST_KIND = "supervisor_digest"
 NEEDS_NOTE = (Outlook.AT_RISK, Outlook.BEHIND)
+OWING = (Outlook.MET, Outlook.ON_TRACK, Outlook.AT_RISK, Outlook.BEHIND)
 
 
-def _hours(year: int, today: date) -> tuple[dict, dict, date, int]:
-    """Credited hours per user this statistics year so far, and in the recent window."""
-    start, end = plans.stats_window_for(year)
-    weeks = current_app.config["FORECAST_WEEKS"]
-    recent_from = max(start, today - timedelta(days=weeks * 7 - 1))
-    done: dict[int, float] = defaultdict(float)
-    recent: dict[int, float] = defaultdict(float)
-    for user_id, day, seconds in db.session.execute(
-        select(DailyCredit.user_id, DailyCredit.local_date, DailyCredit.seconds).where(
-            DailyCredit.local_date >= start, DailyCredit.local_date <= min(today, end)
-        )
-    ):
-        done[user_id] += seconds / 3600
-        if day >= recent_from:
-            recent[user_id] += seconds / 3600
-    return done, recent, end, (today - recent_from).days + 1
+@dataclass(frozen=True)
+class CadreOutlook:
+    """One cadre's standing this year, as the dashboards compute it."""
+
+    tree_path: str
+    done_hours: float
+    quota_hours: float
+    outlook: str
+    hours_per_weekend: float  # what each remaining weekend must hold to meet the quota
 
 
-def cadre_outlooks(today: date) -> tuple[int, dict]:
-    """This statistics year's forecast of every active cadre with a quota, by user id."""
+def cadre_outlooks(today: date) -> tuple[int, dict[int, CadreOutlook]]:
+    """This statistics year's outlook of every active cadre who owes hours, by user id.
+
+    The figures are the dashboards' per-cadre rows (hours, quota and outlook computed in
+    SQL), so a reminder never disagrees with what supervisors see. Cadres without a quota
+    and exempted cadres (they owe a reduced or no quota) are left out.
+    """
     year = plans.current_stats_year(today)
-    plan = plans.get_plan(year)
-    if plan is None:
-        return year, {}
-    quotas = plans.quotas_for_cadres(plan)
-    done, recent, cutoff, recent_days = _hours(year, today)
-    # An exempted cadre owes a reduced or no quota: no reminder, as the dashboards show
-    # them apart and their forecast is not made.
-    exempt = set(db.session.scalars(exempt_user_ids_query(*plans.stats_window_for(year))))
-    limit = current_app.config["WEEKEND_HOURS_LIMIT"]
-    return year, {
-        user_id: forecast(
-            round(done.get(user_id, 0.0), 2),
-            quota.online_hours,
-            recent.get(user_id, 0.0),
-            recent_days,
-            today,
-            cutoff,
-            limit,
+    context = reports.make_context(year, today)
+    figures = reports.cadre_figures(reports.Scope(), context).subquery()
+    weekends = context.clock.weekends
+    outlooks = {}
+    for user_id, path, done, quota, outlook in db.session.execute(
+        select(
+            figures.c.user_id,
+            figures.c.tree_path,
+            figures.c.done_hours,
+            figures.c.quota_hours,
+            figures.c.outlook,
+        ).where(figures.c.outlook.in_([o.value for o in OWING]))
+    ):
+        remaining = max(0.0, float(quota) - float(done))
+        outlooks[user_id] = CadreOutlook(
+            path,
+            float(done),
+            float(quota),
+            outlook,
+            round(remaining / weekends if weekends else remaining, 1),
         )
-        for user_id, quota in quotas.items()
-        if quota.online_hours > 0 and user_id not in exempt
-    }
+    return year, outlooks
 
 
 def _mail(user: User, kind: str, params: dict, subject_text) -> None:
@@ -130,14 +128,6 @@ def send_weekly_reminders(today: date) -> dict:
 
 def _send_digests(year: int, outlooks: dict) -> int:
     """Each supervisor: how many cadres of their subtree are behind (at risk or behind)."""
-    behind_ids = {uid for uid, f in outlooks.items() if f.outlook in NEEDS_NOTE}
-    paths = {
-        user_id: path
-        for user_id, path in db.session.execute(
-            select(User.id, Unit.tree_path).join(Unit, Unit.id == User.unit_id)
-        )
-        if user_id in outlooks
-    }
     supervisors = db.session.scalars(
         select(User)
         .join(UserRole, UserRole.user_id == User.id)
@@ -151,10 +141,10 @@ def _send_digests(year: int, outlooks: dict) -> int:
     # of every cadre per supervisor.
     totals: dict[int, int] = defaultdict(int)
     behind: dict[int, int] = defaultdict(int)
-    for user_id, path in paths.items():
-        for unit_id in tree_path_ids(path):
+    for figures in outlooks.values():
+        for unit_id in tree_path_ids(figures.tree_path):
             totals[unit_id] += 1
-            behind[unit_id] += user_id in behind_ids
+            behind[unit_id] += figures.outlook in NEEDS_NOTE
     sent = 0
     for supervisor in supervisors:
         unit_id = supervisor.unit_id
