@@ -128,7 +128,3 @@ def build_archive(user) -> list[YearRecord]:
 
 def total_online_hours(records: list[YearRecord]) -> float:
     return round(sum(r.online_hours for r in records), 1)
-
-
-# The forecast lives with the quota it measures against; the archive shows it.
-forecast_for = plans.forecast_for

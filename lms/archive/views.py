@@ -9,6 +9,7 @@ from lms.archive.pdf import pdf_response
 from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.org import services as org
+from lms.plans import services as plans
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 
@@ -34,7 +35,7 @@ def _context(person: User) -> dict:
         "person": person,
         "records": records,
         "total_hours": services.total_online_hours(records),
-        "forecast": services.forecast_for(person, local_today()),
+        "forecast": plans.forecast_for(person, local_today()),
         "today": local_today(),
     }
 

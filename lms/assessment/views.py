@@ -19,6 +19,8 @@ from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.org import services as org
 from lms.org.models import Unit
+from lms.org.scope import unit_choices, unit_from_args
+from lms.plans.services import current_stats_year
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 
@@ -48,17 +50,12 @@ def _may_see_run(run: AssessmentRun) -> bool:
     return run.unit is not None and org.can_see_unit(current_user, run.unit)
 
 
-def _unit_choices() -> list[tuple[str, str]]:
-    choices = [("", _("Everyone"))] if org.is_admin(current_user) else []
-    return choices + [(str(u.id), u.name_path) for u in org.assignable_units(current_user)]
-
-
 @bp.route("/", methods=["GET", "POST"])
 @role_required(*STAFF)
 def index():
     """The runs the user may see, and a form to run the assessment for a subtree."""
     form = RunForm()
-    form.unit.choices = _unit_choices()
+    form.unit.choices = unit_choices()
     if request.method == "GET":
         form.year.data = local_today().year
         if current_user.unit and not org.is_admin(current_user):
@@ -241,36 +238,19 @@ def formula():
     ), (400 if form.errors else 200)
 
 
-def _scope_unit_from_args() -> Unit | None:
-    """The unit chosen in ``?unit=`` within the user's scope (their own root by default)."""
-    raw = request.args.get("unit", "")
-    if raw.isdigit():
-        unit = db.session.get(Unit, int(raw))
-        if unit is None or not org.can_see_unit(current_user, unit):
-            abort(404)
-        return unit
-    return org.scope_root(current_user)
-
-
 def _year_from_args() -> int:
     raw = request.args.get("year", "")
-    year = int(raw) if raw.isdigit() else plans_current_year()
+    year = int(raw) if raw.isdigit() else current_stats_year()
     if not 2000 <= year <= 2100:
         abort(404)
     return year
-
-
-def plans_current_year() -> int:
-    from lms.plans.services import current_stats_year
-
-    return current_stats_year()
 
 
 @bp.route("/non-participation")
 @role_required(*STAFF)
 def non_participation():
     """通报: per unit, the cadres who did not take part, units ranked by participation."""
-    year, unit = _year_from_args(), _scope_unit_from_args()
+    year, unit = _year_from_args(), unit_from_args()
     units = participation.non_participation(year, unit)
     return render_template(
         "assessment/non_participation.html",
@@ -278,7 +258,7 @@ def non_participation():
         unit=unit,
         units=units,
         absent_total=sum(len(u.absent) for u in units),
-        unit_choices=_unit_choices(),
+        unit_choices=unit_choices(),
         min_share=current_app.config["PARTICIPATION_MIN_SHARE"],
     )
 
@@ -287,7 +267,7 @@ def non_participation():
 @role_required(*STAFF)
 def export_non_participation(fmt: str):
     """The non-participation list as CSV or XLSX."""
-    year, unit = _year_from_args(), _scope_unit_from_args()
+    year, unit = _year_from_args(), unit_from_args()
     columns = [
         ExportColumn(_("Unit"), width=40),
         ExportColumn(_("Personnel number")),
@@ -307,7 +287,7 @@ def export_non_participation(fmt: str):
 @role_required(*STAFF)
 def five_year():
     """Cadres without general training so far in the current five-year cycle, per unit."""
-    year, unit = _year_from_args(), _scope_unit_from_args()
+    year, unit = _year_from_args(), unit_from_args()
     cycle, grouped = participation.without_general_training(year, unit)
     return render_template(
         "assessment/five_year.html",
@@ -316,5 +296,5 @@ def five_year():
         cycle=cycle,
         grouped=grouped,
         total=sum(len(v) for v in grouped.values()),
-        unit_choices=_unit_choices(),
+        unit_choices=unit_choices(),
     )

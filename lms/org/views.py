@@ -21,6 +21,7 @@ from lms.org.forms import (
     unit_choices,
 )
 from lms.org.models import Cadre, CadreCategory, Unit
+from lms.org.scope import unit_or_404
 from lms.org.services import OrgError
 from lms.tracking import reports as tracking_reports
 
@@ -89,18 +90,11 @@ def _unit_or_none(value: str) -> Unit | None:
 # --- one unit ----------------------------------------------------------------------------
 
 
-def _visible_unit(unit_id: int) -> Unit:
-    unit = db.session.get(Unit, unit_id)
-    if unit is None or not services.can_see_unit(current_user, unit):
-        abort(404)
-    return unit
-
-
 @bp.route("/units/<int:unit_id>")
 @role_required(Role.ADMIN, Role.SUPERVISOR)
 def unit_detail(unit_id: int):
     """A unit: where it sits, its sub-units and the cadres of its subtree."""
-    return _render_unit(_visible_unit(unit_id))
+    return _render_unit(unit_or_404(unit_id))
 
 
 def _render_unit(unit: Unit, rename_form=None, move_form=None, status: int = 200):
@@ -159,7 +153,7 @@ def _filtered_cadres(unit: Unit, filters: CadreFilterForm):
 @role_required(Role.ADMIN)
 def rename_unit(unit_id: int):
     """Rename a unit; the paths of everything below it follow."""
-    unit = _visible_unit(unit_id)
+    unit = unit_or_404(unit_id)
     form = RenameUnitForm()
     if form.validate_on_submit():
         try:
@@ -178,7 +172,7 @@ def rename_unit(unit_id: int):
 @role_required(Role.ADMIN)
 def move_unit(unit_id: int):
     """Move a unit and its subtree under another unit (never below itself)."""
-    unit = _visible_unit(unit_id)
+    unit = unit_or_404(unit_id)
     form = MoveUnitForm()
     # Every unit is offered so that "below itself" gets the service's clear message.
     form.new_parent_id.choices = unit_choices(_all_units())
@@ -199,7 +193,7 @@ def move_unit(unit_id: int):
 @role_required(Role.ADMIN)
 def delete_unit(unit_id: int):
     """Delete a unit that has no sub-units and no people."""
-    unit = _visible_unit(unit_id)
+    unit = unit_or_404(unit_id)
     parent_id, name = unit.parent_id, unit.name
     try:
         services.delete_unit(unit)

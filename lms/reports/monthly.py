@@ -10,15 +10,13 @@ from dataclasses import replace
 from datetime import date
 
 from flask import Blueprint, abort, render_template, request
-from flask_login import current_user
 
 from lms.accounts.models import Role
 from lms.archive.pdf import pdf_response
 from lms.core.access import role_required
 from lms.core.timeutil import local_today
-from lms.extensions import db
-from lms.org import services as org
 from lms.org.models import Unit
+from lms.org.scope import unit_choices, unit_from_args
 from lms.plans import rules as plan_rules
 from lms.reports import services
 from lms.tracking.forecast import Outlook
@@ -40,16 +38,6 @@ def _month() -> tuple[int, int]:
         return year, month
     today = local_today()
     return (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
-
-
-def _unit() -> Unit | None:
-    raw = request.args.get("unit", "").strip()
-    if raw.isdigit():
-        unit = db.session.get(Unit, int(raw))
-        if unit is None or not org.can_see_unit(current_user, unit):
-            abort(404)
-        return unit
-    return org.scope_root(current_user)
 
 
 def build_report(unit: Unit | None, year: int, month: int) -> dict:
@@ -84,12 +72,11 @@ def build_report(unit: Unit | None, year: int, month: int) -> dict:
 def show():
     """The month's report for a unit's subtree, ready to print."""
     year, month = _month()
-    report = build_report(_unit(), year, month)
+    report = build_report(unit_from_args(), year, month)
     return render_template(
         "reports/monthly.html",
         report=report,
-        unit_choices=[("", _everyone())] * org.is_admin(current_user)
-        + [(str(u.id), u.name_path) for u in org.assignable_units(current_user)],
+        unit_choices=unit_choices(),
         printing=False,
     )
 
@@ -99,12 +86,6 @@ def show():
 def pdf():
     """The same report as a PDF."""
     year, month = _month()
-    report = build_report(_unit(), year, month)
+    report = build_report(unit_from_args(), year, month)
     html = render_template("reports/monthly_pdf.html", report=report, printing=True)
     return pdf_response(html, f"monthly-report-{year}-{month:02d}")
-
-
-def _everyone() -> str:
-    from flask_babel import gettext as _
-
-    return _("Everyone")

@@ -61,7 +61,7 @@ def rule_pairs(plan) -> list[tuple[Audience, float]]:
 class ForecastClock:
     """What the forecast needs besides a cadre's own figures; the same for every cadre.
 
-    Computed as ``lms.archive.services.forecast_for`` does for one cadre: the pace of the
+    Computed as ``lms.plans.services.forecast_for`` does for one cadre: the pace of the
     last ``weeks`` weeks (within the statistics window) projected to the cut-off.
     """
 

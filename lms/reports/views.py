@@ -19,9 +19,9 @@ from lms.core.access import protect_cookie_writes, role_required
 from lms.core.errors import api_error
 from lms.core.exports import ExportColumn, export_response
 from lms.core.i18n import current_locale
-from lms.extensions import db
 from lms.org import services as org
 from lms.org.models import Unit
+from lms.org.scope import unit_or_404
 from lms.plans import rules as plan_rules
 from lms.plans import services as plans
 from lms.reports import services
@@ -67,16 +67,9 @@ def _year() -> int:
     return int(raw)
 
 
-def _visible_unit(unit_id) -> Unit:
-    unit = db.session.get(Unit, unit_id)
-    if unit is None or not org.can_see_unit(current_user, unit):
-        abort(404)
-    return unit
-
-
 def _unit_arg(root: Unit | None) -> Unit | None:
     raw = request.args.get("unit", "").strip()
-    return _visible_unit(int(raw)) if raw.isdigit() else root
+    return unit_or_404(int(raw)) if raw.isdigit() else root
 
 
 def _scope(unit: Unit | None) -> services.Scope:
@@ -199,7 +192,7 @@ def units():
 def unit(unit_id: int):
     """A unit's sub-units ranked over their subtrees, and the cadres directly in it."""
     _root()
-    return _ranking_page(_visible_unit(unit_id))
+    return _ranking_page(unit_or_404(unit_id))
 
 
 def _ranking_page(unit: Unit | None):

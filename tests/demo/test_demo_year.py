@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.accounts.models import User
-from lms.archive.services import forecast_for
 from lms.assessment.participation import non_participation
 from lms.assessment.services import run_assessment
 from lms.banks.models import Question
@@ -17,6 +16,7 @@ from lms.extensions import db
 from lms.offline.models import Exemption, OfflineTraining
 from lms.plans import services as plans
 from lms.plans.models import Assignment
+from lms.plans.services import forecast_for
 from lms.quizzes.models import Quiz, QuizAttempt, QuizResult
 from lms.tracking.models import DailyCredit, LessonProgress, LessonView
 
