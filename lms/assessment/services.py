@@ -92,7 +92,7 @@ def required_seconds_by_user(plan, user_ids: set[int], window) -> dict[int, floa
             assigned[assignment.course_id] |= plans.audience_user_ids(assignment.audience, plan)
     if not assigned:
         return {}
-    start, end = plans._utc_bounds(window)
+    start, end = plans.utc_bounds(window)
     rows = db.session.execute(
         select(LessonView.user_id, Lesson.course_id, func.sum(LessonView.credited_seconds))
         .join(Lesson, Lesson.id == LessonView.lesson_id)

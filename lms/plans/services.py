@@ -111,7 +111,7 @@ def current_stats_year(today: date | None = None) -> int:
     return rules.stats_year(today, cutoff_for(today.year))
 
 
-def _utc_bounds(window: tuple[date, date]) -> tuple[datetime, datetime]:
+def utc_bounds(window: tuple[date, date]) -> tuple[datetime, datetime]:
     """Naive-UTC datetimes spanning the local dates of ``window`` (end exclusive)."""
     zone = local_zone()
     start = datetime.combine(window[0], time(), zone).astimezone(UTC).replace(tzinfo=None)
@@ -155,7 +155,7 @@ def required_seconds(user, year: int) -> float:
     course_ids = assigned_course_ids(user, year)
     if not course_ids:
         return 0.0
-    start, end = _utc_bounds(stats_window_for(year))
+    start, end = utc_bounds(stats_window_for(year))
     return float(
         db.session.scalar(
             select(func.coalesce(func.sum(LessonView.credited_seconds), 0.0))
