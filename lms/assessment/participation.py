@@ -16,7 +16,7 @@ from sqlalchemy import select
 from lms.accounts.models import User
 from lms.extensions import db
 from lms.offline.models import OfflineTraining, ReviewStatus
-from lms.offline.services import active_exemptions
+from lms.offline.services import exempt_user_ids_query
 from lms.org.models import Cadre, Unit
 from lms.plans import services as plans
 
@@ -68,7 +68,8 @@ def non_participation(year: int, unit: Unit | None) -> list[UnitLine]:
     quotas = plans.quotas_for_cadres(plan, unit) if plan else {}
     hours = {k: v / 3600 for k, v in plans.online_seconds_by_user(year, unit).items()}
     rows = _cadres(unit)
-    exempt = set(active_exemptions([r[0] for r in rows], *window))
+    # A subquery, not a list of every cadre's id (SQLite caps a statement's parameters).
+    exempt = set(db.session.scalars(exempt_user_ids_query(*window)))
     units: dict[int, UnitLine] = {}
     for user_id, name, number, unit_id, name_path in rows:
         line = units.setdefault(unit_id, UnitLine(unit_id, name_path))
