@@ -28,4 +28,4 @@ def unit_choices() -> list[tuple[str, str]]:
     """(value, label) of the units in the user's scope for a unit filter; "everyone" (an
     empty value) first for administrators."""
     choices = [("", _("Everyone"))] if services.is_admin(current_user) else []
-    return choices + [(str(u.id), u.name_path) for u in services.assignable_units(current_user)]
+    return choices + services.unit_options(current_user)

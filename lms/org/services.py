@@ -195,6 +195,15 @@ def assignable_units(user) -> list[Unit]:
     return list(db.session.scalars(visible_units(user)))
 
 
+def unit_options(user) -> list[tuple[str, str]]:
+    """(id as text, path) of the units ``user`` may see, in tree order: a unit picker's
+    options, read as two columns (a province has thousands of units)."""
+    rows = db.session.execute(
+        select(Unit.id, Unit.name_path).where(unit_scope_clause(user)).order_by(Unit.name_path)
+    )
+    return [(str(unit_id), path) for unit_id, path in rows]
+
+
 # --- cadres and categories ---------------------------------------------------------------
 
 

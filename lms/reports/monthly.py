@@ -48,7 +48,7 @@ def build_report(unit: Unit | None, year: int, month: int) -> dict:
     context = services.make_context(stats_year, today=last_day)
     # Only what was credited by the month's end counts: a report read later must not change.
     context = replace(context, window=(context.window[0], min(context.window[1], last_day)))
-    scope = services.Scope(unit=unit)
+    scope = services.Scope.of(unit)
     overview = services.build_overview(scope, context)
     hours = dict(overview.months)
     this_month = date(year, month, 1)

@@ -48,6 +48,29 @@ class Scope:
     category_id: int | None = None
     priority_group: str | None = None
     course_kind: str | None = None  # REQUIRED, ELECTIVE or None (both), for course figures
+    whole_tree: bool = False  # ``unit`` is the only top-level unit: its subtree is every unit
+
+    @classmethod
+    def of(cls, unit: Unit | None, **filters) -> "Scope":
+        """The scope of ``unit``'s subtree, noting when that subtree is the whole tree (a
+        province's organization department): its figures need no filter by unit."""
+        return cls(unit=unit, whole_tree=spans_whole_tree(unit), **filters)
+
+    @property
+    def is_everyone(self) -> bool:
+        """No cadre filter and no unit, or the whole tree's: every active cadre."""
+        unfiltered = self.category_id is None and not self.priority_group
+        return unfiltered and (self.unit is None or self.whole_tree)
+
+
+def spans_whole_tree(unit: Unit | None) -> bool:
+    """Whether ``unit``'s subtree holds every unit: None, or the only top-level unit."""
+    if unit is None:
+        return True
+    if unit.parent_id is not None:
+        return False
+    other_roots = select(Unit.id).where(Unit.parent_id.is_(None), Unit.id != unit.id)
+    return not db.session.scalar(select(exists(other_roots)))
 
 
 @dataclass(frozen=True)
@@ -79,7 +102,7 @@ def make_context(year: int, today: date | None = None) -> Context:
 def _scope_conditions(scope: Scope, context: Context) -> list:
     """Conditions on Cadre/User/Unit for the active cadres of the scope."""
     conditions = [User.is_active_account.is_(True)]
-    if scope.unit is not None:
+    if scope.unit is not None and not scope.whole_tree:
         conditions.append(Unit.tree_path.like(scope.unit.tree_path + "%"))
     if scope.category_id is not None:
         conditions.append(Cadre.category_id == scope.category_id)
@@ -101,9 +124,23 @@ def scoped_user_ids(scope: Scope, context: Context):
     )
 
 
+def _limited_to_scope(column, scope: Scope, context: Context) -> list:
+    """``column IN (the scope's cadres)`` for a grouped subquery that a join to the scope's
+    cadres filters again anyway, so a small unit never sums a whole province's rows.
+
+    For every cadre (the whole tree, unfiltered) PostgreSQL is spared the list: hashing each
+    ledger row against every cadre costs more than the join it repeats. SQLite keeps it: the
+    list is what makes it read the ledger through the (user, date, seconds) index, cadre by
+    cadre, rather than by date through the table (five times slower on a province's year).
+    """
+    if scope.is_everyone and db.session.get_bind().dialect.name == "postgresql":
+        return []
+    return [column.in_(scoped_user_ids(scope, context))]
+
+
 def _credit_totals(scope: Scope, context: Context):
     """Seconds per cadre of the scope in the window, and in the forecast's recent weeks
-    (limited to the scope's users, so a small unit never sums a whole province's ledger)."""
+    (summed per user; ``cadre_figures`` joins them to the scope's active cadres)."""
     start, end = context.window
     recent = case(
         (DailyCredit.local_date >= context.clock.recent_from, DailyCredit.seconds), else_=0.0
@@ -117,7 +154,7 @@ def _credit_totals(scope: Scope, context: Context):
         .where(
             DailyCredit.local_date >= start,
             DailyCredit.local_date <= end,
-            DailyCredit.user_id.in_(scoped_user_ids(scope, context)),
+            *_limited_to_scope(DailyCredit.user_id, scope, context),
         )
         .group_by(DailyCredit.user_id)
         .subquery("credit")
@@ -350,7 +387,6 @@ def enrollment_rows(scope: Scope, context: Context):
     Completed as on "My learning": every lesson of the course completed, and its published
     required test (if any) passed.
     """
-    users = scoped_user_ids(scope, context)
     progress = (
         select(
             LessonProgress.user_id,
@@ -359,32 +395,41 @@ def enrollment_rows(scope: Scope, context: Context):
             func.sum(LessonProgress.credited_seconds).label("credited"),
         )
         .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-        .where(LessonProgress.user_id.in_(users))
+        .where(*_limited_to_scope(LessonProgress.user_id, scope, context))
         .group_by(LessonProgress.user_id, Lesson.course_id)
         .subquery("course_progress")
     )
     lessons = _course_lessons()
-    awaiting_test = exists(
-        select(Quiz.id)
-        .where(
-            Quiz.course_id == Enrollment.course_id,
-            Quiz.is_required_for_completion.is_(True),
-            Quiz.is_published.is_(True),
-            ~exists(
-                select(QuizResult.id)
-                .where(
-                    QuizResult.quiz_id == Quiz.id,
-                    QuizResult.user_id == Enrollment.user_id,
-                    QuizResult.is_passed.is_(True),
-                )
-                .correlate_except(QuizResult)
-            ),
+    # Published tests required for completion per course, and those each cadre has passed
+    # (in any year): grouped subqueries joined by key, which the planner hashes, rather than
+    # a test per enrolment.
+    required = and_(Quiz.is_required_for_completion.is_(True), Quiz.is_published.is_(True))
+    tests = (
+        select(Quiz.course_id, func.count(Quiz.id).label("tests"))
+        .where(required, Quiz.course_id.is_not(None))
+        .group_by(Quiz.course_id)
+        .subquery("course_tests")
+    )
+    passed = (
+        select(
+            QuizResult.user_id,
+            Quiz.course_id,
+            func.count(func.distinct(Quiz.id)).label("passed"),
         )
-        .correlate_except(Quiz)
+        .join(Quiz, Quiz.id == QuizResult.quiz_id)
+        .where(
+            required,
+            QuizResult.is_passed.is_(True),
+            *_limited_to_scope(QuizResult.user_id, scope, context),
+        )
+        .group_by(QuizResult.user_id, Quiz.course_id)
+        .subquery("tests_passed")
     )
     done = func.coalesce(progress.c.done, 0)
     completed = and_(
-        func.coalesce(lessons.c.lessons, 0) > 0, done == lessons.c.lessons, ~awaiting_test
+        func.coalesce(lessons.c.lessons, 0) > 0,
+        done == lessons.c.lessons,
+        func.coalesce(passed.c.passed, 0) >= func.coalesce(tests.c.tests, 0),
     )
     credited = func.coalesce(progress.c.credited, 0.0)
     length = func.coalesce(lessons.c.length, 0.0)
@@ -408,7 +453,15 @@ def enrollment_rows(scope: Scope, context: Context):
             ),
         )
         .outerjoin(lessons, lessons.c.course_id == Enrollment.course_id)
-        .where(Enrollment.user_id.in_(users))
+        .outerjoin(tests, tests.c.course_id == Enrollment.course_id)
+        .outerjoin(
+            passed,
+            and_(
+                passed.c.user_id == Enrollment.user_id,
+                passed.c.course_id == Enrollment.course_id,
+            ),
+        )
+        .where(Enrollment.user_id.in_(scoped_user_ids(scope, context)))
     )
     if scope.course_kind == REQUIRED:
         query = query.where(Enrollment.is_required.is_(True))
@@ -610,7 +663,7 @@ def unit_ranking(parent: Unit | None, scope: Scope, context: Context) -> list[Un
 def units_in_scope(root: Unit | None, context: Context) -> list[UnitLine]:
     """Every unit of ``root``'s subtree (all units for None), each over its subtree."""
     condition = true() if root is None else Unit.tree_path.like(root.tree_path + "%")
-    return _unit_lines(condition, Scope(unit=root), context)
+    return _unit_lines(condition, Scope.of(root), context)
 
 
 # --- cadres --------------------------------------------------------------------------------

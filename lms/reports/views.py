@@ -76,8 +76,8 @@ def _scope(unit: Unit | None) -> services.Scope:
     category = request.args.get("category", "").strip()
     group = request.args.get("group", "").strip()
     kind = request.args.get("kind", "").strip()
-    return services.Scope(
-        unit=unit,
+    return services.Scope.of(
+        unit,
         category_id=int(category) if category.isdigit() else None,
         priority_group=group if group in plan_rules.PRIORITY_GROUPS else None,
         course_kind=kind if kind in KIND_LABELS else None,
@@ -87,7 +87,7 @@ def _scope(unit: Unit | None) -> services.Scope:
 def _filter_choices(context: services.Context) -> dict:
     locale = current_locale()
     return {
-        "unit_choices": [(str(u.id), u.name_path) for u in org.assignable_units(current_user)],
+        "unit_choices": org.unit_options(current_user),
         "category_choices": [(str(c.id), c.display_name(locale)) for c in org.active_categories()],
         "group_choices": list(plans.priority_group_labels(context.plan.limits).items()),
         "kind_choices": list(KIND_LABELS.items()),

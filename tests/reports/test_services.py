@@ -80,6 +80,39 @@ def test_overview_of_the_whole_district(district):
     assert (quiz.results, quiz.passed, quiz.average_percent) == (3, 2, pytest.approx(70))
 
 
+def test_the_whole_tree_is_figured_without_a_unit_filter_and_counts_the_same(
+    district, make_unit, make_user
+):
+    root = district["units"]["district"]
+    staff = make_user("clerk", roles=["supervisor"], unit=root)
+    credit(staff, 9, date(2024, 3, 2))  # not a cadre: never counted, filtered or not
+    db.session.commit()
+    whole = services.Scope.of(root)
+    assert whole.whole_tree and whole.is_everyone
+    figures = [services.build_overview(s, context()) for s in (services.Scope(unit=root), whole)]
+    figures.append(services.build_overview(services.Scope(), context()))
+    assert len({repr(f) for f in figures}) == 1
+    assert figures[0].credited_hours == pytest.approx(145)
+    assert [(e.kind, e.enrolled, e.completed) for e in figures[1].enrollments] == [
+        ("required", 4, 2),
+        ("elective", 2, 1),
+    ]
+    ranked = services.unit_ranking(root, services.Scope(unit=root), context())
+    assert services.unit_ranking(root, whole, context()) == ranked
+    assert not services.Scope.of(district["units"]["a"]).whole_tree
+
+    other = make_user("elsewhere", unit=make_unit("Other district"))
+    credit(other, 4, date(2024, 3, 2))
+    db.session.commit()
+    assert not services.Scope.of(root).whole_tree
+    assert services.build_overview(services.Scope.of(root), context()).credited_hours == (
+        pytest.approx(145)
+    )
+    assert services.build_overview(services.Scope(), context()).credited_hours == (
+        pytest.approx(149)
+    )
+
+
 def test_the_fixture_dates_are_the_weekdays_the_figures_assume():
     assert [date(2024, 3, 2).weekday(), date(2024, 5, 11).weekday()] == [5, 5]
     assert date(2023, 12, 3).weekday() == 6
