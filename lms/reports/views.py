@@ -19,6 +19,8 @@ from lms.core.access import protect_cookie_writes, role_required
 from lms.core.errors import api_error
 from lms.core.exports import ExportColumn, export_response
 from lms.core.i18n import current_locale
+from lms.courses.models import Course, Lesson
+from lms.extensions import db
 from lms.org import services as org
 from lms.org.models import Unit
 from lms.org.scope import unit_or_404
@@ -26,7 +28,9 @@ from lms.plans import rules as plan_rules
 from lms.plans import services as plans
 from lms.reports import services
 from lms.reports.sql import EXEMPT
+from lms.tracking import reports as lesson_audiences
 from lms.tracking.forecast import Outlook
+from lms.tracking.views import audience_chart
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 api_bp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")
@@ -236,8 +240,63 @@ def courses():
         scope=scope,
         unit=unit,
         lines=services.course_report(scope, context),
+        filter_args=_filter_args(),
         **_filter_choices(context),
     )
+
+
+@bp.route("/courses/<int:course_id>")
+@role_required(*STAFF)
+def course(course_id: int):
+    """A course's lessons with their viewers among the cadres in scope, each linked to its
+    audience curve over those viewers."""
+    root = _root()
+    unit = _unit_arg(root)
+    course = db.get_or_404(Course, course_id)
+    context = services.make_context(_year())
+    scope = _scope(unit)
+    return render_template(
+        "reports/course.html",
+        context=context,
+        scope=scope,
+        unit=unit,
+        course=course,
+        lines=services.lesson_report(course, scope, context),
+        filter_args=_filter_args(),
+        **_filter_choices(context),
+    )
+
+
+@bp.route("/courses/<int:course_id>/lessons/<int:lesson_id>/audience")
+@role_required(*STAFF)
+def lesson_audience(course_id: int, lesson_id: int):
+    """A lesson's audience curve over the viewers among the cadres in scope (the course's
+    instructors see every viewer's on /learning/lessons/<id>/audience)."""
+    root = _root()
+    unit = _unit_arg(root)
+    lesson = db.session.get(Lesson, lesson_id)
+    if lesson is None or lesson.course_id != course_id:
+        abort(404)
+    context = services.make_context(_year())
+    scope = _scope(unit)
+    audience = lesson_audiences.lesson_audience(
+        lesson, services.scoped_user_ids(scope, context)
+    )
+    return render_template(
+        "tracking/audience.html",
+        lesson=lesson,
+        course=lesson.course,
+        audience=audience,
+        chart=audience_chart(audience) if audience.viewers else None,
+        back_url=url_for("reports.course", course_id=course_id, **_filter_args()),
+        scope_label=unit.name_path if unit else _("Everyone"),
+    )
+
+
+def _filter_args() -> dict:
+    """The dashboard filters of this request, to carry over to the pages it links to."""
+    keys = ("year", "unit", "category", "group")
+    return {key: request.args[key] for key in keys if request.args.get(key, "").strip()}
 
 
 # --- exports -------------------------------------------------------------------------------

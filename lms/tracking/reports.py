@@ -19,14 +19,16 @@ class LessonAudience:
     curve: AudienceCurve
 
 
-def lesson_audience(lesson: Lesson) -> LessonAudience:
-    """Viewers, completions, average coverage and the audience curve of one lesson."""
+def lesson_audience(lesson: Lesson, viewers=None) -> LessonAudience:
+    """Viewers, completions, average coverage and the audience curve of one lesson; among
+    ``viewers`` (a select of user ids, e.g. a supervisor's cadres) when given."""
     duration = float(lesson.duration_seconds or 0)
-    rows = db.session.execute(
-        select(
-            LessonProgress.coverage, LessonProgress.credited_seconds, LessonProgress.completed_at
-        ).where(LessonProgress.lesson_id == lesson.id, LessonProgress.credited_seconds > 0)
-    ).all()
+    query = select(
+        LessonProgress.coverage, LessonProgress.credited_seconds, LessonProgress.completed_at
+    ).where(LessonProgress.lesson_id == lesson.id, LessonProgress.credited_seconds > 0)
+    if viewers is not None:
+        query = query.where(LessonProgress.user_id.in_(viewers))
+    rows = db.session.execute(query).all()
     credited = sum(float(row.credited_seconds) for row in rows)
     return LessonAudience(
         viewers=len(rows),

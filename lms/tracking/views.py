@@ -1,7 +1,7 @@
 """Learning pages: a cadre's own hours, a lesson's audience for its instructors, and a
 cadre's lessons and viewing sessions for supervisors."""
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -86,11 +86,12 @@ def lesson_audience(lesson_id: int):
         lesson=lesson,
         course=lesson.course,
         audience=audience,
-        chart=_audience_chart(audience) if audience.viewers else None,
+        chart=audience_chart(audience) if audience.viewers else None,
+        back_url=url_for("courses.edit", course_id=lesson.course_id, _anchor="lessons"),
     )
 
 
-def _audience_chart(audience: reports.LessonAudience) -> dict:
+def audience_chart(audience: reports.LessonAudience) -> dict:
     """A Chart.js configuration for static/js/charts.js (colours come from its palette)."""
     curve = audience.curve
     return {

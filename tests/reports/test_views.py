@@ -8,8 +8,10 @@ from datetime import date
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from lms.api.services import issue_token
+from lms.courses.models import Course
 from lms.extensions import db
 from tests.courses.test_menu import _count_queries
 from tests.reports.conftest import YEAR, credit
@@ -276,3 +278,73 @@ def test_pages_issue_as_many_queries_for_50_cadres_as_for_5(
         )
         post("/logout")
     assert counts["small"] == counts["large"]
+
+
+def test_a_course_lists_its_lessons_with_the_viewers_in_scope(client, login, post, supervisors):
+    login(supervisors["district"])
+    c1 = db.session.scalar(select(Course).where(Course.title == "C1 Theory"))
+    courses = html(client, f"/reports/courses?year={YEAR}")
+    assert f"/reports/courses/{c1.id}?year={YEAR}" in courses
+
+    page = html(client, f"/reports/courses/{c1.id}?year={YEAR}")
+    rows = table_rows(page, "lessons")
+    # C1 one: a1, a2, a3 and b1 played all of it; C1 two: a1, a3 and b1.
+    assert rows == [
+        ["C1 one", "10:00", "4", "4", "100.0%", "Audience curve of C1 one"],
+        ["C1 two", "10:00", "3", "3", "100.0%", "Audience curve of C1 two"],
+    ]
+
+    post("/logout")
+    login(supervisors["b"])  # Bureau B sees b1 only
+    rows = table_rows(html(client, f"/reports/courses/{c1.id}?year={YEAR}"), "lessons")
+    assert [row[:4] for row in rows] == [
+        ["C1 one", "10:00", "1", "1"],
+        ["C1 two", "10:00", "1", "1"],
+    ]
+
+
+def test_the_audience_curve_counts_only_the_viewers_in_scope(
+    client, login, post, supervisors, district
+):
+    c2 = district["courses"][1]
+    lesson = c2.lessons[0]  # a2 (Bureau A) played 250 s of 1000; b2 (Bureau B) all of it
+    url = f"/reports/courses/{c2.id}/lessons/{lesson.id}/audience?year={YEAR}"
+    login(supervisors["district"])
+    page = html(client, url)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "2 viewers" in text and "1 completed (50%)" in text
+    assert "62% average coverage" in text  # 1250 of 2000 seconds
+    assert "Viewers among the cadres of District." in text
+    curve = audience_json(page)["data"]["datasets"][0]["data"]
+    assert curve[0] == 2 and curve[-1] == 1
+
+    post("/logout")
+    login(supervisors["a"])
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html(client, url)))
+    assert "1 viewers" in text and "0 completed (0%)" in text and "25% average coverage" in text
+
+    # Another bureau's unit is out of reach; a lesson of another course is not this course's.
+    assert client.get(url + f"&unit={district['units']['b'].id}").status_code == 404
+    c1_lesson = district["courses"][0].lessons[0]
+    assert (
+        client.get(f"/reports/courses/{c2.id}/lessons/{c1_lesson.id}/audience").status_code == 404
+    )
+    assert client.get("/reports/courses/999999").status_code == 404
+
+
+def table_rows(page: str, name: str) -> list[list[str]]:
+    """The body rows of the table marked ``data-table=name``, as cell texts."""
+    table = re.search(rf'<table data-table="{name}">(.*?)</table>', page, re.S).group(1)
+    body = re.search(r"<tbody>(.*?)</tbody>", table, re.S).group(1)
+    rows = []
+    for row in re.findall(r"<tr.*?>(.*?)</tr>", body, re.S):
+        cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        rows.append([re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", c)).strip() for c in cells])
+    return rows
+
+
+def audience_json(page: str) -> dict:
+    match = re.search(
+        r'<canvas data-chart.*?<script type="application/json">(.*?)</script>', page, re.S
+    )
+    return json.loads(match.group(1))
