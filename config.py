@@ -81,6 +81,12 @@ SETTINGS = [
     Setting("LMS_HOST", "HOST", str, "Address `run.py` listens on."),
     Setting("LMS_PORT", "PORT", int, "Port `run.py` listens on."),
     Setting("LMS_THREADS", "THREADS", int, "Waitress worker threads."),
+    Setting(
+        "LMS_CONNECTION_LIMIT",
+        "CONNECTION_LIMIT",
+        int,
+        "Open connections `run.py` keeps at once (phones hold keep-alive connections).",
+    ),
     Setting("LMS_SECURE_COOKIES", "SECURE_COOKIES", _bool, "Send cookies only over HTTPS."),
     Setting(
         "LMS_LOGIN_LIMIT_ACCOUNT",
@@ -248,6 +254,7 @@ class Config:
     HOST = "127.0.0.1"
     PORT = 5000
     THREADS = 8
+    CONNECTION_LIMIT = 1000
     SECURE_COOKIES = False
     LOGIN_LIMIT_ACCOUNT = "5 per minute;20 per hour"
     LOGIN_LIMIT_ADDRESS = "30 per minute;200 per hour"

@@ -66,6 +66,11 @@ def main() -> int:
         host=host,
         port=port,
         threads=app.config["THREADS"],
+        # Every viewer's phone keeps a connection open between heartbeats: waitress's default
+        # of 100 would leave the 101st waiting. poll() instead of select() allows more than
+        # 1,024 descriptors (the process's open-file limit still applies: see the README).
+        connection_limit=app.config["CONNECTION_LIMIT"],
+        asyncore_use_poll=True,
         ident="lms",
         # tus uploads may send a whole lecture in one PATCH (the page sends 16 MiB chunks);
         # waitress spools large bodies to a temporary file, so memory stays flat.

@@ -46,12 +46,16 @@ def test_run_py_serves_the_demo(tmp_path):
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
+    idle = []
     try:
         _wait_for(f"{base}/healthz", process)
+        # 150 idle keep-alive connections (viewers between heartbeats) must not lock out the
+        # next visitor: waitress's default limit was 100.
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(150)]
         opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
         )
-        login_page = opener.open(f"{base}/login").read().decode()
+        login_page = opener.open(f"{base}/login", timeout=15).read().decode()
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login_page).group(1)
         form = urllib.parse.urlencode(
             {"username": "supervisor", "password": "demo1234", "csrf_token": token}
@@ -61,6 +65,8 @@ def test_run_py_serves_the_demo(tmp_path):
         css = opener.open(f"{base}/static/css/app.css")
         assert css.status == 200
     finally:
+        for connection in idle:
+            connection.close()
         process.terminate()
         output = process.communicate(timeout=20)[0]
     assert f"http://127.0.0.1:{port}/" in output
