@@ -47,7 +47,7 @@ OUTLOOK_LABELS = {
 }
 KIND_LABELS = {services.REQUIRED: _l("Required"), services.ELECTIVE: _l("Elective")}
 TABLES = ("summary", "outlook", "months", "weekdays", "enrollments", "quizzes", "units", "cadres")
-TABLES += ("courses",)
+TABLES += ("courses", "lessons")
 
 
 # --- filters -------------------------------------------------------------------------------
@@ -467,6 +467,27 @@ OVERVIEW_TABLES = {
 }
 
 
+def _lessons_table(lines: list[services.LessonLine]):
+    columns = [
+        ExportColumn(_("Lesson"), width=40),
+        ExportColumn(_("Length (minutes)"), "decimal"),
+        ExportColumn(_("Viewers"), "int"),
+        ExportColumn(_("Completed"), "int"),
+        ExportColumn(_("Average coverage"), "percent"),
+    ]
+    rows = [
+        (
+            line.title,
+            round(line.duration_seconds / 60, 1),
+            line.viewers,
+            line.completed,
+            line.average_coverage,
+        )
+        for line in lines
+    ]
+    return columns, rows
+
+
 @bp.route("/export/<any(" + ", ".join(TABLES) + "):table>.<any(csv, xlsx):fmt>")
 @role_required(*STAFF)
 def export(table: str, fmt: str):
@@ -487,6 +508,13 @@ def export(table: str, fmt: str):
             abort(404)
         query = services.cadres_query(unit, scope, context, direct_only=not subtree)
         columns, rows = _cadres_table(services.iter_cadre_lines(query))
+    elif table == "lessons":  # ?course=<id>: the lessons of one course
+        course_id = request.args.get("course", type=int)
+        course = db.session.get(Course, course_id) if course_id else None
+        if course is None:
+            abort(404)
+        columns, rows = _lessons_table(services.lesson_report(course, scope, context))
+        return export_response(columns, rows, fmt, f"lessons-{course.id}-{context.year}")
     else:
         columns, rows = _courses_table(services.course_report(scope, context))
     return export_response(columns, rows, fmt, f"{table}-{context.year}")

@@ -294,6 +294,14 @@ def test_a_course_lists_its_lessons_with_the_viewers_in_scope(client, login, pos
         ["C1 two", "10:00", "3", "3", "100.0%", "Audience curve of C1 two"],
     ]
 
+    export = xlsx_rows(client.get(f"/reports/export/lessons.xlsx?year={YEAR}&course={c1.id}"))
+    assert export == [
+        ["Lesson", "Length (minutes)", "Viewers", "Completed", "Average coverage"],
+        ["C1 one", 10, 4, 4, 1],
+        ["C1 two", 10, 3, 3, 1],
+    ]
+    assert client.get(f"/reports/export/lessons.csv?year={YEAR}").status_code == 404
+
     post("/logout")
     login(supervisors["b"])  # Bureau B sees b1 only
     rows = table_rows(html(client, f"/reports/courses/{c1.id}?year={YEAR}"), "lessons")
