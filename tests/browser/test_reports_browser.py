@@ -67,3 +67,16 @@ def test_the_demo_supervisor_sees_the_charts_drawn(page, live_server, browser_lo
     page.locator('table[data-table="units"] tbody a').first.click()
     page.wait_for_selector('section[aria-labelledby="ranking-heading"]')
     assert "/reports/units/" in page.url
+
+    # Per course, per lesson: the audience curve over the supervisor's own cadres.
+    page.goto(f"{live_server}/reports/courses")
+    rows = page.locator('table[data-table="courses"] tbody tr')
+    coverage = [rows.nth(i).locator("td").nth(3).inner_text() for i in range(rows.count())]
+    watched = next(i for i, value in enumerate(coverage) if value != "0.0%")  # someone in scope
+    rows.nth(watched).locator("th a").click()
+    page.wait_for_selector('table[data-table="lessons"]')
+    page.locator('table[data-table="lessons"] tbody a').first.click()
+    page.wait_for_selector("canvas[data-chart-ready]")
+    assert page.locator("[data-audience-scope]").is_visible()
+    assert page.locator("canvas[data-chart]").evaluate(CHART_DRAWN) > 0
+    page.screenshot(path=str(tmp_path / "audience.png"), full_page=True)
