@@ -108,9 +108,11 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     templating.init_app(app)
     media_queue.init_app(app)
+    from lms.plans import tasks as plan_tasks
     from lms.quizzes import tasks as quiz_tasks
 
     app.extensions["quiz_tasks"] = quiz_tasks.register(app.extensions["huey"], app)
+    app.extensions["plan_tasks"] = plan_tasks.register(app.extensions["huey"], app)
 
 
 def _register_blueprints(app: Flask) -> None:

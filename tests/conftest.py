@@ -203,5 +203,19 @@ def post(client):
     return _post
 
 
+def run_queued_jobs(app) -> list[str]:
+    """Run every job the requests queued, as a consumer would; returns the jobs' names."""
+    from lms.media.queue import get_huey
+
+    db.session.commit()  # a consumer's own session must see, and may write, everything
+    huey = get_huey(app)
+    names = []
+    while (task := huey.dequeue()) is not None:
+        names.append(task.name.rsplit(".", 2)[-2] + "." + task.name.rsplit(".", 1)[-1])
+        huey.execute(task)
+    db.session.expire_all()
+    return names
+
+
 # One Playwright (one per thread is allowed) and one Chromium for every folder's browser tests.
 from tests.browser_fixtures import browser, browser_login, live_server, page  # noqa: E402, F401

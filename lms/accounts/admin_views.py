@@ -27,6 +27,7 @@ from lms.core.i18n import current_locale
 from lms.extensions import db
 from lms.org.models import Cadre, CadreCategory, Unit
 from lms.org.services import active_categories
+from lms.plans.tasks import enqueue_sync
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
 
@@ -112,6 +113,7 @@ def create():
             db.session.rollback()
             _attach_errors(form, {"username": _conflict_message()})
         else:
+            _sync_plan_for(user)
             flash(_("The user %(name)s has been created.", name=user.username), "success")
             if one_time:
                 return _one_time_password_page(user, one_time, created=True)
@@ -158,6 +160,7 @@ def edit(user_id: int):
             db.session.rollback()
             _attach_errors(form, {"username": _conflict_message()})
         else:
+            _sync_plan_for(user)
             flash(_("The user %(name)s has been saved.", name=user.username), "success")
             return redirect(url_for("admin_users.detail", user_id=user.id))
     status = 400 if form.errors else 200
@@ -175,6 +178,7 @@ def deactivate(user_id: int):
         db.session.rollback()
         return _detail_page(user, error=str(exc), status=400)
     db.session.commit()
+    _sync_plan_for(user)
     flash(_("The user %(name)s has been deactivated.", name=user.username), "success")
     return redirect(url_for("admin_users.detail", user_id=user.id))
 
@@ -186,6 +190,7 @@ def reactivate(user_id: int):
     user = _get_user(user_id)
     services.reactivate_user(user)
     db.session.commit()
+    _sync_plan_for(user)
     flash(_("The user %(name)s can log in again.", name=user.username), "success")
     return redirect(url_for("admin_users.detail", user_id=user.id))
 
@@ -215,6 +220,13 @@ def revoke_user_token(user_id: int, token_id: int):
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+
+def _sync_plan_for(user: User) -> None:
+    """After a cadre's record, unit or status is saved: the year's required courses follow
+    (assignment audiences are rules over exactly these), on the job queue."""
+    if user.cadre is not None:
+        enqueue_sync()
 
 
 def _get_user(user_id: int) -> User:

@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from lms.extensions import db
+from lms.plans.tasks import sync_year
 from lms.roster import services
 
 
@@ -18,6 +19,7 @@ from lms.roster import services
 def import_roster_command(file, dry_run, verbose):
     """Import cadres and units from a roster file (CSV or XLSX); all rows or none.
 
+    Then syncs the current year's assigned courses, so new and changed cadres get theirs.
     Exits with status 1, writing nothing, when the file or any row is rejected.
     """
     # Messages come in the server's default language (lms.core.i18n): no browser to ask.
@@ -50,6 +52,16 @@ def _import(file: Path, dry_run: bool, verbose: bool) -> int:
             units=len(result.units_created),
         )
     )
+    if result.created or result.updated:
+        # In the foreground, unlike the page: the command may run where no consumer does.
+        synced = sync_year()
+        click.echo(
+            _(
+                "Required courses of %(year)d: %(enrolled)d new required enrolments, "
+                "%(made_required)d electives made required, %(released)d released.",
+                **synced,
+            )
+        )
     return 0
 
 

@@ -22,6 +22,7 @@ from lms.core.tabular import download
 from lms.core.uploads import PendingUpload, UploadGone
 from lms.extensions import db
 from lms.org.services import OrgError, active_categories, scope_root
+from lms.plans.tasks import enqueue_sync
 from lms.roster import services
 from lms.roster.forms import UploadForm
 
@@ -111,7 +112,8 @@ def preview():
 @bp.route("/confirm", methods=["POST"])
 @role_required(Role.ADMIN, Role.SUPERVISOR)
 def confirm():
-    """Re-check the stored upload against the database as it is now and import it at once."""
+    """Re-check the stored upload against the database as it is now and import it at once;
+    then queue the sync of the year's required courses."""
     if _cannot_import():
         return _blocked_page()
     loaded, response = _plan_stored_upload()
@@ -137,6 +139,10 @@ def confirm():
             "error",
         )
         return redirect(url_for("roster.preview"))
+    if result.created or result.updated:
+        # New and changed cadres may now be in an assignment's audience: their required
+        # courses follow on the queue, so a large import's request does not wait for the sync.
+        enqueue_sync()
     PENDING.forget()
     flash(
         _(

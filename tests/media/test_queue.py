@@ -37,7 +37,8 @@ def test_default_queue_is_sqlite_in_the_instance_folder(app):
     assert {"media.process_asset", "media.sweep_stale"} <= names
 
     # The media sweep, mail delivery and the close of expired quiz attempts run every
-    # minute; the weekly reminders on Fridays at 10:00 UTC.
+    # minute; the weekly reminders on Fridays at 10:00 UTC; the sync of the year's assigned
+    # courses every day at 18:30 UTC (02:30 in Beijing), once.
     def due(moment):
         return sorted(
             task.name.rsplit(".", 2)[-2] + "." + task.name.rsplit(".", 1)[-1]
@@ -47,6 +48,10 @@ def test_default_queue_is_sqlite_in_the_instance_folder(app):
     minutely = ["media.sweep_stale", "notify.deliver_due", "quizzes.close_expired"]
     assert due(datetime(2026, 3, 1, 10, 17)) == minutely  # a Sunday
     assert due(datetime(2026, 3, 6, 10, 0)) == sorted([*minutely, "notify.weekly"])  # Friday
+    for day in range(1, 8):  # every day of a week
+        assert due(datetime(2026, 3, day, 18, 30)) == sorted([*minutely, "plans.sync_daily"])
+        assert due(datetime(2026, 3, day, 18, 31)) == minutely
+        assert due(datetime(2026, 3, day, 6, 30)) == minutely
 
 
 def test_redis_url_selects_redis_queue(app):

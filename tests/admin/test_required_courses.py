@@ -1,0 +1,94 @@
+"""Creating, editing, deactivating a cadre on the admin's pages brings the year's assigned
+courses along (the pages queue the sync; the queue's consumer runs it)."""
+
+import pytest
+from sqlalchemy import select
+
+from lms.accounts.models import User
+from lms.courses.models import Course, Enrollment
+from lms.extensions import db
+from lms.org.services import ensure_default_categories, find_category
+from lms.plans import services as plans
+from lms.plans.services import AudienceInput
+from tests.admin.conftest import form_data
+from tests.conftest import run_queued_jobs
+
+
+@pytest.fixture
+def assigned(app, admin, make_unit):
+    """A course assigned this statistics year to district-management cadres."""
+    ensure_default_categories()
+    course = Course(title="Party history", is_published=True)
+    db.session.add(course)
+    plan = plans.ensure_plan(plans.current_stats_year())
+    audience = AudienceInput(category=find_category("district_management"))
+    plans.create_assignment(admin, plan, audience, plan.window[1], course=course)
+    db.session.commit()
+    return course
+
+
+def required(username, course) -> bool | None:
+    user = db.session.scalar(select(User).where(User.username == username))
+    return db.session.scalar(
+        select(Enrollment.is_required).where(
+            Enrollment.user_id == user.id, Enrollment.course_id == course.id
+        )
+    )
+
+
+def cadre_form(unit, category, **overrides):
+    return form_data(
+        username="ann",
+        display_name="Ann Li",
+        roles=["cadre"],
+        unit_id=str(unit.id),
+        password="a-good-password",
+        personnel_number="A-1",
+        category_id=str(category.id) if category else "",
+        **overrides,
+    )
+
+
+def test_created_and_edited_cadres_follow_the_assignment(app, post, assigned, make_unit):
+    unit = make_unit("District/Finance Bureau")
+    manager = find_category("district_management")
+    clerk = find_category("civil_servant")
+
+    assert post("/admin/users/new", cadre_form(unit, manager)).status_code == 302
+    assert run_queued_jobs(app) == ["plans.sync_year"]
+    assert required("ann", assigned) is True
+
+    ann = db.session.scalar(select(User).where(User.username == "ann"))
+    edited = cadre_form(unit, clerk)
+    del edited["password"]
+    assert post(f"/admin/users/{ann.id}/edit", edited).status_code == 302
+    assert run_queued_jobs(app) == ["plans.sync_year"]
+    assert required("ann", assigned) is False  # kept as an elective
+
+    edited = cadre_form(unit, manager)
+    del edited["password"]
+    post(f"/admin/users/{ann.id}/edit", edited)
+    run_queued_jobs(app)
+    assert required("ann", assigned) is True
+
+
+def test_deactivation_releases_and_reactivation_restores(app, post, assigned, make_user):
+    ann = make_user("ann", roles=["cadre"])
+    ann.cadre.category = find_category("district_management")
+    db.session.commit()
+    plans.sync_assignments(plans.current_stats_year())
+    db.session.commit()
+    assert required("ann", assigned) is True
+
+    post(f"/admin/users/{ann.id}/deactivate", token_page=f"/admin/users/{ann.id}")
+    assert run_queued_jobs(app) == ["plans.sync_year"]
+    assert required("ann", assigned) is False
+
+    post(f"/admin/users/{ann.id}/reactivate", token_page=f"/admin/users/{ann.id}")
+    assert run_queued_jobs(app) == ["plans.sync_year"]
+    assert required("ann", assigned) is True
+
+
+def test_a_user_without_a_cadre_record_queues_nothing(app, post, assigned):
+    assert post("/admin/users/new", form_data(username="teach")).status_code == 200
+    assert run_queued_jobs(app) == []
