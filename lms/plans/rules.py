@@ -45,18 +45,26 @@ def parse_cutoff(text: str) -> tuple[int, int]:
     return month, day
 
 
-def stats_window(year: int, cutoff: tuple[int, int]) -> tuple[date, date]:
+def stats_window(
+    year: int, cutoff: tuple[int, int], previous_cutoff: tuple[int, int] | None = None
+) -> tuple[date, date]:
     """The local dates (inclusive) whose hours count toward ``year``'s figures.
 
     Hours after the cut-off count toward the next year only: with a 30 November cut-off,
-    2026's figures run from 1 December 2025 to 30 November 2026.
+    2026's figures run from 1 December 2025 to 30 November 2026. ``previous_cutoff`` is the
+    previous year's own cut-off when its plan has another one: the window then starts the
+    day after it, so it holds exactly the dates ``stats_year`` gives ``year`` (each date
+    judged by its calendar year's cut-off).
     """
+    before_month, before_day = previous_cutoff or cutoff
     month, day = cutoff
-    return clamp_date(year - 1, month, day) + timedelta(days=1), clamp_date(year, month, day)
+    start = clamp_date(year - 1, before_month, before_day) + timedelta(days=1)
+    return start, clamp_date(year, month, day)
 
 
 def stats_year(local_date: date, cutoff: tuple[int, int]) -> int:
-    """The year whose figures the hours of ``local_date`` count toward."""
+    """The year whose figures the hours of ``local_date`` count toward (``cutoff``: that of
+    ``local_date``'s calendar year)."""
     month, day = cutoff
     after_cutoff = local_date > clamp_date(local_date.year, month, day)
     return local_date.year + 1 if after_cutoff else local_date.year

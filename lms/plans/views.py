@@ -29,6 +29,7 @@ from lms.plans.forms import (
 from lms.plans.models import Assignment, QuotaRule, TrainingYear
 from lms.plans.services import AudienceInput, PlanError
 from lms.quizzes.models import Quiz
+from lms.quizzes.services import refile_after_cutoff_change
 
 bp = Blueprint("plans", __name__, url_prefix="/plan")
 
@@ -102,6 +103,7 @@ def edit_settings(year: int):
         form.young_age_limit.data = defaults.young_age_limit
         form.newly_promoted_months.data = defaults.newly_promoted_months
     elif form.validate_on_submit():
+        cutoff_before = services.cutoff_for(year)
         try:
             services.update_plan_settings(
                 services.ensure_plan(year),
@@ -110,6 +112,7 @@ def edit_settings(year: int):
                 form.young_age_limit.data,
                 form.newly_promoted_months.data,
             )
+            refile_after_cutoff_change(year, cutoff_before)
         except PlanError as exc:
             db.session.rollback()
             form.cutoff.errors.append(str(exc))
@@ -139,12 +142,14 @@ def seed_default(year: int):
 @role_required(Role.ADMIN)
 def copy_previous(year: int):
     """Copy last year's rules and assignments (due dates a year later) into this year."""
+    cutoff_before = services.cutoff_for(_year_or_404(year))
     try:
-        services.copy_plan(_year_or_404(year), actor=current_user)
+        services.copy_plan(year, actor=current_user)
     except PlanError as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("plans.overview", year=year))
+    refile_after_cutoff_change(year, cutoff_before)
     result = services.sync_assignments(year)
     db.session.commit()
     flash(

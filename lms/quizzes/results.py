@@ -1,27 +1,30 @@
 """Quiz results: item analysis and score figures for a quiz's managers, and the results of
 a supervisor's cadres.
 
-Only graded attempts by cadres count (an editor's preview attempts are left out). Each
-taker's score is the one their quiz's counting rule gives over all their graded attempts;
-the item analysis uses one attempt per person, their first graded one, as classical item
-analysis does (later attempts are coloured by having seen the questions).
+Only graded attempts by cadres count (an editor's preview attempts are left out), by the
+statistics year they are filed under (``services.result_year``; ``year_bounds`` is the same
+rule as a range). Each taker's score is the one their quiz's counting rule gives over their
+graded attempts of the year; the item analysis uses one attempt per person, their first
+graded one of the year, as classical item analysis does (later attempts are coloured by
+having seen the questions).
 
 Every figure comes from a fixed handful of queries, however many attempts there are.
 """
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, false, func, or_, select
 
 from lms.accounts.models import User
 from lms.banks.models import Question
-from lms.core.timeutil import local_zone
 from lms.extensions import db
 from lms.org.models import Cadre, Unit
 from lms.org.services import unit_scope_clause
+from lms.plans import rules as plan_rules
+from lms.plans import services as plans
 from lms.quizzes import analysis, grading
 from lms.quizzes.models import AttemptQuestion, AttemptStatus, Quiz, QuizAttempt, QuizResult
 
@@ -124,11 +127,30 @@ def preview(text: str, limit: int = TEXT_PREVIEW) -> str:
 # --- a quiz's figures, for its managers ----------------------------------------------------
 
 
-def _cadre_attempts(quiz_id: int):
+def year_window(year: int) -> tuple[date, date]:
+    """The local dates (inclusive) whose attempts are filed under ``year``: from the day
+    after the previous year's cut-off through this year's, each by its own plan, so the
+    years neither overlap nor leave a gap (the dates ``services.result_year`` gives
+    ``year``)."""
+    return plan_rules.stats_window(year, plans.cutoff_for(year), plans.cutoff_for(year - 1))
+
+
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    """``year_window`` as naive-UTC datetimes (end exclusive)."""
+    return plans.utc_bounds(year_window(year))
+
+
+def _cadre_attempts(quiz_id: int, bounds: tuple[datetime, datetime]):
+    start, end = bounds
     return (
         select(QuizAttempt)
         .join(Cadre, Cadre.user_id == QuizAttempt.user_id)
-        .where(QuizAttempt.quiz_id == quiz_id, GRADED)
+        .where(
+            QuizAttempt.quiz_id == quiz_id,
+            GRADED,
+            QuizAttempt.submitted_at >= start,
+            QuizAttempt.submitted_at < end,
+        )
     )
 
 
@@ -145,14 +167,14 @@ def _people(user_ids_query) -> dict[int, PersonRow]:
     }
 
 
-def _takers(quiz: Quiz) -> tuple[list[PersonRow], int]:
+def _takers(quiz: Quiz, bounds) -> tuple[list[PersonRow], int]:
     """Each cadre's counted result over their graded attempts; and how many attempts."""
     attempts = db.session.execute(
-        _cadre_attempts(quiz.id)
+        _cadre_attempts(quiz.id, bounds)
         .with_only_columns(QuizAttempt.user_id, QuizAttempt.percent, QuizAttempt.submitted_at)
         .order_by(QuizAttempt.user_id, QuizAttempt.submitted_at, QuizAttempt.number)
     ).all()
-    people = _people(_cadre_attempts(quiz.id).with_only_columns(QuizAttempt.user_id))
+    people = _people(_cadre_attempts(quiz.id, bounds).with_only_columns(QuizAttempt.user_id))
     by_user: dict[int, list] = {}
     for user_id, percent, submitted_at in attempts:
         by_user.setdefault(user_id, []).append((percent or 0.0, submitted_at))
@@ -166,10 +188,10 @@ def _takers(quiz: Quiz) -> tuple[list[PersonRow], int]:
     return [p for p in takers if p.attempts], len(attempts)
 
 
-def _first_attempt_shares(quiz: Quiz) -> list[dict[int, float]]:
+def _first_attempt_shares(quiz: Quiz, bounds) -> list[dict[int, float]]:
     """Per cadre, their first graded attempt as question id -> share of its points earned."""
     first = (
-        _cadre_attempts(quiz.id)
+        _cadre_attempts(quiz.id, bounds)
         .with_only_columns(QuizAttempt.user_id, func.min(QuizAttempt.number).label("number"))
         .group_by(QuizAttempt.user_id)
         .subquery()
@@ -192,10 +214,12 @@ def _first_attempt_shares(quiz: Quiz) -> list[dict[int, float]]:
     return list(shares.values())
 
 
-def quiz_figures(quiz: Quiz) -> QuizFigures:
-    """Takers, attempts, the distribution of counted scores and the item analysis."""
-    takers, attempt_count = _takers(quiz)
-    stats = analysis.item_analysis(_first_attempt_shares(quiz))
+def quiz_figures(quiz: Quiz, year: int) -> QuizFigures:
+    """Takers, attempts, the distribution of counted scores and the item analysis of the
+    attempts filed under ``year``."""
+    bounds = year_bounds(year)
+    takers, attempt_count = _takers(quiz, bounds)
+    stats = analysis.item_analysis(_first_attempt_shares(quiz, bounds))
     questions = {}
     if stats:
         questions = {
@@ -224,16 +248,6 @@ def quiz_figures(quiz: Quiz) -> QuizFigures:
 
 
 # --- a supervisor's cadres -----------------------------------------------------------------
-
-
-def year_bounds(year: int) -> tuple[datetime, datetime]:
-    """The local calendar year as naive-UTC datetimes (end exclusive), as QuizResult.year."""
-    zone = local_zone()
-
-    def utc(day: date) -> datetime:
-        return datetime.combine(day, time(), zone).astimezone(UTC).replace(tzinfo=None)
-
-    return utc(date(year, 1, 1)), utc(date(year + 1, 1, 1))
 
 
 def _plan_assignments(quiz_id: int | None, year: int):
@@ -306,6 +320,17 @@ def is_assigned_in_scope(actor, quiz_id: int, year: int) -> bool:
         return False
     query = _assigned_in_scope(actor, plan, assignments).limit(1)
     return db.session.scalar(query) is not None
+
+
+def quiz_result_years(quiz: Quiz) -> list[int]:
+    """Years in which cadres have results of ``quiz``, newest first."""
+    query = (
+        select(QuizResult.year)
+        .join(Cadre, Cadre.user_id == QuizResult.user_id)
+        .where(QuizResult.quiz_id == quiz.id)
+        .distinct()
+    )
+    return sorted(db.session.scalars(query), reverse=True)
 
 
 def result_years(actor) -> list[int]:

@@ -1,13 +1,14 @@
 """Quiz rules: who may manage or take a quiz, starting, answering, grading and results."""
 
 import random
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from lms.accounts.models import Role, User
 from lms.banks.models import Bank, Question, QuestionKind
@@ -15,6 +16,7 @@ from lms.core.timeutil import to_local, utcnow
 from lms.courses import services as course_services
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
+from lms.plans import services as plans
 from lms.quizzes import grading
 from lms.quizzes.models import (
     AttemptQuestion,
@@ -506,7 +508,7 @@ def grade_attempt(attempt: QuizAttempt, now: datetime, expired: bool) -> None:
     # An expired attempt closes at its deadline, not when someone noticed.
     attempt.submitted_at = min(now, attempt.deadline_at) if expired and attempt.deadline_at else now
     db.session.flush()
-    update_result(attempt.user_id, attempt.quiz, to_local(attempt.submitted_at).year)
+    update_result(attempt.user_id, attempt.quiz, result_year(attempt.submitted_at))
 
 
 def close_expired_attempts(now: datetime | None = None) -> int:
@@ -547,20 +549,22 @@ def questions_in_use(question_ids) -> set[int]:
 # --- results -----------------------------------------------------------------------------
 
 
-def update_result(user_id: int, quiz: Quiz, year: int) -> QuizResult | None:
-    """Recompute the user's result of ``quiz`` in ``year`` by the quiz's counting rule."""
-    graded = [
-        a
-        for a in attempts_of(user_id, quiz.id)
-        if a.status == AttemptStatus.GRADED.value and to_local(a.submitted_at).year == year
-    ]
-    graded.sort(key=lambda a: (a.submitted_at, a.number))
-    percent = grading.counted_percent(quiz.counting_rule, [a.percent or 0.0 for a in graded])
-    result = db.session.scalar(
-        select(QuizResult).where(
-            QuizResult.user_id == user_id, QuizResult.quiz_id == quiz.id, QuizResult.year == year
-        )
-    )
+def result_year(submitted_at: datetime) -> int:
+    """The year a result of an attempt submitted at ``submitted_at`` (UTC) is filed under.
+
+    The statistics year of its local date, as for hours (DOMAIN.md: the training year has a
+    statistics cut-off before the annual appraisal): an exam passed after the cut-off counts
+    toward next year's assessment, like the hours studied that day.
+    """
+    return plans.current_stats_year(to_local(submitted_at).date())
+
+
+def _set_result(
+    result: QuizResult | None, user_id: int, quiz: Quiz, year: int, percents: list[float]
+) -> QuizResult | None:
+    """Give a result the figures of the year's graded attempts (percentages, oldest first)
+    by the quiz's counting rule, creating it when missing; None without attempts."""
+    percent = grading.counted_percent(quiz.counting_rule, percents)
     if percent is None:
         return result
     if result is None:
@@ -568,9 +572,91 @@ def update_result(user_id: int, quiz: Quiz, year: int) -> QuizResult | None:
         db.session.add(result)
     result.percent = percent
     result.is_passed = grading.is_pass(percent, quiz.pass_percent)
-    result.attempt_count = len(graded)
+    result.attempt_count = len(percents)
+    return result
+
+
+def update_result(user_id: int, quiz: Quiz, year: int) -> QuizResult | None:
+    """Recompute the user's result of ``quiz`` in ``year`` by the quiz's counting rule."""
+    graded = [
+        a
+        for a in attempts_of(user_id, quiz.id)
+        if a.status == AttemptStatus.GRADED.value and result_year(a.submitted_at) == year
+    ]
+    graded.sort(key=lambda a: (a.submitted_at, a.number))
+    result = db.session.scalar(
+        select(QuizResult).where(
+            QuizResult.user_id == user_id, QuizResult.quiz_id == quiz.id, QuizResult.year == year
+        )
+    )
+    result = _set_result(result, user_id, quiz, year, [a.percent or 0.0 for a in graded])
     db.session.flush()
     return result
+
+
+def refile_results(start: datetime | None = None, end: datetime | None = None) -> int:
+    """Re-file the results of everyone with a graded attempt submitted in [start, end) (UTC;
+    every attempt when None) under the years ``result_year`` gives now, after a cut-off
+    changed; returns how many results were added, changed or removed.
+
+    Each (cadre, quiz) is recomputed from all its graded attempts, which stay untouched; a
+    result whose year no attempt falls in any more is removed. A fixed number of queries.
+    """
+    graded = QuizAttempt.status == AttemptStatus.GRADED.value
+    in_range = [graded]
+    if start is not None:
+        in_range.append(QuizAttempt.submitted_at >= start)
+    if end is not None:
+        in_range.append(QuizAttempt.submitted_at < end)
+    pairs = select(QuizAttempt.user_id, QuizAttempt.quiz_id).where(*in_range).distinct().subquery()
+
+    def of_pairs(model):
+        return and_(pairs.c.user_id == model.user_id, pairs.c.quiz_id == model.quiz_id)
+
+    years: dict[date, int] = {}  # one plan lookup per local date, not per attempt
+    wanted: dict[tuple[int, int, int], list[float]] = defaultdict(list)
+    for user_id, quiz_id, submitted_at, percent in db.session.execute(
+        select(QuizAttempt.user_id, QuizAttempt.quiz_id, QuizAttempt.submitted_at)
+        .add_columns(QuizAttempt.percent)
+        .join(pairs, of_pairs(QuizAttempt))
+        .where(graded)
+        .order_by(QuizAttempt.submitted_at, QuizAttempt.number)
+    ):
+        day = to_local(submitted_at).date()
+        if day not in years:
+            years[day] = plans.current_stats_year(day)
+        wanted[user_id, quiz_id, years[day]].append(percent or 0.0)
+    existing = {
+        (r.user_id, r.quiz_id, r.year): r
+        for r in db.session.scalars(select(QuizResult).join(pairs, of_pairs(QuizResult)))
+    }
+    quizzes = {
+        quiz.id: quiz
+        for quiz in db.session.scalars(select(Quiz).where(Quiz.id.in_(select(pairs.c.quiz_id))))
+    }
+    changed = 0
+    for key, result in existing.items():
+        if key not in wanted:
+            db.session.delete(result)
+            changed += 1
+    for (user_id, quiz_id, year), percents in wanted.items():
+        result = existing.get((user_id, quiz_id, year))
+        before = (result.percent, result.is_passed, result.attempt_count) if result else None
+        result = _set_result(result, user_id, quizzes[quiz_id], year, percents)
+        changed += before != (result.percent, result.is_passed, result.attempt_count)
+    db.session.flush()
+    return changed
+
+
+def refile_after_cutoff_change(year: int, cutoff_before: tuple[int, int]) -> int:
+    """Re-file the results of attempts submitted in local calendar ``year`` when that year's
+    cut-off is no longer ``cutoff_before`` (a plan was saved or copied); returns how many
+    results changed. Results are stored per year, hours are summed by window on reading:
+    only results need this."""
+    if plans.cutoff_for(year) == cutoff_before:
+        return 0
+    start, end = plans.utc_bounds((date(year, 1, 1), date(year, 12, 31)))
+    return refile_results(start, end)
 
 
 def best_results(user_id: int, quiz_ids) -> dict[int, QuizResult]:

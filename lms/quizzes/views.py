@@ -13,10 +13,11 @@ from lms.core.access import role_required
 from lms.core.database import will_write
 from lms.core.exports import ExportColumn, export_response
 from lms.core.pagination import ListPage
-from lms.core.timeutil import local_today, local_zone, to_local, utcnow
+from lms.core.timeutil import local_zone, to_local, utcnow
 from lms.courses import services as course_services
 from lms.courses.models import Course
 from lms.extensions import db
+from lms.plans.services import current_stats_year
 from lms.quizzes import results as quiz_results
 from lms.quizzes import services
 from lms.quizzes.forms import DrawRuleForm, QuizForm
@@ -433,15 +434,34 @@ def _percent_cell(value):
     return round(value, 2) if value is not None else None
 
 
+def _result_year() -> int:
+    """The ``year`` argument of the results pages: a statistics year, today's by default."""
+    raw = request.args.get("year", "").strip()
+    if not raw:
+        return current_stats_year()
+    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+        abort(404)
+    return int(raw)
+
+
+def _year_choices(year: int, with_results) -> list[int]:
+    return sorted(set(with_results) | {current_stats_year(), year}, reverse=True)
+
+
 @bp.route("/<int:quiz_id>/results")
 @role_required(Role.ADMIN, Role.INSTRUCTOR)
 def results(quiz_id: int):
-    """A quiz's results for its managers: figures, score distribution and item analysis."""
+    """A quiz's results in a statistics year for its managers: figures, score distribution
+    and item analysis."""
     quiz = _managed_quiz(quiz_id)
-    figures = quiz_results.quiz_figures(quiz)
+    year = _result_year()
+    figures = quiz_results.quiz_figures(quiz, year)
     return render_template(
         "quizzes/results.html",
         quiz=quiz,
+        year=year,
+        years=_year_choices(year, quiz_results.quiz_result_years(quiz)),
+        window=quiz_results.year_window(year),
         figures=figures,
         bands=list(zip(quiz_results.band_labels(), figures.distribution, strict=True)),
         chart=_distribution_chart(figures) if figures.takers else None,
@@ -508,20 +528,22 @@ def _people_rows(people):
 @bp.route("/<int:quiz_id>/results.<any(csv, xlsx):fmt>")
 @role_required(Role.ADMIN, Role.INSTRUCTOR)
 def results_export(quiz_id: int, fmt: str):
-    """Every taker's counted result, one row per cadre, as CSV or XLSX."""
+    """Every taker's counted result in a statistics year, one row per cadre, as CSV or XLSX."""
     quiz = _managed_quiz(quiz_id)
-    figures = quiz_results.quiz_figures(quiz)
+    year = _result_year()
+    figures = quiz_results.quiz_figures(quiz, year)
     return export_response(
-        _people_columns(), _people_rows(figures.takers), fmt, f"quiz-{quiz.id}-results"
+        _people_columns(), _people_rows(figures.takers), fmt, f"quiz-{quiz.id}-results-{year}"
     )
 
 
 @bp.route("/<int:quiz_id>/items.<any(csv, xlsx):fmt>")
 @role_required(Role.ADMIN, Role.INSTRUCTOR)
 def items_export(quiz_id: int, fmt: str):
-    """The item analysis table (one row per question) as CSV or XLSX."""
+    """The item analysis table of a statistics year (one row per question) as CSV or XLSX."""
     quiz = _managed_quiz(quiz_id)
-    figures = quiz_results.quiz_figures(quiz)
+    year = _result_year()
+    figures = quiz_results.quiz_figures(quiz, year)
     columns = [
         ExportColumn(_("Question"), width=50),
         ExportColumn(_("Type"), width=14),
@@ -543,25 +565,10 @@ def items_export(quiz_id: int, fmt: str):
         )
         for row in figures.questions
     )
-    return export_response(columns, rows, fmt, f"quiz-{quiz.id}-items")
+    return export_response(columns, rows, fmt, f"quiz-{quiz.id}-items-{year}")
 
 
 # --- results of a supervisor's cadres ----------------------------------------------------
-
-
-def _result_year() -> int:
-    raw = request.args.get("year", "").strip()
-    if not raw:
-        return local_today().year
-    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
-        abort(404)
-    return int(raw)
-
-
-def _year_choices(year: int) -> list[int]:
-    return sorted(
-        set(quiz_results.result_years(current_user)) | {local_today().year, year}, reverse=True
-    )
 
 
 @bp.route("/my-cadres")
@@ -572,7 +579,8 @@ def cadre_overview():
     return render_template(
         "quizzes/cadre_overview.html",
         year=year,
-        years=_year_choices(year),
+        years=_year_choices(year, quiz_results.result_years(current_user)),
+        window=quiz_results.year_window(year),
         rows=quiz_results.scope_overview(current_user, year),
     )
 
@@ -607,7 +615,8 @@ def cadre_results(quiz_id: int):
         "quizzes/cadre_results.html",
         quiz=quiz,
         year=year,
-        years=_year_choices(year),
+        years=_year_choices(year, quiz_results.result_years(current_user)),
+        window=quiz_results.year_window(year),
         people=ListPage.of(people, request.args.get("page", 1, type=int)),
         total=len(people),
         taken=len(taken),
