@@ -2,6 +2,8 @@
 
 import os
 import uuid
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -59,4 +61,101 @@ def test_migrations_match_the_models_and_downgrade(empty_database_url, tmp_path,
         assert "ix_user_username_lower" in _index_names()
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        db.engine.dispose()
+
+
+def _local(*when):
+    """A local time in Asia/Shanghai as the naive UTC the database stores."""
+    zone = ZoneInfo("Asia/Shanghai")
+    return datetime(*when, tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+
+
+def _results() -> dict:
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT user_id, year, percent, is_passed, attempt_count FROM quiz_result")
+        )
+        return {(u, y): (p, bool(passed), n) for u, y, p, passed, n in rows}
+
+
+def _attempts() -> list:
+    with db.engine.connect() as conn:
+        query = "SELECT id, user_id, percent, submitted_at FROM quiz_attempt ORDER BY id"
+        return [tuple(row) for row in conn.execute(text(query))]
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+def test_0011_files_results_under_the_statistics_year(empty_database_url, tmp_path, monkeypatch):
+    from lms.accounts.models import User
+    from lms.plans.models import TrainingYear
+    from lms.quizzes.models import Quiz, QuizAttempt, QuizResult
+
+    monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "TESTING": True})
+    with app.app_context():
+        assert app.config["STATS_CUTOFF"] == "11-30"
+        upgrade(revision="0010")
+        late = User(username="late", display_name="Late")
+        steady = User(username="steady", display_name="Steady")
+        quiz = Quiz(title="Exam", counting_rule="average", pass_percent=60.0)
+        # 2025's plan has a year-end cut-off: its December stays in 2025.
+        db.session.add_all([late, steady, quiz, TrainingYear(year=2025, cutoff_month=12)])
+        db.session.flush()
+        attempts = [
+            (late, _local(2025, 12, 10, 9), 40.0),
+            (late, _local(2026, 11, 30, 23, 30), 50.0),
+            (late, _local(2026, 12, 1, 0, 30), 100.0),  # 30 November in UTC
+            (late, _local(2026, 12, 20, 9), 80.0),
+            (steady, _local(2026, 6, 1, 9), 70.0),
+        ]
+        for number, (user, at, percent) in enumerate(attempts, start=1):
+            db.session.add(
+                QuizAttempt(
+                    quiz_id=quiz.id,
+                    user_id=user.id,
+                    number=number,
+                    status="graded",
+                    started_at=at,
+                    submitted_at=at,
+                    percent=percent,
+                    max_score=10.0,
+                )
+            )
+        # As the app filed them before: by local calendar year.
+        for user, year, percent, passed, count in [
+            (late, 2025, 40.0, False, 1),
+            (late, 2026, 76.67, True, 3),
+            (steady, 2026, 70.0, True, 1),
+        ]:
+            db.session.add(
+                QuizResult(
+                    user_id=user.id,
+                    quiz_id=quiz.id,
+                    year=year,
+                    percent=percent,
+                    is_passed=passed,
+                    attempt_count=count,
+                )
+            )
+        db.session.commit()
+        ids = {"late": late.id, "steady": steady.id}
+        db.session.remove()
+        attempts_before = _attempts()
+
+        upgrade()
+        assert _results() == {
+            (ids["late"], 2025): (40.0, False, 1),
+            (ids["late"], 2026): (50.0, False, 1),
+            (ids["late"], 2027): (90.0, True, 2),
+            (ids["steady"], 2026): (70.0, True, 1),
+        }
+        assert _attempts() == attempts_before
+
+        downgrade(revision="0010")
+        assert _results() == {
+            (ids["late"], 2025): (40.0, False, 1),
+            (ids["late"], 2026): (76.67, True, 3),
+            (ids["steady"], 2026): (70.0, True, 1),
+        }
+        assert _attempts() == attempts_before
         db.engine.dispose()
