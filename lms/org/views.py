@@ -23,6 +23,7 @@ from lms.org.forms import (
 from lms.org.models import Cadre, CadreCategory, Unit
 from lms.org.scope import unit_or_404
 from lms.org.services import OrgError
+from lms.plans.tasks import enqueue_sync
 from lms.tracking import reports as tracking_reports
 
 bp = Blueprint("org", __name__, url_prefix="/org")
@@ -184,6 +185,7 @@ def move_unit(unit_id: int):
             form.new_parent_id.errors.append(str(exc))
         else:
             db.session.commit()
+            enqueue_sync()  # its cadres may now fall in (or out of) an assigned audience
             flash(_("The unit has been moved."), "success")
             return redirect(url_for("org.unit_detail", unit_id=unit_id))
     return _render_unit(unit, move_form=form, status=400)

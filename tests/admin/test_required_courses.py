@@ -92,3 +92,24 @@ def test_deactivation_releases_and_reactivation_restores(app, post, assigned, ma
 def test_a_user_without_a_cadre_record_queues_nothing(app, post, assigned):
     assert post("/admin/users/new", form_data(username="teach")).status_code == 200
     assert run_queued_jobs(app) == []
+
+
+def test_a_moved_unit_brings_its_cadres_into_the_assigned_audience(
+    app, post, admin, make_unit, make_user
+):
+    course = Course(title="Rural revitalisation", is_published=True)
+    db.session.add(course)
+    county = make_unit("County")
+    plan = plans.ensure_plan(plans.current_stats_year())
+    plans.create_assignment(admin, plan, AudienceInput(unit=county), plan.window[1], course=course)
+    township = make_unit("Township")
+    make_user("village_head", unit=make_unit("Township/Village"))
+    db.session.commit()
+    plans.sync_assignments(plans.current_stats_year())
+    db.session.commit()
+    assert required("village_head", course) is None
+
+    response = post(f"/org/units/{township.id}/move", {"new_parent_id": str(county.id)})
+    assert response.status_code == 302
+    assert run_queued_jobs(app) == ["plans.sync_year"]
+    assert required("village_head", course) is True
