@@ -30,7 +30,7 @@ from lms.reports import services
 from lms.reports.sql import EXEMPT
 from lms.tracking import reports as lesson_audiences
 from lms.tracking.forecast import Outlook
-from lms.tracking.views import audience_chart
+from lms.tracking.views import render_audience
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 api_bp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")
@@ -279,15 +279,10 @@ def lesson_audience(course_id: int, lesson_id: int):
         abort(404)
     context = services.make_context(_year())
     scope = _scope(unit)
-    audience = lesson_audiences.lesson_audience(
-        lesson, services.scoped_user_ids(scope, context)
-    )
-    return render_template(
-        "tracking/audience.html",
-        lesson=lesson,
-        course=lesson.course,
-        audience=audience,
-        chart=audience_chart(audience) if audience.viewers else None,
+    audience = lesson_audiences.lesson_audience(lesson, services.scoped_user_ids(scope, context))
+    return render_audience(
+        lesson,
+        audience,
         back_url=url_for("reports.course", course_id=course_id, **_filter_args()),
         scope_label=unit.name_path if unit else _("Everyone"),
     )

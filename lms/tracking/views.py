@@ -80,14 +80,23 @@ def lesson_audience(lesson_id: int):
     lesson = db.session.get(Lesson, lesson_id)
     if lesson is None or not can_edit_course(current_user, lesson.course):
         abort(404)
-    audience = reports.lesson_audience(lesson)
+    return render_audience(
+        lesson,
+        reports.lesson_audience(lesson),
+        back_url=url_for("courses.edit", course_id=lesson.course_id, _anchor="lessons"),
+    )
+
+
+def render_audience(lesson: Lesson, audience, back_url: str, scope_label: str | None = None):
+    """The audience page of ``lesson`` (``scope_label``: whose viewers, when not everyone's)."""
     return render_template(
         "tracking/audience.html",
         lesson=lesson,
         course=lesson.course,
         audience=audience,
         chart=audience_chart(audience) if audience.viewers else None,
-        back_url=url_for("courses.edit", course_id=lesson.course_id, _anchor="lessons"),
+        back_url=back_url,
+        scope_label=scope_label,
     )
 
 
