@@ -11,14 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Numeric, and_, case, cast, func, not_, select
 
 from lms.accounts.models import User
 from lms.extensions import db
 from lms.offline.models import OfflineTraining, ReviewStatus
-from lms.offline.services import exempt_user_ids_query
 from lms.org.models import Cadre, Unit
-from lms.plans import services as plans
+from lms.reports import services as reports
 
 
 @dataclass
@@ -57,31 +56,58 @@ def _cadres(unit: Unit | None):
     )
     if unit is not None:
         query = query.where(Unit.tree_path.like(unit.tree_path + "%"))
-    return db.session.execute(query).all()
+    return query
 
 
 def non_participation(year: int, unit: Unit | None) -> list[UnitLine]:
-    """Per unit (each cadre in their own unit), ranked by participation rate, lowest first."""
-    min_share = current_app.config["PARTICIPATION_MIN_SHARE"]
-    window = plans.stats_window_for(year)
-    plan = plans.get_plan(year)
-    quotas = plans.quotas_for_cadres(plan, unit) if plan else {}
-    hours = {k: v / 3600 for k, v in plans.online_seconds_by_user(year, unit).items()}
-    rows = _cadres(unit)
-    # A subquery, not a list of every cadre's id (SQLite caps a statement's parameters).
-    exempt = set(db.session.scalars(exempt_user_ids_query(*window)))
-    units: dict[int, UnitLine] = {}
-    for user_id, name, number, unit_id, name_path in rows:
-        line = units.setdefault(unit_id, UnitLine(unit_id, name_path))
-        line.cadres += 1
-        done = round(hours.get(user_id, 0.0), 1)
-        quota = quotas[user_id].online_hours if user_id in quotas else 0.0
-        if user_id in exempt:
-            line.exempt += 1
-        elif done > 0 and done >= quota * min_share:
-            line.participants += 1
-        else:
-            line.absent.append(CadreLine(user_id, name, number, unit_id, done, quota))
+    """Per unit (each cadre in their own unit), ranked by participation rate, lowest first.
+
+    Hours, quota and exemption are the dashboards' per-cadre rows (``cadre_figures``), so
+    the list agrees with the dashboards by construction. Two queries whatever the number of
+    cadres: the tallies per unit, and the cadres who did not take part.
+    """
+    context = reports.make_context(year)
+    figures = reports.cadre_figures(reports.Scope.of(unit), context).subquery("cadre_figures")
+    # The hours as the list shows them (one decimal) decide, so a listed cadre never shows
+    # a share at or above the threshold.
+    shown = func.round(cast(figures.c.done_hours, Numeric), 1)
+    took_part = and_(
+        figures.c.is_exempt == 0,
+        shown > 0,
+        shown >= figures.c.quota_hours * current_app.config["PARTICIPATION_MIN_SHARE"],
+    )
+    units = {
+        unit_id: UnitLine(unit_id, name_path, int(cadres), int(took), int(exempt))
+        for unit_id, name_path, cadres, took, exempt in db.session.execute(
+            select(
+                Unit.id,
+                Unit.name_path,
+                func.count(figures.c.user_id),
+                func.coalesce(func.sum(case((took_part, 1), else_=0)), 0),
+                func.coalesce(func.sum(figures.c.is_exempt), 0),
+            )
+            .join(Unit, Unit.id == figures.c.unit_id)
+            .group_by(Unit.id, Unit.name_path)
+        )
+    }
+    absent = db.session.execute(
+        select(
+            figures.c.user_id,
+            User.display_name,
+            Cadre.personnel_number,
+            figures.c.unit_id,
+            figures.c.done_hours,
+            figures.c.quota_hours,
+        )
+        .join(User, User.id == figures.c.user_id)
+        .join(Cadre, Cadre.id == figures.c.cadre_id)
+        .join(Unit, Unit.id == figures.c.unit_id)
+        .where(figures.c.is_exempt == 0, not_(took_part))
+        .order_by(Unit.name_path, User.display_name, User.id)
+    )
+    for user_id, name, number, unit_id, done, quota in absent:
+        line = CadreLine(user_id, name, number, unit_id, round(float(done), 1), float(quota))
+        units[unit_id].absent.append(line)
     return sorted(units.values(), key=lambda u: (u.rate, u.name_path))
 
 
@@ -96,17 +122,14 @@ def without_general_training(year: int, unit: Unit | None) -> tuple[tuple[int, i
     grouped by unit path. DOMAIN.md: every cadre gets general training at least once every
     five years."""
     first, last = cycle_for(year, current_app.config["FIVE_YEAR_CYCLE_START"])
-    trained = set(
-        db.session.scalars(
-            select(OfflineTraining.user_id).where(
-                OfflineTraining.status == ReviewStatus.APPROVED.value,
-                OfflineTraining.end_date >= date(first, 1, 1),
-                OfflineTraining.end_date <= date(last, 12, 31),
-            )
-        )
+    trained = select(OfflineTraining.user_id).where(
+        OfflineTraining.status == ReviewStatus.APPROVED.value,
+        OfflineTraining.end_date >= date(first, 1, 1),
+        OfflineTraining.end_date <= date(last, 12, 31),
     )
     grouped: dict[str, list] = defaultdict(list)
-    for user_id, name, number, unit_id, name_path in _cadres(unit):
-        if user_id not in trained:
-            grouped[name_path].append(CadreLine(user_id, name, number, unit_id, 0.0, 0.0))
+    for user_id, name, number, unit_id, name_path in db.session.execute(
+        _cadres(unit).where(User.id.not_in(trained))
+    ):
+        grouped[name_path].append(CadreLine(user_id, name, number, unit_id, 0.0, 0.0))
     return (first, last), dict(grouped)

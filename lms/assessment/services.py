@@ -8,13 +8,12 @@ from sqlalchemy import func, insert, select
 from lms.accounts.models import User
 from lms.assessment import rules
 from lms.assessment.models import AssessmentFormula, AssessmentResult, AssessmentRun
-from lms.courses.models import Lesson
+from lms.core.database import user_ids_filter
 from lms.extensions import db
 from lms.offline import services as offline
 from lms.org.models import Cadre, Unit
 from lms.plans import services as plans
 from lms.quizzes.models import QuizResult
-from lms.tracking.models import LessonView
 
 FORMULA_FIELDS = [f.name for f in fields(rules.Formula)]
 
@@ -70,74 +69,73 @@ def save_formula(actor, figures: rules.Formula) -> AssessmentFormula:
 # --- gathering the inputs (set-based: a fixed number of queries for any number of cadres) -
 
 
+def _in_subtree(query, unit: Unit | None):
+    """``query`` (over User joined with Cadre, outer-joined with Unit) limited to the active
+    cadres of ``unit``'s subtree (everyone: None)."""
+    query = query.where(User.is_active_account.is_(True))
+    if unit is not None:
+        query = query.where(Unit.tree_path.like(unit.tree_path + "%"))
+    return query
+
+
 def _cadre_rows(unit: Unit | None):
     """Active cadres of the subtree with their name, number and unit path as of now."""
     query = (
         select(User.id, User.display_name, Cadre.personnel_number, Unit.name_path)
         .join(Cadre, Cadre.user_id == User.id)
         .outerjoin(Unit, Unit.id == User.unit_id)
-        .where(User.is_active_account.is_(True))
         .order_by(Unit.name_path, User.display_name, User.id)
     )
-    if unit is not None:
-        query = query.where(Unit.tree_path.like(unit.tree_path + "%"))
-    return db.session.execute(query).all()
+    return db.session.execute(_in_subtree(query, unit)).all()
 
 
-def required_seconds_by_user(plan, user_ids: set[int], window) -> dict[int, float]:
-    """Seconds credited in the window on courses assigned to each cadre in the plan."""
-    assigned: dict[int, set[int]] = defaultdict(set)  # course id -> user ids
-    for assignment in plans.year_assignments(plan.year):
-        if assignment.course_id:
-            assigned[assignment.course_id] |= plans.audience_user_ids(assignment.audience, plan)
-    if not assigned:
-        return {}
-    start, end = plans.utc_bounds(window)
-    rows = db.session.execute(
-        select(LessonView.user_id, Lesson.course_id, func.sum(LessonView.credited_seconds))
-        .join(Lesson, Lesson.id == LessonView.lesson_id)
-        .where(
-            Lesson.course_id.in_(list(assigned)),
-            LessonView.opened_at >= start,
-            LessonView.opened_at < end,
-        )
-        .group_by(LessonView.user_id, Lesson.course_id)
+def _scope_user_ids(unit: Unit | None):
+    """A select of the user ids of the cadres ``_cadre_rows`` lists: the inputs are read for
+    them by subquery, never by a list of their ids (SQLite caps a statement's parameters)."""
+    query = (
+        select(User.id)
+        .join(Cadre, Cadre.user_id == User.id)
+        .outerjoin(Unit, Unit.id == User.unit_id)
     )
-    result: dict[int, float] = defaultdict(float)
-    for user_id, course_id, seconds in rows:
-        if user_id in user_ids and user_id in assigned[course_id]:
-            result[user_id] += float(seconds or 0)
-    return result
+    return _in_subtree(query, unit)
 
 
-def quiz_scores_by_user(year: int, user_ids: set[int]) -> dict[int, list[float]]:
+def quiz_scores_by_user(year: int, users) -> dict[int, list[float]]:
+    """The year's quiz and exam percentages per cadre of ``users`` (a select of user ids, or
+    a few ids); one query."""
+    of_users = user_ids_filter(QuizResult.user_id, users)
+    if of_users is None:
+        return {}
     result: dict[int, list[float]] = defaultdict(list)
     for user_id, percent in db.session.execute(
         select(QuizResult.user_id, QuizResult.percent)
-        .where(QuizResult.year == year)
+        .where(QuizResult.year == year, of_users)
         .order_by(QuizResult.user_id, QuizResult.quiz_id)
     ):
-        if user_id in user_ids:
-            result[user_id].append(float(percent))
+        result[user_id].append(float(percent))
     return result
 
 
 def gather_inputs(year: int, unit: Unit | None) -> tuple[list, dict[int, rules.Inputs], tuple]:
-    """The cadre rows of the subtree and each one's formula inputs for the year."""
+    """The cadre rows of the subtree and each one's formula inputs for the year.
+
+    A fixed number of queries for any number of cadres, none of them binding a list of the
+    cadres' ids: each figure is read for the subtree (by unit, or by ``_scope_user_ids``).
+    """
     plan = plans.get_plan(year)
     if plan is None:
         raise AssessmentError("no_plan")
     window = plans.stats_window_for(year)
     cadres = _cadre_rows(unit)
-    ids = {row[0] for row in cadres}
+    scope = _scope_user_ids(unit)
     quotas = plans.quotas_for_cadres(plan, unit)
     online = plans.online_seconds_by_user(year, unit)
-    required = required_seconds_by_user(plan, ids, window)
-    offline_totals = offline.approved_offline_totals(ids, *window)
-    factors = offline.quota_factors(ids, *window)
-    quiz = quiz_scores_by_user(year, ids)
+    required = plans.required_seconds_by_user(plan, scope, window)
+    offline_totals = offline.approved_offline_totals(scope, *window)
+    factors = offline.quota_factors(scope, *window)
+    quiz = quiz_scores_by_user(year, scope)
     inputs = {}
-    for user_id in ids:
+    for user_id in (row[0] for row in cadres):
         quota = quotas.get(user_id)
         totals = offline_totals.get(user_id)
         factor = factors.get(user_id, 1.0)

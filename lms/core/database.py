@@ -1,9 +1,10 @@
-"""SQLite tuning: WAL, foreign keys, busy timeout, and BEGIN IMMEDIATE for writing requests."""
+"""SQLite tuning (WAL, foreign keys, busy timeout, BEGIN IMMEDIATE for writing requests), and
+the filter by a set of users that set-based reads share."""
 
 import sqlite3
 
 from flask import g, has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import Select, event
 from sqlalchemy.engine import Engine
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -48,3 +49,17 @@ def _begin_sqlite(conn):
 def will_write() -> None:
     """Declare, before the request's first query, that a GET request will write."""
     g.lms_writes = True
+
+
+def user_ids_filter(column, users):
+    """``column IN (...)`` for ``users``: a select of user ids (a scope of any size) or a
+    collection of a few ids; None for an empty collection (there is nothing to read).
+
+    A scope is passed as a subquery, never as a list of its ids: SQLite caps the parameters
+    of one statement (32,766), which a province's cadres exceed, and a long IN list is slow
+    to bind and plan on PostgreSQL.
+    """
+    if isinstance(users, Select):
+        return column.in_(users)
+    ids = sorted(set(users))
+    return column.in_(ids) if ids else None

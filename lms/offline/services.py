@@ -14,9 +14,10 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from lms.accounts.models import Role, User
+from lms.core.database import user_ids_filter
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 from lms.offline import rules
@@ -699,14 +700,15 @@ class OfflineTotals:
     records: int = 0
 
 
-def approved_offline_totals(user_ids, start: date, end: date) -> dict[int, OfflineTotals]:
+def approved_offline_totals(users, start: date, end: date) -> dict[int, OfflineTotals]:
     """Approved offline hours and days per cadre, for records that end in [start, end].
 
     A record counts in the period its end date falls in (training counts once completed).
-    One grouped query for any number of cadres; cadres without records are left out.
+    ``users`` is a select of user ids (a scope of any size) or a few ids. One grouped query
+    for any number of cadres; cadres without records are left out.
     """
-    ids = list(set(user_ids))
-    if not ids:
+    of_users = user_ids_filter(OfflineTraining.user_id, users)
+    if of_users is None:
         return {}
     rows = db.session.execute(
         select(
@@ -716,7 +718,7 @@ def approved_offline_totals(user_ids, start: date, end: date) -> dict[int, Offli
             func.count(OfflineTraining.id),
         )
         .where(
-            OfflineTraining.user_id.in_(ids),
+            of_users,
             OfflineTraining.status == ReviewStatus.APPROVED.value,
             OfflineTraining.end_date >= start,
             OfflineTraining.end_date <= end,
@@ -729,16 +731,17 @@ def approved_offline_totals(user_ids, start: date, end: date) -> dict[int, Offli
     }
 
 
-def approved_offline_records(user_ids, start: date, end: date) -> dict[int, list[OfflineTraining]]:
-    """The approved records (ending in [start, end]) per cadre, for archives; one query."""
-    ids = list(set(user_ids))
-    result: dict[int, list[OfflineTraining]] = defaultdict(list)
-    if not ids:
+def approved_offline_records(users, start: date, end: date) -> dict[int, list[OfflineTraining]]:
+    """The approved records (ending in [start, end]) per cadre, for archives; one query.
+    ``users``: a select of user ids or a few ids."""
+    of_users = user_ids_filter(OfflineTraining.user_id, users)
+    if of_users is None:
         return {}
+    result: dict[int, list[OfflineTraining]] = defaultdict(list)
     for record in db.session.scalars(
         select(OfflineTraining)
         .where(
-            OfflineTraining.user_id.in_(ids),
+            of_users,
             OfflineTraining.status == ReviewStatus.APPROVED.value,
             OfflineTraining.end_date >= start,
             OfflineTraining.end_date <= end,
@@ -749,16 +752,17 @@ def approved_offline_records(user_ids, start: date, end: date) -> dict[int, list
     return dict(result)
 
 
-def active_exemptions(user_ids, start: date, end: date) -> dict[int, list[Exemption]]:
-    """Approved exemptions overlapping [start, end], per cadre; one query."""
-    ids = list(set(user_ids))
-    if not ids:
+def active_exemptions(users, start: date, end: date) -> dict[int, list[Exemption]]:
+    """Approved exemptions overlapping [start, end], per cadre; one query. ``users``: a
+    select of user ids or a few ids."""
+    of_users = user_ids_filter(Exemption.user_id, users)
+    if of_users is None:
         return {}
     result: dict[int, list[Exemption]] = defaultdict(list)
     for item in db.session.scalars(
         select(Exemption)
         .where(
-            Exemption.user_id.in_(ids),
+            of_users,
             Exemption.status == ReviewStatus.APPROVED.value,
             Exemption.start_date <= end,
             Exemption.end_date >= start,
@@ -769,12 +773,20 @@ def active_exemptions(user_ids, start: date, end: date) -> dict[int, list[Exempt
     return dict(result)
 
 
-def quota_factors(user_ids, year_start: date, year_end: date) -> dict[int, float]:
-    """Each cadre's quota factor for the year (1.0 without exemptions); one query."""
-    exemptions = active_exemptions(user_ids, year_start, year_end)
+def quota_factors(users, year_start: date, year_end: date) -> dict[int, float]:
+    """Each cadre's quota factor for the year (1.0 without exemptions); one query.
+
+    Given ids, every one of them is listed; given a select of user ids (a scope of any
+    size), only the cadres with an approved exemption in the year are: anyone else's
+    factor is 1.0.
+    """
+    if not isinstance(users, Select):
+        users = set(users)
+    exemptions = active_exemptions(users, year_start, year_end)
+    listed = exemptions if isinstance(users, Select) else users
     return {
         user_id: rules.quota_factor(exemptions.get(user_id, []), year_start, year_end)
-        for user_id in set(user_ids)
+        for user_id in listed
     }
 
 

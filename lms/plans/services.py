@@ -6,9 +6,10 @@ Many-cadre questions are answered without a query per cadre, in one of two ways:
   for the whole subtree in one narrow query and the pure ``rules.resolve_quota`` is applied
   in Python. Rules are few and cadres many, so this is one scan; the pure function stays the
   single definition of "highest of each figure".
-- **Who is in one audience** (preview counts, enrolments for assignments): the audience
-  becomes a SQL condition (``audience_clause``) built from the same boundary dates as the
-  pure ``rules.matches``, so the database counts and selects; a test checks both agree.
+- **Who is in one audience** (preview counts, enrolments for assignments, hours in required
+  courses): the audience becomes a SQL condition (``audience_clause``) built from the same
+  boundary dates as the pure ``rules.matches``, so the database counts, selects and sums; a
+  test checks both agree.
 """
 
 from collections import defaultdict
@@ -21,6 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, false, func, insert, or_, select, true, update
 
 from lms.accounts.models import User
+from lms.core.database import user_ids_filter
 from lms.core.i18n import current_locale
 from lms.core.timeutil import local_today, local_zone
 from lms.courses.models import Course, Enrollment, Lesson
@@ -152,22 +154,58 @@ def online_seconds_by_user(year: int, unit: Unit | None = None) -> dict[int, flo
 
 def required_seconds(user, year: int) -> float:
     """Seconds credited in the year's window on courses assigned to the cadre that year."""
-    course_ids = assigned_course_ids(user, year)
-    if not course_ids:
+    plan = get_plan(year)
+    if plan is None:
         return 0.0
-    start, end = utc_bounds(stats_window_for(year))
-    return float(
-        db.session.scalar(
-            select(func.coalesce(func.sum(LessonView.credited_seconds), 0.0))
-            .join(Lesson, Lesson.id == LessonView.lesson_id)
-            .where(
-                LessonView.user_id == user.id,
-                Lesson.course_id.in_(course_ids),
-                LessonView.opened_at >= start,
-                LessonView.opened_at < end,
-            )
+    return required_seconds_by_user(plan, [user.id]).get(user.id, 0.0)
+
+
+def required_seconds_by_user(plan: TrainingYear, users, window=None) -> dict[int, float]:
+    """Seconds credited in ``window`` (default: the plan's statistics window) on courses the
+    plan assigns to each cadre of ``users`` (a select of user ids, or a few ids).
+
+    The one definition of hours in required courses, for one cadre and for a province: a
+    viewing session counts when its course is assigned by an assignment whose audience holds
+    for the viewer (``audience_clause``, the SQL twin of ``rules.matches``). Two queries
+    however many cadres: the plan's course assignments, then one grouped sum. Cadres with
+    nothing to count are left out.
+    """
+    of_users = user_ids_filter(LessonView.user_id, users)
+    if of_users is None:
+        return {}
+    audiences: dict[int, list] = defaultdict(list)  # course id -> audience conditions
+    for assignment in db.session.scalars(
+        select(Assignment).where(
+            Assignment.training_year_id == plan.id, Assignment.course_id.is_not(None)
+        )
+    ):
+        clause = audience_clause(assignment.audience, plan.as_of, plan.limits)
+        audiences[assignment.course_id].append(clause)
+    if not audiences:
+        return {}
+    assigned = or_(
+        *(
+            and_(Lesson.course_id == course_id, or_(*clauses))
+            for course_id, clauses in sorted(audiences.items())
         )
     )
+    start, end = utc_bounds(window or plan.window)
+    rows = db.session.execute(
+        select(LessonView.user_id, func.sum(LessonView.credited_seconds))
+        .join(Lesson, Lesson.id == LessonView.lesson_id)
+        .join(User, User.id == LessonView.user_id)
+        .join(Cadre, Cadre.user_id == User.id)
+        .outerjoin(Unit, Unit.id == User.unit_id)
+        .where(
+            of_users,
+            Lesson.course_id.in_(sorted(audiences)),
+            LessonView.opened_at >= start,
+            LessonView.opened_at < end,
+            assigned,
+        )
+        .group_by(LessonView.user_id)
+    )
+    return {user_id: float(seconds or 0) for user_id, seconds in rows}
 
 
 # --- cadre facts and quotas --------------------------------------------------------------
