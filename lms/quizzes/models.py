@@ -169,7 +169,8 @@ class QuizResult(db.Model):
     """A cadre's result of a quiz in a training year, by the quiz's counting rule.
 
     The annual assessment weighs these rows (DOMAIN.md: quiz results are part of the
-    credit-system assessment); the year is the local calendar year of the attempts.
+    credit-system assessment); the year is the statistics year of the attempts, by the plan's
+    cut-off like the hours (``lms.quizzes.services.result_year``).
     """
 
     __tablename__ = "quiz_result"
