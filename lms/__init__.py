@@ -180,6 +180,7 @@ def _register_cli(app: Flask) -> None:
     from lms.media.cli import media_cli, worker_command
     from lms.notify.cli import send_mail_command, send_reminders_command
     from lms.plans.cli import plan_seed_command, plan_sync_command
+    from lms.quizzes.cli import quiz_refile_command
     from lms.roster.cli import import_roster_command
 
     commands = (
@@ -192,6 +193,7 @@ def _register_cli(app: Flask) -> None:
         send_reminders_command,
         plan_seed_command,
         plan_sync_command,
+        quiz_refile_command,
         assess_command,
     )
     for command in commands:

@@ -222,3 +222,15 @@ def test_refiling_twice_changes_nothing(split):
     before = results_of(cadre.id, quiz.id)
     assert refile_results() == 0
     assert results_of(cadre.id, quiz.id) == before
+
+
+def test_quiz_refile_follows_a_changed_cutoff_setting(app, split):
+    quiz, cadre = split
+    app.config["STATS_CUTOFF"] = "12-15"  # no plan for 2026: the setting decides
+    result = app.test_cli_runner().invoke(args=["quiz-refile"])
+    assert result.exit_code == 0, result.output
+    assert "Quiz results re-filed: 2 added, changed or removed." in result.output
+    # Both attempts now fall before 15 December: 2026 counts the higher, 2027 has none.
+    assert results_of(cadre.id, quiz.id) == {2026: (100.0, True, 2)}
+    again = app.test_cli_runner().invoke(args=["quiz-refile"])
+    assert "Quiz results re-filed: 0 added, changed or removed." in again.output
