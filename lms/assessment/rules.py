@@ -17,7 +17,7 @@ combined into an annual result with grade bands"):
 - a cadre whose quota is waived by an exemption is marked exempt, not graded.
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -61,6 +61,11 @@ class Inputs:
     quota_factor: float = 1.0  # 1 − exempted share of the year; 0 when waived
     is_waived: bool = False
 
+    def as_json(self) -> dict:
+        """The inputs as the snapshot stores them (``dataclasses.asdict`` without its deep
+        copies, which a province's run would make for every cadre)."""
+        return {**vars(self), "quiz_scores": list(self.quiz_scores)}
+
 
 @dataclass(frozen=True)
 class Line:
@@ -76,7 +81,9 @@ class Result:
     lines: tuple[Line, ...]
 
     def lines_as_json(self) -> list[dict]:
-        return [asdict(line) for line in self.lines]
+        # Params are flat (numbers and words): a shallow copy is their JSON, where
+        # ``dataclasses.asdict`` deep-copies every value (a third of a province's run).
+        return [{"kind": line.kind, "params": dict(line.params)} for line in self.lines]
 
 
 def _share(done: float, owed: float) -> float:

@@ -201,7 +201,7 @@ def run_assessment(year: int, unit: Unit | None, actor=None) -> AssessmentRun:
                 "display_name": name,
                 "personnel_number": number,
                 "unit_path": unit_path or "",
-                "inputs": asdict(inputs[user_id]),
+                "inputs": inputs[user_id].as_json(),
                 "terms": result.terms,
                 "total": result.total,
                 "band": result.band.value,

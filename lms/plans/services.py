@@ -144,11 +144,14 @@ def online_seconds_by_user(year: int, unit: Unit | None = None) -> dict[int, flo
         .group_by(DailyCredit.user_id)
     )
     if unit is not None:
-        query = (
-            query.join(User, User.id == DailyCredit.user_id)
+        # A semi-join, not a join: SQLite then reads the ledger cadre by cadre through the
+        # (user, date) index instead of the whole window by date (a province: 45 ms, not 470).
+        in_subtree = (
+            select(User.id)
             .join(Unit, Unit.id == User.unit_id)
             .where(Unit.tree_path.like(unit.tree_path + "%"))
         )
+        query = query.where(DailyCredit.user_id.in_(in_subtree))
     return {user_id: float(seconds or 0) for user_id, seconds in db.session.execute(query)}
 
 
