@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import Numeric, and_, case, cast, func, not_, select
+from sqlalchemy import Numeric, and_, case, cast, func, not_, or_, select
 
 from lms.accounts.models import User
 from lms.extensions import db
@@ -63,8 +63,9 @@ def non_participation(year: int, unit: Unit | None) -> list[UnitLine]:
     """Per unit (each cadre in their own unit), ranked by participation rate, lowest first.
 
     Hours, quota and exemption are the dashboards' per-cadre rows (``cadre_figures``), so
-    the list agrees with the dashboards by construction. Two queries whatever the number of
-    cadres: the tallies per unit, and the cadres who did not take part.
+    the list agrees with the dashboards by construction. One statement whatever the number
+    of cadres: each unit's tallies are window sums over its cadres' rows, and only the
+    cadres who did not take part, and one row of every unit, are read.
     """
     context = reports.make_context(year)
     figures = reports.cadre_figures(reports.Scope.of(unit), context).subquery("cadre_figures")
@@ -76,38 +77,45 @@ def non_participation(year: int, unit: Unit | None) -> list[UnitLine]:
         shown > 0,
         shown >= figures.c.quota_hours * current_app.config["PARTICIPATION_MIN_SHARE"],
     )
-    units = {
-        unit_id: UnitLine(unit_id, name_path, int(cadres), int(took), int(exempt))
-        for unit_id, name_path, cadres, took, exempt in db.session.execute(
-            select(
-                Unit.id,
-                Unit.name_path,
-                func.count(figures.c.user_id),
-                func.coalesce(func.sum(case((took_part, 1), else_=0)), 0),
-                func.coalesce(func.sum(figures.c.is_exempt), 0),
-            )
-            .join(Unit, Unit.id == figures.c.unit_id)
-            .group_by(Unit.id, Unit.name_path)
-        )
-    }
-    absent = db.session.execute(
+    is_absent = and_(figures.c.is_exempt == 0, not_(took_part))
+    in_unit = {"partition_by": figures.c.unit_id}
+    rows = (
         select(
+            figures.c.unit_id,
+            Unit.name_path,
+            func.count().over(**in_unit).label("cadres"),
+            func.sum(case((took_part, 1), else_=0)).over(**in_unit).label("participants"),
+            func.sum(figures.c.is_exempt).over(**in_unit).label("exempt"),
+            func.row_number().over(**in_unit).label("position"),
+            case((is_absent, 1), else_=0).label("is_absent"),
             figures.c.user_id,
             User.display_name,
             Cadre.personnel_number,
-            figures.c.unit_id,
             figures.c.done_hours,
             figures.c.quota_hours,
         )
         .join(User, User.id == figures.c.user_id)
         .join(Cadre, Cadre.id == figures.c.cadre_id)
         .join(Unit, Unit.id == figures.c.unit_id)
-        .where(figures.c.is_exempt == 0, not_(took_part))
-        .order_by(Unit.name_path, User.display_name, User.id)
+        .subquery("cadre_rows")
     )
-    for user_id, name, number, unit_id, done, quota in absent:
-        line = CadreLine(user_id, name, number, unit_id, round(float(done), 1), float(quota))
-        units[unit_id].absent.append(line)
+    units: dict[int, UnitLine] = {}
+    for row in db.session.execute(
+        select(rows)
+        .where(or_(rows.c.is_absent == 1, rows.c.position == 1))
+        .order_by(rows.c.name_path, rows.c.display_name, rows.c.user_id)
+    ):
+        line = units.get(row.unit_id)
+        if line is None:
+            counts = int(row.cadres), int(row.participants), int(row.exempt)
+            line = units[row.unit_id] = UnitLine(row.unit_id, row.name_path, *counts)
+        if row.is_absent:
+            hours, quota = round(float(row.done_hours), 1), float(row.quota_hours)
+            line.absent.append(
+                CadreLine(
+                    row.user_id, row.display_name, row.personnel_number, row.unit_id, hours, quota
+                )
+            )
     return sorted(units.values(), key=lambda u: (u.rate, u.name_path))
 
 
