@@ -3,6 +3,7 @@ and the parameters those bind do not grow with the number of cadres (SQLite caps
 statement's parameters at 32,766, fewer than a province's cadres), and their figures are the
 dashboards' and the per-cadre functions'."""
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -158,6 +159,23 @@ def test_more_cadres_bind_no_more_parameters_and_run_no_more_statements(app, dis
         assert after.max_parameters == before.max_parameters, label
         assert after.statements == before.statements, label
         assert after.max_parameters < 50, label
+
+
+def test_a_scope_beyond_sqlites_parameter_cap_is_assessed_and_listed(app, district, course):
+    """SQLite's cap is 32,766 by default (some builds allow more); lowered to 100 here, a
+    scope of 125 cadres is assessed and listed all the same."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the cap on bound parameters is SQLite's")
+    add_cadres(district["units"]["b"], 120, course)
+    connection = db.session.connection().connection.dbapi_connection
+    cap = connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 100)
+    try:
+        run = run_assessment(YEAR, district["units"]["district"])
+        units = non_participation(YEAR, district["units"]["district"])
+    finally:
+        connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, cap)
+    assert run.cadre_count == sum(u.cadres for u in units) == 125
 
 
 def test_the_assessment_reads_each_input_for_the_new_cadres(app, district, course):
