@@ -42,8 +42,11 @@ class TrainingYear(db.Model):
 
     @property
     def window(self) -> tuple[date, date]:
-        """The local dates whose hours count toward this year's figures."""
-        return rules.stats_window(self.year, self.cutoff)
+        """The local dates whose hours count toward this year's figures: from the day after
+        the previous year's cut-off (its plan's, else the setting's) through this plan's."""
+        from lms.plans.services import cutoff_for
+
+        return rules.stats_window(self.year, self.cutoff, cutoff_for(self.year - 1))
 
     @property
     def limits(self) -> rules.Limits:

@@ -103,8 +103,10 @@ def cutoff_for(year: int) -> tuple[int, int]:
 
 
 def stats_window_for(year: int) -> tuple[date, date]:
-    """The local dates whose hours count toward ``year``'s figures."""
-    return rules.stats_window(year, cutoff_for(year))
+    """The local dates whose hours and quiz results count toward ``year``'s figures: from
+    the day after the previous year's cut-off through this year's, each by its own plan, so
+    that consecutive years neither overlap nor leave a gap when their cut-offs differ."""
+    return rules.stats_window(year, cutoff_for(year), cutoff_for(year - 1))
 
 
 def current_stats_year(today: date | None = None) -> int:

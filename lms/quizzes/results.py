@@ -23,7 +23,6 @@ from lms.banks.models import Question
 from lms.extensions import db
 from lms.org.models import Cadre, Unit
 from lms.org.services import unit_scope_clause
-from lms.plans import rules as plan_rules
 from lms.plans import services as plans
 from lms.quizzes import analysis, grading
 from lms.quizzes.models import AttemptQuestion, AttemptStatus, Quiz, QuizAttempt, QuizResult
@@ -132,7 +131,7 @@ def year_window(year: int) -> tuple[date, date]:
     after the previous year's cut-off through this year's, each by its own plan, so the
     years neither overlap nor leave a gap (the dates ``services.result_year`` gives
     ``year``)."""
-    return plan_rules.stats_window(year, plans.cutoff_for(year), plans.cutoff_for(year - 1))
+    return plans.stats_window_for(year)
 
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:

@@ -88,7 +88,7 @@ def make_context(year: int, today: date | None = None) -> Context:
     from lms.core.timeutil import local_today
 
     plan = plans.get_plan(year) or plans.new_plan(year)  # unsaved: no rules, no query
-    window = plan_rules.stats_window(year, plan.cutoff)
+    window = plans.stats_window_for(year)
     config = current_app.config
     clock = ForecastClock.of(
         window, today or local_today(), config["FORECAST_WEEKS"], config["WEEKEND_HOURS_LIMIT"]

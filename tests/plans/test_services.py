@@ -109,6 +109,25 @@ def test_a_plans_own_cutoff_moves_the_window(tree, make_cadre, plan):
         services.update_plan_settings(plan, "13-45", 8, 40, 24)
 
 
+def test_consecutive_years_with_other_cutoffs_neither_overlap_nor_leave_a_gap(
+    tree, make_cadre, plan
+):
+    from lms.reports.services import make_context
+
+    cadre = make_cadre("ann", tree["a"])
+    db.session.add(DailyCredit(user_id=cadre.id, local_date=date(2026, 12, 15), seconds=3600))
+    services.update_plan_settings(plan, "12-31", 8, 40, 24)  # 2026 runs to 31 December
+    db.session.commit()
+    # 2027 has no plan: its cut-off is the setting's (30 November), but it starts the day
+    # after 2026's own cut-off, so 15 December 2026 counts once, toward 2026.
+    assert services.stats_window_for(2027) == (date(2027, 1, 1), date(2027, 11, 30))
+    assert services.new_plan(2027).window == (date(2027, 1, 1), date(2027, 11, 30))
+    assert make_context(2027).window == (date(2027, 1, 1), date(2027, 11, 30))
+    assert services.online_seconds(cadre.id, 2026) == 3600
+    assert services.online_seconds(cadre.id, 2027) == 0
+    assert services.current_stats_year(date(2026, 12, 15)) == 2026
+
+
 def test_required_hours_follow_local_midnight_at_the_cutoff(tree, make_cadre, course, plan):
     """A view opened 00:30 on 1 December in Shanghai (16:30 UTC the day before) counts toward
     the next year's required hours; one opened at 23:30 on 30 November does not."""
