@@ -34,8 +34,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, event, func, insert, select, text, update
+from sqlalchemy import event, func, insert, select, text, update
 
+from benchmarks.reports_year import ensure_pg_database
 from lms import create_app
 from lms.accounts.models import User, UserRole
 from lms.courses.models import Course, Enrollment
@@ -203,17 +204,6 @@ def run_backend(name: str, url: str, cadres: int, repeat: int) -> None:
         print(f"[{name}] required enrolments now {required:,}")
         db.session.remove()
         db.engine.dispose()
-
-
-def ensure_pg_database(url: str) -> None:
-    base, _, name = url.rpartition("/")
-    engine = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        if not conn.execute(
-            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
-        ).first():
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
 
 
 def main() -> None:
