@@ -79,6 +79,9 @@ def fresh_database(backend: str, tmp: Path, pg_url: str) -> str:
         return f"sqlite:///{tmp}/bench.sqlite3"
     import sqlalchemy
 
+    from benchmarks.reports_year import ensure_pg_database
+
+    ensure_pg_database(pg_url)  # a fresh machine has no benchmark database yet
     engine = sqlalchemy.create_engine(pg_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.exec_driver_sql("DROP SCHEMA public CASCADE")

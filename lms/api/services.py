@@ -3,10 +3,12 @@
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import joinedload, lazyload
 
 from lms.accounts.models import User
 from lms.api.models import ApiToken
@@ -16,6 +18,19 @@ from lms.extensions import db
 # Writing last_used_at on every call would turn each read into a write; once a minute is
 # enough to show on the user's page when a token was last used.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@cache
+def _token_by_hash():
+    """Every heartbeat is authenticated by token: the token, its user and unit in one
+    statement (roles follow in one more); the cadre record, which the beats do not read,
+    loads only if a page asks for it. Built once, like the beat's own statements (and on
+    first use, when every model is mapped)."""
+    return (
+        select(ApiToken)
+        .where(ApiToken.token_hash == bindparam("token_hash"))
+        .options(joinedload(ApiToken.user).options(lazyload(User.cadre)))
+    )
 
 
 def hash_token(raw: str) -> str:
@@ -43,7 +58,7 @@ def authenticate_token(raw: str):
     """The active user a usable token belongs to, or None."""
     if not raw or len(raw) > 200:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    token = db.session.scalar(_token_by_hash(), {"token_hash": hash_token(raw)})
     now = utcnow()
     if token is None or not token.is_usable(now) or not token.user.is_active:
         return None

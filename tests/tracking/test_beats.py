@@ -322,3 +322,32 @@ def test_the_course_menu_shows_a_cadres_own_progress(client, cadre, lesson, logi
     page = client.get("/courses/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Your progress" in page
     assert "5%" in page  # 30 of 600 seconds
+
+
+def test_a_token_beat_reads_no_more_than_it_needs(client, cadre, lesson):
+    """The heartbeat is the busiest request: the token brings its user in one statement and
+    the roles in one more; the cadre record, which a beat never reads, is not loaded."""
+    from sqlalchemy import event
+
+    headers = _token(client, cadre.username)
+    view_id = _open(client, headers, lesson.id).get_json()["view_id"]
+    _age_view(view_id, 30)
+    assert _beat(client, headers, view_id, 1, [[0, 15]], position=15).status_code == 200
+    statements = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = _beat(client, headers, view_id, 2, [[15, 30]], position=30)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    reads = [s for s in statements if s.startswith("SELECT")]
+    assert sum("FROM user_role" in s for s in reads) == 1
+    assert not any("FROM cadre" in s or 'FROM "user"' in s or "FROM user " in s for s in reads)
+    # Token (with user and unit), roles, the view, the lesson with clock and progress; and
+    # on PostgreSQL the clock's lock, taken in a statement of its own (see record_beat).
+    expected = 5 if db.engine.dialect.name == "postgresql" else 4
+    assert len(reads) == expected, reads
