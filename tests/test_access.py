@@ -58,6 +58,7 @@ ACCESS = {
     "banks.move_question_up": EDITORS,
     "banks.new": EDITORS,
     "banks.new_question": EDITORS,
+    "banks.regrade_question": EDITORS,
     "banks.restore_question": EDITORS,
     "banks.retire_question": EDITORS,
     "banks.template": EDITORS,

@@ -13,10 +13,12 @@ from lms.core.access import role_required
 from lms.core.i18n import current_locale
 from lms.core.pagination import ListPage
 from lms.core.tabular import EXTENSIONS, download
+from lms.core.timeutil import utcnow
 from lms.core.uploads import PendingUpload, UploadGone
 from lms.courses.models import ContentCategory, Course
 from lms.courses.services import content_categories, paginate_rows
 from lms.extensions import db
+from lms.quizzes import services as quizzes
 
 bp = Blueprint("banks", __name__, url_prefix="/banks")
 
@@ -273,6 +275,7 @@ def _edit_question(bank: Bank, kind: str, question: Question | None):
         data, problems = _form_data(form, kind, question)
         problems += parsing.check_question(data)
         if not problems:
+            key_before = _key(question)
             try:
                 saved = services.save_question(bank, data, question)
             except BankError as exc:
@@ -283,9 +286,16 @@ def _edit_question(bank: Bank, kind: str, question: Question | None):
                 flash(_("The question has been saved."), "success")
                 if request.form.get("next") == "another":
                     return redirect(url_for("banks.new_question", bank_id=bank.id, kind=kind))
+                if key_before not in (None, _key(saved)):
+                    # A corrected key: stay on the page that offers regrading past attempts.
+                    url = url_for(
+                        "banks.edit_question", bank_id=bank.id, question_id=saved.id, key_changed=1
+                    )
+                    return redirect(url + "#regrade")
                 return redirect(url_for("banks.detail", bank_id=bank.id) + f"#q{saved.id}")
         _show_problems(form, problems, option_errors)
     status = 400 if form.errors or option_errors else 200
+    regrade = quizzes.regrade_status(question) if question is not None else None
     return render_template(
         "banks/question.html",
         bank=bank,
@@ -294,7 +304,14 @@ def _edit_question(bank: Bank, kind: str, question: Question | None):
         form=form,
         option_errors=option_errors,
         letters=parsing.LETTERS,
+        regrade=regrade,
+        key_changed=request.args.get("key_changed") == "1",
     ), status
+
+
+def _key(question: Question | None):
+    """What grading reads of the question, bar its points (attempts keep their own)."""
+    return None if question is None else quizzes.question_key(question, 0.0)
 
 
 @bp.route("/<int:bank_id>/questions/new", methods=["GET", "POST"])
@@ -335,6 +352,38 @@ def _back(default: str) -> str:
     if target.startswith(default) and "\\" not in target:
         return target
     return default
+
+
+@bp.route("/<int:bank_id>/questions/<int:question_id>/regrade", methods=["POST"])
+@role_required(*EDITORS)
+def regrade_question(bank_id: int, question_id: int):
+    """Score the question again, by its current key, in every graded attempt that asked it."""
+    bank, question = _question(bank_id, question_id)
+    outcome = quizzes.regrade_question(question)
+    db.session.commit()
+    # The audit of a regrade: who and when, in the application log (quizzes keep no audit table).
+    current_app.logger.info(
+        "question %s regraded by user %s (%s) at %s: %s attempts, %s scores changed, "
+        "%s results updated",
+        question.id,
+        current_user.id,
+        current_user.username,
+        utcnow().isoformat(),
+        outcome.attempts,
+        outcome.changed,
+        outcome.results,
+    )
+    flash(
+        _(
+            "Regraded %(count)d attempts with the current key: %(changed)d scores changed and "
+            "%(results)d cadres' results were updated.",
+            count=outcome.attempts,
+            changed=outcome.changed,
+            results=outcome.results,
+        ),
+        "success",
+    )
+    return redirect(url_for("banks.edit_question", bank_id=bank.id, question_id=question.id))
 
 
 @bp.route("/<int:bank_id>/questions/<int:question_id>/retire", methods=["POST"])

@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import Role, User
 from lms.banks.models import Bank, Question, QuestionKind
@@ -531,6 +532,93 @@ def close_expired_attempts(now: datetime | None = None) -> int:
     return closed
 
 
+# --- regrading after a key was corrected -------------------------------------------------
+
+
+def _graded_attempts_with(question_id: int):
+    """A select of the graded attempts that asked the question."""
+    asked = select(AttemptQuestion.attempt_id).where(AttemptQuestion.question_id == question_id)
+    return select(QuizAttempt).where(
+        QuizAttempt.status == AttemptStatus.GRADED.value, QuizAttempt.id.in_(asked)
+    )
+
+
+def _rescored(item: AttemptQuestion, question: Question) -> float:
+    # The points stay those the attempt showed (its snapshot); only the key is the current one.
+    return grading.score_question(question_key(question, item.points), item.answer)
+
+
+def _graded_items_of(question: Question):
+    return db.session.execute(
+        select(AttemptQuestion.points, AttemptQuestion.answer, AttemptQuestion.awarded_points)
+        .join(QuizAttempt, QuizAttempt.id == AttemptQuestion.attempt_id)
+        .where(
+            AttemptQuestion.question_id == question.id,
+            QuizAttempt.status == AttemptStatus.GRADED.value,
+        )
+    )
+
+
+@dataclass
+class RegradeStatus:
+    """Graded attempts that asked a question, and how many of them the current key would
+    score differently than they were scored."""
+
+    attempts: int = 0
+    outdated: int = 0
+
+
+def regrade_status(question: Question) -> RegradeStatus:
+    """How many graded attempts asked ``question``, and how many are scored by another key."""
+    status = RegradeStatus()
+    for points, answer, awarded in _graded_items_of(question):
+        status.attempts += 1
+        key = question_key(question, points)
+        status.outdated += abs(grading.score_question(key, answer) - (awarded or 0.0)) > 1e-9
+    return status
+
+
+@dataclass
+class RegradeOutcome:
+    attempts: int = 0  # graded attempts that asked the question
+    changed: int = 0  # of them, those whose score changed
+    results: int = 0  # cadres' results added, changed or removed
+
+
+def regrade_question(question: Question) -> RegradeOutcome:
+    """Score the question again in every graded attempt that asked it, by its current key
+    (after an editor corrected a wrong key), and recompute those attempts' scores and the
+    cadres' results; running it again changes nothing.
+
+    Results feed the annual assessment (DOMAIN.md), so a wrong key must not keep counting.
+    """
+    outcome = RegradeOutcome()
+    attempts = db.session.scalars(
+        _graded_attempts_with(question.id).options(
+            selectinload(QuizAttempt.items), selectinload(QuizAttempt.quiz)
+        )
+    ).all()
+    for attempt in attempts:
+        outcome.attempts += 1
+        for item in attempt.items:
+            if item.question_id == question.id:
+                item.awarded_points = _rescored(item, question)
+        score = grading.total_points(item.awarded_points or 0.0 for item in attempt.items)
+        if score == attempt.score:
+            continue
+        attempt.score = score
+        attempt.percent = grading.percent_of(score, attempt.max_score)
+        attempt.is_passed = grading.is_pass(attempt.percent, attempt.quiz.pass_percent)
+        outcome.changed += 1
+    db.session.flush()
+    if outcome.changed:
+        pairs = _graded_attempts_with(question.id).with_only_columns(
+            QuizAttempt.user_id, QuizAttempt.quiz_id
+        )
+        outcome.results = refile_results_of(pairs)
+    return outcome
+
+
 def questions_in_use(question_ids) -> set[int]:
     """Of ``question_ids``, those some attempt has asked: deleting them would drop answers
     from attempts (retire them instead)."""
@@ -602,13 +690,20 @@ def refile_results(start: datetime | None = None, end: datetime | None = None) -
     Each (cadre, quiz) is recomputed from all its graded attempts, which stay untouched; a
     result whose year no attempt falls in any more is removed. A fixed number of queries.
     """
-    graded = QuizAttempt.status == AttemptStatus.GRADED.value
-    in_range = [graded]
+    in_range = [QuizAttempt.status == AttemptStatus.GRADED.value]
     if start is not None:
         in_range.append(QuizAttempt.submitted_at >= start)
     if end is not None:
         in_range.append(QuizAttempt.submitted_at < end)
-    pairs = select(QuizAttempt.user_id, QuizAttempt.quiz_id).where(*in_range).distinct().subquery()
+    return refile_results_of(select(QuizAttempt.user_id, QuizAttempt.quiz_id).where(*in_range))
+
+
+def refile_results_of(pairs_query) -> int:
+    """Recompute the results of the (user_id, quiz_id) pairs ``pairs_query`` selects from all
+    their graded attempts, filed under the years ``result_year`` gives now; returns how many
+    results were added, changed or removed (see ``refile_results``)."""
+    graded = QuizAttempt.status == AttemptStatus.GRADED.value
+    pairs = pairs_query.distinct().subquery()
 
     def of_pairs(model):
         return and_(pairs.c.user_id == model.user_id, pairs.c.quiz_id == model.quiz_id)
