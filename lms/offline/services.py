@@ -14,7 +14,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, event, func, or_, select
+from sqlalchemy.orm import Session
 
 from lms.accounts.models import Role, User
 from lms.core.database import user_ids_filter
@@ -469,7 +470,11 @@ def store_evidence(actor, filename: str, data: bytes, ext: str) -> Evidence:
     stored = f"{secrets.token_hex(16)}.{ext}"
     root = evidence_root()
     root.mkdir(parents=True, exist_ok=True)
-    (root / stored).write_bytes(data)
+    path = root / stored
+    path.write_bytes(data)
+    # Until the transaction commits, the file belongs to it: a rollback (or a failed commit)
+    # removes it, so a save that did not happen leaves no file behind.
+    _files(db.session, WRITTEN).append(path)
     evidence = Evidence(
         stored_name=stored,
         original_name=Path(filename or "evidence").name[:255],
@@ -516,7 +521,35 @@ def _drop_evidence_if_unused(evidence_id: int | None) -> None:
         db.session.delete(evidence)
         db.session.flush()
         if path is not None:
-            path.unlink(missing_ok=True)
+            # Removed only once the deletion is committed: a failed save keeps the old file.
+            _files(db.session, DROPPED).append(path)
+
+
+# Evidence files a transaction wrote, and those it will remove, in ``Session.info``.
+WRITTEN, DROPPED = "offline_evidence_written", "offline_evidence_dropped"
+
+
+def _files(session, key: str) -> list[Path]:
+    return session.info.setdefault(key, [])
+
+
+@event.listens_for(Session, "after_commit")
+def _commit_evidence_files(session) -> None:
+    """The commit made the written files the rows' own and the dropped ones unused."""
+    for path in session.info.pop(DROPPED, []):
+        path.unlink(missing_ok=True)
+    session.info.pop(WRITTEN, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _discard_evidence_files(session, transaction) -> None:
+    """A transaction that ended without a commit (rolled back, failed, closed) keeps no file
+    it wrote and removes none it dropped."""
+    if transaction.parent is not None:
+        return
+    for path in session.info.pop(WRITTEN, []):
+        path.unlink(missing_ok=True)
+    session.info.pop(DROPPED, None)
 
 
 # --- offline training --------------------------------------------------------------------

@@ -9,11 +9,13 @@ from flask import (
     render_template,
     request,
     send_file,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import FileStorage
 
 from lms.accounts.models import Role, User
@@ -211,13 +213,27 @@ def _delete(model, item_id: int):
 def _submit(form, save, template: str, **context):
     """Run ``save`` (which returns the response) on a valid post; else show the form again."""
     if form.validate_on_submit():
+        flashed = len(session.get("_flashes", []))
         try:
             response = save()
+            db.session.commit()
         except OfflineError as exc:
             db.session.rollback()
             _attach(form, exc)
+        except SQLAlchemyError:
+            # Nothing was saved, and no evidence file is left behind (the rollback removes
+            # it); the form comes back as it was typed, bar the file a browser cannot refill.
+            db.session.rollback()
+            current_app.logger.exception("offline save failed")
+            # ``save`` flashed its success before the commit failed: take that back.
+            session["_flashes"] = session.get("_flashes", [])[:flashed]
+            form.form_errors.append(
+                _(
+                    "It could not be saved, so nothing was changed. "
+                    "Please try again (choose the evidence file again)."
+                )
+            )
         else:
-            db.session.commit()
             return response
     status = 400 if form.errors or form.form_errors else 200
     return render_template(template, form=form, **context), status

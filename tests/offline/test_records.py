@@ -4,7 +4,10 @@ import io
 from pathlib import Path
 
 import pytest
+from flask import has_request_context, request
 from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from lms.extensions import db
 from lms.offline import services
@@ -401,3 +404,67 @@ def test_a_new_evidence_file_replaces_the_old_one(app, client, org, login, post)
         old_evidence,
         record.evidence_id,
     )
+
+
+@pytest.fixture
+def failing_commit(app):
+    """Make the COMMIT of offline form posts fail, as a database that refuses it would."""
+
+    def refuse(_conn):
+        if has_request_context() and request.method == "POST" and request.path.startswith("/off"):
+            raise OperationalError("COMMIT", {}, Exception("the database refused the commit"))
+
+    event.listen(db.engine, "commit", refuse)
+    yield
+    event.remove(db.engine, "commit", refuse)
+
+
+def test_a_failed_save_leaves_no_file_and_keeps_the_form(app, client, org, login, failing_commit):
+    login(org["sup_a1"])
+    data = {
+        **TRAINING,
+        "title": "Autumn class 秋季班",
+        "cadre_ids": [org["ann"].id, org["bob"].id],
+        "evidence": (io.BytesIO(pdf_bytes()), "proof.pdf"),
+    }
+    data["csrf_token"] = csrf_token(client, "/offline/new")
+    response = client.post("/offline/new", data=data, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "It could not be saved, so nothing was changed." in page
+    assert "Autumn class 秋季班" in page and "District party school" in page
+    assert "record(s) saved" not in page
+    assert _records() == [] and _audit() == [] and _evidence_files(app) == []
+    assert list(db.session.scalars(select(Evidence))) == []
+    # Nor does the next page show a success for the save that did not happen.
+    assert "record(s) saved" not in client.get("/offline/").get_data(as_text=True)
+
+
+def test_a_failed_edit_keeps_the_old_evidence_and_leaves_no_new_file(app, client, org, login, post):
+    login(org["sup_a1"])
+    data = {
+        **TRAINING,
+        "cadre_ids": [org["ann"].id],
+        "evidence": (io.BytesIO(pdf_bytes()), "a.pdf"),
+    }
+    assert post("/offline/new", data, content_type="multipart/form-data").status_code == 302
+    [record] = _records()
+    [old_file] = _evidence_files(app)
+    old_evidence, audit_before = record.evidence_id, len(_audit(record.id))
+
+    def refuse(session, _context, _instances):
+        if any(isinstance(item, AuditEntry) for item in session.new):
+            raise OperationalError("INSERT", {}, Exception("the database refused the row"))
+
+    edit = {**TRAINING, "title": "Renamed", "evidence": (io.BytesIO(docx_bytes()), "b.docx")}
+    event.listen(Session, "before_flush", refuse)
+    try:
+        response = post(f"/offline/{record.id}/edit", edit, content_type="multipart/form-data")
+    finally:
+        event.remove(Session, "before_flush", refuse)
+    assert response.status_code == 400
+    assert "It could not be saved, so nothing was changed." in response.get_data(as_text=True)
+    db.session.refresh(record)
+    assert (record.title, record.evidence_id) == (TRAINING["title"], old_evidence)
+    assert _evidence_files(app) == [old_file] and old_file.read_bytes() == pdf_bytes()
+    assert len(_audit(record.id)) == audit_before
