@@ -35,6 +35,8 @@ class Bank(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The token of the last import preview applied (see services.claim_import).
+    last_import_token: Mapped[str | None] = mapped_column(String(32))
 
     course = relationship("Course")
     content_category = relationship("ContentCategory")

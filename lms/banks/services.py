@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import func, or_, select, true, update
 
 from lms.accounts.models import Role
 from lms.banks import parsing
@@ -506,6 +506,25 @@ def count_statuses(plans) -> dict:
     for plan in plans:
         counts[plan.status] += 1
     return counts
+
+
+def claim_import(bank: Bank, token: str) -> bool:
+    """Mark the preview ``token`` applied to ``bank``; False when it already was.
+
+    One conditional UPDATE in the importing transaction: a concurrent confirm of the same
+    preview waits for this row's lock and then matches no row (PostgreSQL re-checks the
+    condition after the wait; SQLite's writers run one at a time), so only one adds questions.
+    """
+    claimed = db.session.execute(
+        update(Bank)
+        .where(
+            Bank.id == bank.id,
+            or_(Bank.last_import_token.is_(None), Bank.last_import_token != token),
+        )
+        .values(last_import_token=token)
+        .execution_options(synchronize_session=False)
+    )
+    return claimed.rowcount == 1
 
 
 def apply_import(bank: Bank, plans) -> int:

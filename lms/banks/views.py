@@ -519,10 +519,19 @@ def import_preview(bank_id: int):
 def import_confirm(bank_id: int):
     """Check the stored upload again against the bank as it is now and import it at once."""
     bank = _bank(bank_id)
-    loaded, response = _plan_stored_upload(bank)
-    if response is not None:
-        return response
-    _info, _table, plans = loaded
+    info = _pending_for(bank)
+    if info and info.get("token") == bank.last_import_token:
+        return _already_imported(bank)  # a second click sent after the first one finished
+    try:
+        table = PENDING.load(info, services.read_bank_file, _("Upload a question file first."))
+    except UploadGone as gone:
+        flash(gone.message, gone.category)
+        return redirect(url_for("banks.import_file", bank_id=bank.id))
+    if not services.claim_import(bank, info["token"]):
+        db.session.rollback()
+        return _already_imported(bank)  # a second click that ran alongside the first one
+    # Planned after the claim: the bank as it is now, with any import that won before.
+    plans = services.plan_import(bank, table, current_locale())
     try:
         created = services.apply_import(bank, plans)
     except BankError:
@@ -542,6 +551,12 @@ def import_confirm(bank_id: int):
         ),
         "success",
     )
+    return redirect(url_for("banks.detail", bank_id=bank.id))
+
+
+def _already_imported(bank: Bank):
+    PENDING.forget()
+    flash(_("This import was already applied; nothing more was added."), "info")
     return redirect(url_for("banks.detail", bank_id=bank.id))
 
 

@@ -1,14 +1,17 @@
 """Importing question files: preview, confirm, cancel, encodings, and export round trips."""
 
 import io
+import threading
 
 import openpyxl
-from sqlalchemy import select
+import pytest
+from sqlalchemy import event, select
 
 from lms.banks import services
 from lms.banks.models import Bank, Question
 from lms.extensions import db
 from tests.banks.conftest import HEADER, add_question, csv_bytes, question_count, xlsx_bytes
+from tests.conftest import csrf_token
 
 ROWS = [
     ["single", "党的最高理想是什么？", "共产主义", "小康", "", "A", "2", "党章"],
@@ -192,3 +195,56 @@ def test_templates_import_cleanly(client, post, upload, bank):
 
 def test_header_is_documented_in_both_languages():
     assert HEADER[0] == "type"
+
+
+def test_a_second_confirm_of_the_same_preview_adds_nothing(client, post, upload, bank):
+    upload(bank, csv_bytes(ROWS))
+    token = csrf_token(client, "/")
+    # A double click: the second request carries the cookie the first one was sent with.
+    cookie = client.get_cookie("session").value
+    first = client.post(f"/banks/{bank.id}/import/confirm", data={"csrf_token": token})
+    assert first.status_code == 302 and question_count(bank.id) == 4
+    client.set_cookie("session", cookie)
+    second = client.post(
+        f"/banks/{bank.id}/import/confirm", data={"csrf_token": token}, follow_redirects=True
+    )
+    assert "This import was already applied; nothing more was added." in text(second)
+    assert question_count(bank.id) == 4
+
+
+def test_two_confirms_at_once_add_the_questions_once(app, client, post, upload, bank):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writer at a time: the confirms cannot overlap")
+    upload(bank, csv_bytes(ROWS))
+    token = csrf_token(client, "/")
+    cookie = client.get_cookie("session").value
+    url = f"/banks/{bank.id}/import/confirm"
+    # Both confirms reach their claim before either makes it; one then waits for the other.
+    barrier = threading.Barrier(2, timeout=10)
+
+    def wait_for_the_other(_conn, _cursor, statement, *_args):
+        if "last_import_token" in statement and statement.lstrip().upper().startswith("UPDATE"):
+            barrier.wait()
+
+    def confirm(results):
+        other = app.test_client()
+        other.set_cookie("session", cookie)
+        with app.app_context():
+            response = other.post(url, data={"csrf_token": token}, follow_redirects=True)
+            results.append(text(response))
+
+    results = []
+    event.listen(db.engine, "before_cursor_execute", wait_for_the_other)
+    try:
+        threads = [threading.Thread(target=confirm, args=(results,)) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", wait_for_the_other)
+    assert len(results) == 2
+    assert question_count(bank.id) == 4
+    applied = [page for page in results if "Questions imported: 4 added" in page]
+    refused = [page for page in results if "This import was already applied" in page]
+    assert len(applied) == 1 and len(refused) == 1
