@@ -19,7 +19,6 @@ a few. Then, on SQLite and on PostgreSQL, for the province and for one city (a t
 PostgreSQL: ``--pg-url`` (default the local ``bench_assessment`` database, created if missing).
 """
 
-import argparse
 import os
 import random
 import sys
@@ -30,9 +29,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import event, select, text
 
-from benchmarks.reports_year import TODAY, YEAR, ensure_pg_database, generate
+from benchmarks.plan_sync import bench_main
+from benchmarks.reports_year import TODAY, YEAR, chunked_insert, generate
 from lms import create_app
 from lms.accounts.models import User
 from lms.courses.models import Lesson
@@ -43,11 +43,6 @@ from lms.plans.models import Assignment, TrainingYear
 from lms.tracking.models import LessonProgress, LessonView
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_assessment"
-
-
-def chunked_insert(model, rows, size=5000):
-    for start in range(0, len(rows), size):
-        db.session.execute(insert(model), rows[start : start + size])
 
 
 def add_assessment_inputs(seed: int = 11) -> None:
@@ -204,19 +199,7 @@ def run_backend(name: str, url: str, cadres: int, repeat: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cadres", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--pg-url", default=PG_DEFAULT)
-    args = parser.parse_args()
-    for backend in args.backends.split(","):
-        if backend == "sqlite":
-            folder = tempfile.mkdtemp(prefix="bench-assessment-db-")
-            run_backend("sqlite", f"sqlite:///{folder}/bench.sqlite3", args.cadres, args.repeat)
-        else:
-            ensure_pg_database(args.pg_url)
-            run_backend("postgresql", args.pg_url, args.cadres, args.repeat)
+    bench_main(__doc__, run_backend, "bench-assessment", PG_DEFAULT, repeat=3)
 
 
 if __name__ == "__main__":

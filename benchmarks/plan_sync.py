@@ -34,15 +34,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event, func, insert, select, text, update
+from sqlalchemy import event, func, select, text, update
 
-from benchmarks.reports_year import ensure_pg_database
+from benchmarks.reports_year import build_tree, chunked_insert, ensure_pg_database
 from lms import create_app
 from lms.accounts.models import User, UserRole
 from lms.courses.models import Course, Enrollment
 from lms.extensions import db
 from lms.org.models import Cadre, CadreCategory, Unit
-from lms.org.services import create_unit, ensure_default_categories
+from lms.org.services import ensure_default_categories
 from lms.plans import rules
 from lms.plans.models import Assignment
 from lms.plans.services import ensure_plan, sync_assignments
@@ -52,33 +52,14 @@ YEAR = 2026
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_plan_sync"
 
 
-def build_tree(fanout: int = 10):
-    """Province → cities → districts → bureaus; returns (cities, districts, bureaus)."""
-    province = create_unit("全省")
-    cities, districts, bureaus = [], [], []
-    for c in range(fanout):
-        city = create_unit(f"市{c + 1}", province)
-        cities.append(city)
-        for d in range(fanout):
-            district = create_unit(f"区{d + 1}", city)
-            districts.append(district)
-            for b in range(fanout):
-                bureaus.append(create_unit(f"局{b + 1}", district))
-    db.session.flush()
-    return cities, districts, bureaus
-
-
-def chunked_insert(model, rows, size=5000):
-    for start in range(0, len(rows), size):
-        db.session.execute(insert(model), rows[start : start + size])
-
-
 def generate(cadres: int, seed: int = 7) -> None:
     """Cadres, a few electives each, the year's plan and its assignments, inserted in bulk."""
     rng = random.Random(seed)
     ensure_default_categories()
     categories = {c.code: c.id for c in db.session.scalars(select(CadreCategory))}
-    cities, districts, bureaus = build_tree()
+    bureaus = build_tree()
+    districts = list(dict.fromkeys(bureau.parent for bureau in bureaus))
+    cities = list(dict.fromkeys(district.parent for district in districts))
     first_id = (db.session.scalar(select(func.max(User.id))) or 0) + 1
     users, roles, records = [], [], []
     for i in range(cadres):
@@ -206,20 +187,26 @@ def run_backend(name: str, url: str, cadres: int, repeat: int) -> None:
         db.engine.dispose()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def bench_main(doc: str, run_backend, prefix: str, pg_default: str, repeat: int) -> None:
+    """Parse the benchmarks' common arguments and run ``run_backend`` on each backend: SQLite
+    in a fresh temporary folder, PostgreSQL in ``--pg-url`` (created if missing)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--cadres", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=repeat)
     parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--pg-url", default=PG_DEFAULT)
+    parser.add_argument("--pg-url", default=pg_default)
     args = parser.parse_args()
     for backend in args.backends.split(","):
         if backend == "sqlite":
-            folder = tempfile.mkdtemp(prefix="bench-plan-sync-db-")
+            folder = tempfile.mkdtemp(prefix=f"{prefix}-db-")
             run_backend("sqlite", f"sqlite:///{folder}/bench.sqlite3", args.cadres, args.repeat)
         else:
             ensure_pg_database(args.pg_url)
             run_backend("postgresql", args.pg_url, args.cadres, args.repeat)
+
+
+def main() -> None:
+    bench_main(__doc__, run_backend, "bench-plan-sync", PG_DEFAULT, repeat=5)
 
 
 if __name__ == "__main__":
