@@ -23,7 +23,7 @@ from lms.courses.models import Course, Lesson
 from lms.extensions import db
 from lms.org import services as org
 from lms.org.models import Unit
-from lms.org.scope import unit_or_404
+from lms.org.scope import unit_from_args, unit_or_404
 from lms.plans import rules as plan_rules
 from lms.plans import services as plans
 from lms.reports import services
@@ -71,9 +71,12 @@ def _year() -> int:
     return int(raw)
 
 
-def _unit_arg(root: Unit | None) -> Unit | None:
-    raw = request.args.get("unit", "").strip()
-    return unit_or_404(int(raw)) if raw.isdigit() else root
+def _filtered() -> tuple[Unit | None, services.Scope, services.Context]:
+    """The request's unit (``?unit=`` within the user's scope, else the scope's top), its
+    scope with the cadre filters, and the year's context."""
+    _root()  # a supervisor without a unit sees nothing
+    unit = unit_from_args()
+    return unit, _scope(unit), services.make_context(_year())
 
 
 def _scope(unit: Unit | None) -> services.Scope:
@@ -163,10 +166,7 @@ def _ranking_chart(lines: list[services.UnitLine]) -> dict:
 @role_required(*STAFF)
 def overview():
     """The year at a glance for the user's subtree (or a unit of it), with filters."""
-    root = _root()
-    unit = _unit_arg(root)
-    context = services.make_context(_year())
-    scope = _scope(unit)
+    unit, scope, context = _filtered()
     data = services.build_overview(scope, context)
     return render_template(
         "reports/overview.html",
@@ -230,10 +230,7 @@ def _ranking_page(unit: Unit | None):
 @role_required(*STAFF)
 def courses():
     """Per course: enrolled cadres in scope, progress, coverage and quiz results."""
-    root = _root()
-    unit = _unit_arg(root)
-    context = services.make_context(_year())
-    scope = _scope(unit)
+    unit, scope, context = _filtered()
     return render_template(
         "reports/courses.html",
         context=context,
@@ -250,11 +247,8 @@ def courses():
 def course(course_id: int):
     """A course's lessons with their viewers among the cadres in scope, each linked to its
     audience curve over those viewers."""
-    root = _root()
-    unit = _unit_arg(root)
+    unit, scope, context = _filtered()
     course = db.get_or_404(Course, course_id)
-    context = services.make_context(_year())
-    scope = _scope(unit)
     return render_template(
         "reports/course.html",
         context=context,
@@ -272,13 +266,10 @@ def course(course_id: int):
 def lesson_audience(course_id: int, lesson_id: int):
     """A lesson's audience curve over the viewers among the cadres in scope (the course's
     instructors see every viewer's on /learning/lessons/<id>/audience)."""
-    root = _root()
-    unit = _unit_arg(root)
+    unit, scope, context = _filtered()
     lesson = db.session.get(Lesson, lesson_id)
     if lesson is None or lesson.course_id != course_id:
         abort(404)
-    context = services.make_context(_year())
-    scope = _scope(unit)
     audience = lesson_audiences.lesson_audience(lesson, services.scoped_user_ids(scope, context))
     return render_audience(
         lesson,
@@ -487,10 +478,7 @@ def _lessons_table(lines: list[services.LessonLine]):
 @role_required(*STAFF)
 def export(table: str, fmt: str):
     """A dashboard table as CSV or XLSX, with the page's filters (``?unit=`` and the rest)."""
-    root = _root()
-    unit = _unit_arg(root)
-    context = services.make_context(_year())
-    scope = _scope(unit)
+    unit, scope, context = _filtered()
     if table in OVERVIEW_TABLES:
         columns, rows = OVERVIEW_TABLES[table](services.build_overview(scope, context))
     elif table == "units":
