@@ -8,7 +8,6 @@ from sqlalchemy import select
 from lms.accounts.models import Role, User
 from lms.core.access import role_required
 from lms.core.i18n import current_locale
-from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.org import services
 from lms.org.forms import (
@@ -25,6 +24,7 @@ from lms.org.scope import unit_or_404
 from lms.org.services import OrgError
 from lms.plans.tasks import enqueue_sync
 from lms.tracking import reports as tracking_reports
+from lms.tracking import services as tracking_services
 
 bp = Blueprint("org", __name__, url_prefix="/org")
 
@@ -228,23 +228,8 @@ def cadre_detail(cadre_id: int):
         unit=unit,
         unit_visible=unit is not None and services.can_see_unit(current_user, unit),
         learning=tracking_reports.latest_lessons(cadre.user_id, CADRE_PAGE_LESSONS),
-        **_year_outlook(cadre.user),
+        **tracking_services.year_outlook(cadre.user),
     )
-
-
-def _year_outlook(person) -> dict:
-    """The statistics year's forecast and approved offline days ("every cadre page shows
-    the forecast", DOMAIN.md)."""
-    from lms.plans.services import current_stats_year, forecast_for
-    from lms.tracking.services import offline_days
-
-    today = local_today()
-    year = current_stats_year(today)
-    return {
-        "plan_year": year,
-        "forecast": forecast_for(person, today, year),
-        "offline_days": offline_days(person.id, year),
-    }
 
 
 # --- cadre categories --------------------------------------------------------------------

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from lms.core.timeutil import local_zone, to_local, utcnow
+from lms.core.timeutil import local_today, local_zone, to_local, utcnow
 from lms.courses.models import Course, Lesson
 from lms.courses.services import can_see_course
 from lms.extensions import db
@@ -447,6 +447,21 @@ def credited_by_course(user_id: int, course_ids) -> dict[int, float]:
             .where(LessonProgress.user_id == user_id, Lesson.course_id.in_(ids))
             .group_by(Lesson.course_id)
         )
+    }
+
+
+def year_outlook(person, today: date | None = None) -> dict:
+    """What a cadre's pages show of the current statistics year besides hours: the year,
+    the forecast ("every cadre page shows the forecast", DOMAIN.md) and approved offline
+    days; the context of ``tracking/_year_outlook.html``."""
+    from lms.plans.services import current_stats_year, forecast_for
+
+    today = today or local_today()
+    year = current_stats_year(today)
+    return {
+        "plan_year": year,
+        "forecast": forecast_for(person, today, year),
+        "offline_days": offline_days(person.id, year),
     }
 
 

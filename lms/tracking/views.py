@@ -56,6 +56,7 @@ def mine():
     progress = services.year_progress(current_user.id, today.year)
     in_progress = [c for c in progress["courses"] if not c["completed"]]
     resume = services.resume_lessons(current_user.id, [c["id"] for c in in_progress])
+    outlook = services.year_outlook(current_user, today)
     return render_template(
         "tracking/mine.html",
         progress=progress,
@@ -63,10 +64,8 @@ def mine():
         in_progress=in_progress,
         completed=[c for c in progress["courses"] if c["completed"]],
         resume=resume,
-        plan_year=(plan_year := plan_services.current_stats_year(today)),
-        quota=plan_services.quota_summary(current_user, plan_year),
-        forecast=plan_services.forecast_for(current_user, today, plan_year),
-        offline_days=services.offline_days(current_user.id, plan_year),
+        quota=plan_services.quota_summary(current_user, outlook["plan_year"]),
+        **outlook,
     )
 
 
