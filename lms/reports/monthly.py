@@ -18,6 +18,7 @@ from lms.core.timeutil import local_today
 from lms.org.models import Unit
 from lms.org.scope import unit_choices, unit_from_args
 from lms.plans import rules as plan_rules
+from lms.plans import services as plans
 from lms.reports import services
 from lms.tracking.forecast import Outlook
 
@@ -43,8 +44,7 @@ def _month() -> tuple[int, int]:
 def build_report(unit: Unit | None, year: int, month: int) -> dict:
     """The report's figures, as of the month's last day (or the statistics cut-off)."""
     last_day = date(year, month, calendar.monthrange(year, month)[1])
-    cutoff = services.make_context(year).plan.cutoff
-    stats_year = plan_rules.stats_year(last_day, cutoff)
+    stats_year = plans.current_stats_year(last_day)
     context = services.make_context(stats_year, today=last_day)
     # Only what was credited by the month's end counts: a report read later must not change.
     context = replace(context, window=(context.window[0], min(context.window[1], last_day)))
