@@ -666,10 +666,13 @@ def _set_result(
 
 def update_result(user_id: int, quiz: Quiz, year: int) -> QuizResult | None:
     """Recompute the user's result of ``quiz`` in ``year`` by the quiz's counting rule."""
+    # The year's window holds exactly the times ``result_year`` files under it: two plan
+    # lookups per submission instead of one per attempt.
+    start, end = plans.utc_bounds(plans.stats_window_for(year))
     graded = [
         a
         for a in attempts_of(user_id, quiz.id)
-        if a.status == AttemptStatus.GRADED.value and result_year(a.submitted_at) == year
+        if a.status == AttemptStatus.GRADED.value and start <= a.submitted_at < end
     ]
     graded.sort(key=lambda a: (a.submitted_at, a.number))
     result = db.session.scalar(
