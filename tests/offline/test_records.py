@@ -377,7 +377,8 @@ def test_offline_totals_are_set_based_and_count_only_approved_in_range(app, org)
     assert next_year[ids[1]].days == 2
 
 
-def test_a_new_evidence_file_replaces_the_old_one(app, client, org, login, post):
+def _record_with_evidence(app, org, login, post):
+    """A supervisor records a training for Ann with a PDF: the record and its stored file."""
     login(org["sup_a1"])
     data = {
         **TRAINING,
@@ -386,7 +387,12 @@ def test_a_new_evidence_file_replaces_the_old_one(app, client, org, login, post)
     }
     assert post("/offline/new", data, content_type="multipart/form-data").status_code == 302
     [record] = _records()
-    [old_file] = _evidence_files(app)
+    [stored] = _evidence_files(app)
+    return record, stored
+
+
+def test_a_new_evidence_file_replaces_the_old_one(app, client, org, login, post):
+    record, old_file = _record_with_evidence(app, org, login, post)
     old_evidence = record.evidence_id
     # Saving without a file keeps the evidence.
     assert post(f"/offline/{record.id}/edit", {**TRAINING, "title": "Renamed"}).status_code == 302
@@ -441,15 +447,7 @@ def test_a_failed_save_leaves_no_file_and_keeps_the_form(app, client, org, login
 
 
 def test_a_failed_edit_keeps_the_old_evidence_and_leaves_no_new_file(app, client, org, login, post):
-    login(org["sup_a1"])
-    data = {
-        **TRAINING,
-        "cadre_ids": [org["ann"].id],
-        "evidence": (io.BytesIO(pdf_bytes()), "a.pdf"),
-    }
-    assert post("/offline/new", data, content_type="multipart/form-data").status_code == 302
-    [record] = _records()
-    [old_file] = _evidence_files(app)
+    record, old_file = _record_with_evidence(app, org, login, post)
     old_evidence, audit_before = record.evidence_id, len(_audit(record.id))
 
     def refuse(session, _context, _instances):
