@@ -9,7 +9,6 @@ from flask import (
     render_template,
     request,
     send_file,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -211,11 +210,11 @@ def _delete(model, item_id: int):
 
 
 def _submit(form, save, template: str, **context):
-    """Run ``save`` (which returns the response) on a valid post; else show the form again."""
+    """Run ``save`` on a valid post and commit; then flash its message and go to its page
+    (``save`` returns both). Else, or when the save fails, show the form again."""
     if form.validate_on_submit():
-        flashed = len(session.get("_flashes", []))
         try:
-            response = save()
+            message, target = save()
             db.session.commit()
         except OfflineError as exc:
             db.session.rollback()
@@ -225,8 +224,6 @@ def _submit(form, save, template: str, **context):
             # it); the form comes back as it was typed, bar the file a browser cannot refill.
             db.session.rollback()
             current_app.logger.exception("offline save failed")
-            # ``save`` flashed its success before the commit failed: take that back.
-            session["_flashes"] = session.get("_flashes", [])[:flashed]
             form.form_errors.append(
                 _(
                     "It could not be saved, so nothing was changed. "
@@ -234,24 +231,22 @@ def _submit(form, save, template: str, **context):
                 )
             )
         else:
-            return response
+            flash(message, "success")  # only once it is saved
+            return redirect(target)
     status = 400 if form.errors or form.form_errors else 200
     return render_template(template, form=form, **context), status
 
 
-def _saved_many(items, message: str):
-    flash(message, "success")
+def _saved_many(items, message: str) -> tuple[str, str]:
     if len(items) == 1:
-        return redirect(_detail_url(items[0]))
-    return redirect(url_for(PAGES[type(items[0])][2], status="pending"))
+        return message, _detail_url(items[0])
+    return message, url_for(PAGES[type(items[0])][2], status="pending")
 
 
-def _saved_one(item, changed: bool):
+def _saved_one(item, changed: bool) -> tuple[str, str]:
     if changed:
-        flash(_("Saved. It waits for another supervisor's approval again."), "success")
-    else:
-        flash(_("Nothing was changed."), "success")
-    return redirect(_detail_url(item))
+        return _("Saved. It waits for another supervisor's approval again."), _detail_url(item)
+    return _("Nothing was changed."), _detail_url(item)
 
 
 def _chosen_cadres(form):
