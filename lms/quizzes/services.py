@@ -571,10 +571,9 @@ class RegradeStatus:
 def regrade_status(question: Question) -> RegradeStatus:
     """How many graded attempts asked ``question``, and how many are scored by another key."""
     status = RegradeStatus()
-    for points, answer, awarded in _graded_items_of(question):
+    for item in _graded_items_of(question):
         status.attempts += 1
-        key = question_key(question, points)
-        status.outdated += abs(grading.score_question(key, answer) - (awarded or 0.0)) > 1e-9
+        status.outdated += abs(_rescored(item, question) - (item.awarded_points or 0.0)) > 1e-9
     return status
 
 
