@@ -473,14 +473,22 @@ def import_file(bank_id: int):
     return _import_page(bank, form, 400 if form.errors else 200)
 
 
-def _plan_stored_upload(bank: Bank):
-    """(info, table, plans) for this session's upload into ``bank``, or a redirect."""
-    info = _pending_for(bank)
+def _load_stored_upload(bank: Bank, info: dict | None):
+    """The table of this session's upload ``info`` into ``bank``, or a redirect."""
     try:
         table = PENDING.load(info, services.read_bank_file, _("Upload a question file first."))
     except UploadGone as gone:
         flash(gone.message, gone.category)
         return None, redirect(url_for("banks.import_file", bank_id=bank.id))
+    return table, None
+
+
+def _plan_stored_upload(bank: Bank):
+    """(info, table, plans) for this session's upload into ``bank``, or a redirect."""
+    info = _pending_for(bank)
+    table, response = _load_stored_upload(bank, info)
+    if response is not None:
+        return None, response
     return (info, table, services.plan_import(bank, table, current_locale())), None
 
 
@@ -522,11 +530,9 @@ def import_confirm(bank_id: int):
     info = _pending_for(bank)
     if info and info.get("token") == bank.last_import_token:
         return _already_imported(bank)  # a second click sent after the first one finished
-    try:
-        table = PENDING.load(info, services.read_bank_file, _("Upload a question file first."))
-    except UploadGone as gone:
-        flash(gone.message, gone.category)
-        return redirect(url_for("banks.import_file", bank_id=bank.id))
+    table, response = _load_stored_upload(bank, info)
+    if response is not None:
+        return response
     if not services.claim_import(bank, info["token"]):
         db.session.rollback()
         return _already_imported(bank)  # a second click that ran alongside the first one
