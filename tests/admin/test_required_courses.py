@@ -90,7 +90,9 @@ def test_deactivation_releases_and_reactivation_restores(app, post, assigned, ma
 
 
 def test_a_user_without_a_cadre_record_queues_nothing(app, post, assigned):
+    # No password given: the user is created and the one-time password page shown.
     assert post("/admin/users/new", form_data(username="teach")).status_code == 200
+    assert db.session.scalar(select(User).where(User.username == "teach")).cadre is None
     assert run_queued_jobs(app) == []
 
 
