@@ -764,27 +764,6 @@ def approved_offline_totals(users, start: date, end: date) -> dict[int, OfflineT
     }
 
 
-def approved_offline_records(users, start: date, end: date) -> dict[int, list[OfflineTraining]]:
-    """The approved records (ending in [start, end]) per cadre, for archives; one query.
-    ``users``: a select of user ids or a few ids."""
-    of_users = user_ids_filter(OfflineTraining.user_id, users)
-    if of_users is None:
-        return {}
-    result: dict[int, list[OfflineTraining]] = defaultdict(list)
-    for record in db.session.scalars(
-        select(OfflineTraining)
-        .where(
-            of_users,
-            OfflineTraining.status == ReviewStatus.APPROVED.value,
-            OfflineTraining.end_date >= start,
-            OfflineTraining.end_date <= end,
-        )
-        .order_by(OfflineTraining.user_id, OfflineTraining.start_date)
-    ):
-        result[record.user_id].append(record)
-    return dict(result)
-
-
 def active_exemptions(users, start: date, end: date) -> dict[int, list[Exemption]]:
     """Approved exemptions overlapping [start, end], per cadre; one query. ``users``: a
     select of user ids or a few ids."""
