@@ -1,48 +1,92 @@
-"""Login throttling shared by the login form and the API's token endpoint."""
+"""Login throttling shared by the login form and the API's token endpoint.
 
-from flask import current_app, request
+Every attempt is counted before its password is checked, by one atomic increment in the
+rate limiter's storage (Flask-Limiter's, so memory or Redis), and only an attempt that the
+increment admits is evaluated: forty parallel guesses cannot all slip under a limit of five.
+Accounts are limited strictly and addresses generously, so one person behind an office's
+shared address locks their own account, not the office.
+"""
+
+import math
+import time
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, parse_many
+from limits.strategies import FixedWindowRateLimiter
 
 from lms.extensions import limiter
 
 
-def _attempted_username() -> str:
-    if request.is_json:
-        body = request.get_json(silent=True)
-        name = body.get("username") if isinstance(body, dict) else None
-    else:
-        name = request.form.get("username")
-    return str(name or "").strip().lower()[:64]
+class Throttled(Exception):
+    """Too many attempts: ``retry_after`` seconds until the next one is evaluated."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+    @property
+    def message(self) -> str:
+        return ngettext(
+            "Too many attempts. Try again in %(num)d second.",
+            "Too many attempts. Try again in %(num)d seconds.",
+            self.retry_after,
+        )
 
 
-def _account_key() -> str:
-    return f"account:{_attempted_username()}"
+@dataclass
+class Attempt:
+    """The hits one admitted attempt made; ``succeeded()`` takes them back."""
+
+    hits: list[tuple[RateLimitItem, tuple[str, ...]]] = field(default_factory=list)
+
+    def succeeded(self) -> None:
+        # Only failed attempts count: a cadre who logs in and out all weekend is never locked.
+        _refund(self.hits)
+        self.hits = []
 
 
-def _failed(response) -> bool:
-    # Only failed attempts count: a cadre who logs in and out all weekend is never locked.
-    return response.status_code not in (200, 201, 302) or bool(
-        getattr(response, "lms_login_failed", False)
-    )
+def claim_attempt(username: str) -> Attempt:
+    """Count one login attempt for ``username`` from this address, or raise ``Throttled``."""
+    if not limiter.enabled:
+        return Attempt()
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
+    account = (prefix, "login-account", str(username or "").strip().lower()[:64])
+    address = (prefix, "login-address", get_remote_address())
+    # The account first: an attempt its account refuses is not evaluated, so it does not use
+    # up the address's allowance for everybody else there.
+    hits = _hit_all(current_app.config["LOGIN_LIMIT_ACCOUNT"], account)
+    try:
+        hits += _hit_all(current_app.config["LOGIN_LIMIT_ADDRESS"], address)
+    except Throttled:
+        _refund(hits)
+        raise
+    return Attempt(hits)
 
 
-per_account = limiter.shared_limit(
-    lambda: current_app.config["LOGIN_LIMIT_ACCOUNT"],
-    scope="login-account",
-    key_func=_account_key,
-    methods=["POST"],
-    deduct_when=_failed,
-)
-per_address = limiter.shared_limit(
-    lambda: current_app.config["LOGIN_LIMIT_ADDRESS"],
-    scope="login-address",
-    key_func=get_remote_address,
-    methods=["POST"],
-    deduct_when=_failed,
-)
+def _strategy() -> FixedWindowRateLimiter:
+    # A fixed window on the limiter's own storage: its hit is one atomic INCR (a Lua script
+    # on Redis, a per-key lock in memory), and a hit can be taken back with a negative cost.
+    return FixedWindowRateLimiter(limiter.storage)
 
 
-def mark_failed(response):
-    """Flag a rendered response as a failed login, so it counts against the limits."""
-    response.lms_login_failed = True
-    return response
+def _hit_all(limits_text: str, identifiers: tuple[str, ...]):
+    strategy = _strategy()
+    hits = []
+    for item in parse_many(limits_text):
+        if not strategy.hit(item, *identifiers):
+            # Refused attempts are taken back too: the counters hold evaluated attempts only,
+            # and the wait shown is the time until one more will be evaluated.
+            _refund([*hits, (item, identifiers)])
+            reset_at = strategy.get_window_stats(item, *identifiers).reset_time
+            raise Throttled(max(1, math.ceil(reset_at - time.time())))
+        hits.append((item, identifiers))
+    return hits
+
+
+def _refund(hits) -> None:
+    strategy = _strategy()
+    for item, identifiers in hits:
+        strategy.hit(item, *identifiers, cost=-1)

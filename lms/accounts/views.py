@@ -24,17 +24,25 @@ bp = Blueprint("accounts", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@throttle.per_account
-@throttle.per_address
 def login():
-    """The login form; failed attempts are throttled per account and per address."""
+    """The login form; attempts are throttled per account and per address."""
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     form = LoginForm()
     next_url = request.values.get("next")
     if form.validate_on_submit():
+        try:
+            attempt = throttle.claim_attempt(form.username.data)
+        except throttle.Throttled as exc:
+            flash(exc.message, "error")
+            response = make_response(
+                render_template("accounts/login.html", form=form, next=next_url), 429
+            )
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         user = services.authenticate(form.username.data, form.password.data)
         if user is not None:
+            attempt.succeeded()
             login_user(user, remember=form.remember.data)
             db.session.commit()
             return redirect(next_url if services.is_safe_next(next_url) else url_for("core.home"))
@@ -42,7 +50,6 @@ def login():
     response = make_response(render_template("accounts/login.html", form=form, next=next_url))
     if request.method == "POST":
         response.status_code = 401 if form.errors == {} else 400
-        throttle.mark_failed(response)
     return response
 
 

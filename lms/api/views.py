@@ -38,20 +38,22 @@ def _bad_request(error: ApiBadRequest):
 
 
 @bp.route("/auth/token", methods=["POST"])
-@throttle.per_account
-@throttle.per_address
 def create_token():
     """Exchange a username and password for a bearer token."""
     body = json_body()
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or not username:
         raise ApiBadRequest(_("Send a username and a password as strings."))
+    try:
+        attempt = throttle.claim_attempt(username)
+    except throttle.Throttled as exc:
+        response = api_error(429, "too_many_requests", exc.message)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     user = accounts.authenticate(username, password)
     if user is None:
-        response = api_error(
-            401, "invalid_credentials", _("The username or password is not correct.")
-        )
-        return throttle.mark_failed(response)
+        return api_error(401, "invalid_credentials", _("The username or password is not correct."))
+    attempt.succeeded()
     raw, token = issue_token(
         user, name=str(body.get("name") or "API"), created_from=request.remote_addr
     )
