@@ -1,6 +1,7 @@
 """Question bank rules: who manages which bank, editing questions, import, export, drawing."""
 
 from dataclasses import dataclass, field
+from string import ascii_uppercase
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -9,7 +10,8 @@ from sqlalchemy import func, or_, select, true, update
 from lms.accounts.models import Role
 from lms.banks import parsing
 from lms.banks.models import Bank, Option, Question
-from lms.core.tabular import Column, Layout, cell_text, write_csv, write_xlsx
+from lms.core.exports import ExportColumn, export_bytes
+from lms.core.tabular import Column, Layout, cell_text
 from lms.courses.models import Course, course_instructor
 from lms.extensions import db
 from lms.quizzes.models import AttemptQuestion, DrawRule, Quiz, QuizQuestion
@@ -551,7 +553,13 @@ WIDTHS = {"A": 10, "B": 48, **dict.fromkeys("CDEFGH", 18), "I": 14, "M": 40}
 
 
 def _write(rows, ext: str) -> bytes:
-    return write_csv(rows) if ext == "csv" else write_xlsx(rows, WIDTHS, wrap=True)
+    """The header row and questions through the one export writer (no cell is a formula)."""
+    header, *questions = rows
+    columns = [
+        ExportColumn(title, width=WIDTHS.get(letter), wrap=True)
+        for letter, title in zip(ascii_uppercase, header, strict=False)
+    ]
+    return export_bytes(columns, questions, ext, "Questions")
 
 
 def export_bank(bank: Bank, ext: str, locale: str) -> bytes:

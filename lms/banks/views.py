@@ -10,9 +10,10 @@ from lms.banks.forms import NONE, BankFileForm, BankForm, QuestionForm
 from lms.banks.models import Bank, Question
 from lms.banks.services import BankError
 from lms.core.access import role_required
+from lms.core.exports import download
 from lms.core.i18n import current_locale
 from lms.core.pagination import ListPage
-from lms.core.tabular import EXTENSIONS, download
+from lms.core.tabular import EXTENSIONS
 from lms.core.timeutil import utcnow
 from lms.core.uploads import PendingUpload, UploadGone
 from lms.courses.models import ContentCategory, Course

@@ -1,18 +1,27 @@
-"""Large table exports that never hold the whole result: streamed CSV and write-only XLSX.
+"""The one writer of every CSV and XLSX file the platform hands out.
 
-Every report table exports through here: CSV in UTF-8 with a BOM (so Excel on Chinese
-Windows opens it), XLSX with a bold, frozen header row and number formats per column.
-Rows are any iterable, typically a database result read with ``yield_per``.
+Report tables, assessment and quiz results, the question-bank export and the import
+templates all write through here: CSV in UTF-8 with a BOM (so Excel on Chinese Windows
+opens it), XLSX with a bold, frozen header row and number formats per column. Rows are any
+iterable, typically a database result read with ``yield_per``.
+
+No exported cell is a formula (CSV injection, OWASP "CSV Injection"): text a user typed
+(a name, a unit, a lesson title, a question) that starts with ``= + - @``, a tab or a
+carriage return is prefixed with a single quote in CSV, and written as a string cell in
+XLSX; numbers stay numbers. The CSV reader of the imports takes the quote off again
+(``restore_text``), so an exported bank imports back unchanged.
 """
 
 import csv
 import io
 import os
+import re
 import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from urllib.parse import quote
 
 from flask import Response, current_app, send_file, stream_with_context
@@ -30,6 +39,19 @@ NUMBER_FORMATS = {
 }
 
 
+# Text a spreadsheet would read as a formula: it starts with one of = + - @ tab CR, after
+# any number of single quotes. The quotes are counted so that neutralising is reversible:
+# "'=x" (a text that really starts with a quote) is written "''=x" and reads back as "'=x".
+FORMULA_LIKE = re.compile(r"'*[=+\-@\t\r]")
+NEUTRALIZED = re.compile(r"'+[=+\-@\t\r]")
+# Control characters an XLSX file cannot hold (openpyxl refuses them).
+XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
 @dataclass(frozen=True)
 class ExportColumn:
     """One column: its (translated) header, how its values are formatted, its width."""
@@ -37,11 +59,28 @@ class ExportColumn:
     title: str
     kind: str = "text"  # text, int, hours, decimal, percent, date, datetime
     width: float | None = None
+    wrap: bool = False  # XLSX: wrap long text (top-aligned) below the header
+
+
+def neutralize_text(text: str) -> str:
+    """``"=SUM(A1)"`` -> ``"'=SUM(A1)"``: text a spreadsheet would run, made plain text."""
+    return "'" + text if FORMULA_LIKE.match(text) else text
+
+
+def restore_text(text: str) -> str:
+    """The inverse of ``neutralize_text``, for CSV files read back by the imports."""
+    return text[1:] if NEUTRALIZED.match(text) else text
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
 
 
 def _csv_value(value, kind: str) -> str:
     if value is None:
         return ""
+    if _is_number(value) and kind not in ("hours", "percent"):
+        return str(value)  # a number, negative ones included, stays a number
     if kind == "hours" and isinstance(value, int | float):
         return f"{value:.1f}"
     if kind == "percent" and isinstance(value, int | float):
@@ -50,14 +89,14 @@ def _csv_value(value, kind: str) -> str:
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    return neutralize_text(str(value))
 
 
 def csv_chunks(columns: list[ExportColumn], rows: Iterable) -> Iterator[bytes]:
     """The CSV file in chunks: a BOM and the header first, then batches of rows."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(c.title for c in columns)
+    writer.writerow(neutralize_text(str(c.title)) for c in columns)
     yield "\ufeff".encode() + out.getvalue().encode("utf-8")
     kinds = [c.kind for c in columns]
     out.seek(0)
@@ -76,34 +115,67 @@ def write_xlsx_file(columns: list[ExportColumn], rows: Iterable, path, sheet_tit
     """Write a one-sheet workbook in openpyxl's write-only mode (rows go straight to disk)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title[:31] or "Sheet1")
     sheet.freeze_panes = "A2"
     for index, column in enumerate(columns, start=1):
-        width = column.width or max(10, min(40, len(column.title) * 2 + 2))
+        width = column.width or max(10, min(40, len(str(column.title)) * 2 + 2))
         sheet.column_dimensions[get_column_letter(index)].width = width
     bold = Font(bold=True)
     header = []
     for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.title)
+        cell = _xlsx_cell(WriteOnlyCell, sheet, column.title, None)
         cell.font = bold
         header.append(cell)
     sheet.append(header)
     formats = [NUMBER_FORMATS.get(c.kind) for c in columns]
+    wrapped = Alignment(wrap_text=True, vertical="top")
     for row in rows:
         cells = []
-        for value, number_format in zip(row, formats, strict=True):
-            if number_format is None or value is None:
-                cells.append(value)
-            else:
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = number_format
-                cells.append(cell)
+        for value, number_format, column in zip(row, formats, columns, strict=True):
+            if value is None:
+                cells.append(None)
+                continue
+            cell = _xlsx_cell(WriteOnlyCell, sheet, value, number_format)
+            if column.wrap:
+                cell.alignment = wrapped
+            cells.append(cell)
         sheet.append(cells)
     workbook.save(path)
+
+
+def _xlsx_cell(cell_class, sheet, value, number_format):
+    """A cell holding ``value``: text always as a string (openpyxl would store text that
+    starts with ``=`` as a formula), numbers and dates as themselves in ``number_format``."""
+    if _is_number(value) or isinstance(value, date):
+        cell = cell_class(sheet, value=value)
+        if number_format:
+            cell.number_format = number_format
+        return cell
+    cell = cell_class(sheet, value=XLSX_ILLEGAL.sub("", str(value)))
+    cell.data_type = "s"
+    return cell
+
+
+def export_bytes(columns: list[ExportColumn], rows: Iterable, fmt: str, sheet_title: str) -> bytes:
+    """The whole file in memory, for small tables (templates, a question bank, the CLI)."""
+    if fmt == "csv":
+        return b"".join(csv_chunks(columns, rows))
+    if fmt != "xlsx":
+        raise ValueError(f"unknown export format {fmt!r}")
+    out = io.BytesIO()
+    write_xlsx_file(columns, rows, out, sheet_title)
+    return out.getvalue()
+
+
+def download(data: bytes, fmt: str, filename: str) -> Response:
+    """A response that downloads ``data`` (from ``export_bytes``) as ``filename``."""
+    response = Response(data, mimetype=MIMETYPES[fmt])
+    response.headers["Content-Disposition"] = attachment(filename)
+    return response
 
 
 def export_response(
@@ -112,7 +184,7 @@ def export_response(
     """A download of the table as ``csv`` (streamed) or ``xlsx`` (built on disk, then sent)."""
     if fmt == "csv":
         response = Response(
-            stream_with_context(csv_chunks(columns, rows)), mimetype="text/csv; charset=utf-8"
+            stream_with_context(csv_chunks(columns, rows)), mimetype=MIMETYPES["csv"]
         )
         response.headers["Content-Disposition"] = attachment(f"{filename_stem}.csv")
         return response
@@ -128,7 +200,7 @@ def export_response(
         os.unlink(path)
     return send_file(
         stream,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mimetype=MIMETYPES["xlsx"],
         download_name=f"{filename_stem}.xlsx",
         as_attachment=True,
     )

@@ -1,4 +1,4 @@
-"""Reading and writing spreadsheet files (CSV and XLSX) for the imports and exports."""
+"""Reading spreadsheet files (CSV and XLSX) for the imports; lms.core.exports writes them."""
 
 import csv
 import io
@@ -9,11 +9,9 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 
+from lms.core.exports import restore_text
+
 EXTENSIONS = ("csv", "xlsx")
-MIMETYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 class TabularError(ValueError):
@@ -183,7 +181,8 @@ def _csv_rows(data: bytes):
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for cells in reader:
-            yield reader.line_num, cells
+            # Our exports neutralise formula-like text with a leading quote: take it off.
+            yield reader.line_num, [restore_text(cell) for cell in cells]
     except csv.Error as exc:
         raise TabularError(
             _(
@@ -244,44 +243,3 @@ def read_rows(data: bytes, filename: str):
     for line, cells in source:
         if any(cell_text(cell) for cell in cells):
             yield line, cells
-
-
-def write_csv(rows) -> bytes:
-    """Rows as CSV in UTF-8 with a BOM (which Excel needs to open it correctly), CRLF lines."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow(cell_text(value) for value in row)
-    return out.getvalue().encode("utf-8-sig")
-
-
-def write_xlsx(rows, widths=None, wrap=False) -> bytes:
-    """Rows as a one-sheet workbook; ``widths`` maps column letters to widths; dates are
-    formatted yyyy-mm-dd; ``wrap`` wraps long text below the header."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment
-
-    workbook = Workbook()
-    sheet = workbook.active
-    for row in rows:
-        sheet.append(list(row))
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, date):
-                cell.number_format = "yyyy-mm-dd"
-            if wrap:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for letter, width in (widths or {}).items():
-        sheet.column_dimensions[letter].width = width
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def download(data: bytes, ext: str, filename: str):
-    """A response that downloads ``data`` as ``filename`` (an ASCII name)."""
-    from flask import current_app
-
-    response = current_app.response_class(data, mimetype=MIMETYPES[ext])
-    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
-    return response

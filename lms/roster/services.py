@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from lms.accounts.forms import USERNAME_PATTERN
 from lms.accounts.models import Role, User
+from lms.core.exports import ExportColumn, export_bytes
 from lms.core.tabular import (
     EXTENSIONS,  # noqa: F401
     Column,
@@ -25,8 +26,6 @@ from lms.core.tabular import (
     decode_text,  # noqa: F401  (re-exported: the roster's callers and tests use these)
     file_extension,  # noqa: F401
     normalize_header,  # noqa: F401
-    write_csv,
-    write_xlsx,
 )
 from lms.extensions import db
 from lms.org.models import PATH_SEPARATOR, Cadre, CadreCategory, Unit
@@ -590,8 +589,12 @@ def template_rows(locale: str, category_name: str = "") -> tuple[list[str], list
 def build_template(extension: str, locale: str, category_name: str = "") -> bytes:
     """A roster template as CSV (UTF-8 with BOM, which Excel opens correctly) or XLSX bytes."""
     header, example = template_rows(locale, category_name)
-    if extension == "csv":
-        return write_csv([header, example])
-    widths = dict.fromkeys("ABCDEFGHIJKL", 18)
-    widths["C"] = 44
-    return write_xlsx([header, example], widths)
+    columns = [
+        ExportColumn(
+            title,
+            "date" if column.key in EXAMPLE_DATES else "text",
+            width=44 if column.key == "unit" else 18,
+        )
+        for title, column in zip(header, COLUMNS, strict=True)
+    ]
+    return export_bytes(columns, [example], extension, "Roster")

@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import Role
 from lms.core.access import role_required
+from lms.core.exports import download
 from lms.core.i18n import current_locale
 from lms.core.pagination import ListPage
-from lms.core.tabular import download
 from lms.core.uploads import PendingUpload, UploadGone
 from lms.extensions import db
 from lms.org.services import OrgError, active_categories, scope_root

@@ -1,13 +1,26 @@
-"""Exports open in Excel: CSV with a BOM, XLSX with a frozen bold header and number formats."""
+"""Exports open in Excel: CSV with a BOM, XLSX with a frozen bold header and number formats,
+and no cell that Excel would run as a formula."""
 
 import csv
 import io
+import re
 from datetime import date
 from urllib.parse import unquote
 
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from lms.core.exports import CSV_BATCH_ROWS, ExportColumn, csv_chunks, export_response
+from lms.core.exports import (
+    CSV_BATCH_ROWS,
+    ExportColumn,
+    csv_chunks,
+    export_bytes,
+    export_response,
+    neutralize_text,
+    restore_text,
+)
+from lms.core.tabular import _csv_rows
 
 COLUMNS = [
     ExportColumn("单位"),
@@ -66,3 +79,56 @@ def test_xlsx_has_a_frozen_bold_header_and_number_formats(app):
     assert share.number_format == "0.0%"
     assert since.number_format == "yyyy-mm-dd"
     assert sheet.max_row == 3
+
+
+# --- no cell is a formula --------------------------------------------------------------
+
+RISKY = [ExportColumn("Name"), ExportColumn("Score", "decimal"), ExportColumn("Note")]
+RISKY_ROWS = [
+    ("=1+1", -3.5, "-3.5"),
+    ("+86 138", -2, "@here"),
+    ("\tTabbed", 0, "\rReturned"),
+    ("'=quoted", 1.25, "plain - text"),
+]
+
+
+def test_csv_neutralises_formula_text_and_keeps_negative_numbers():
+    data = b"".join(csv_chunks(RISKY, iter(RISKY_ROWS)))
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[1:] == [
+        ["'=1+1", "-3.5", "'-3.5"],  # the number stays a number; the text does not run
+        ["'+86 138", "-2", "'@here"],
+        ["'\tTabbed", "0", "'\rReturned"],
+        ["''=quoted", "1.25", "plain - text"],
+    ]
+
+
+def test_xlsx_writes_text_as_strings_and_numbers_as_numbers(app):
+    with app.test_request_context():
+        data = export_bytes(RISKY, iter([*RISKY_ROWS, ("bell\x07", 1, None)]), "xlsx", "t")
+    sheet = load_workbook(io.BytesIO(data)).active
+    cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row]
+    assert not [c for c in cells if c.data_type == "f"]
+    values = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    assert values[0] == ["=1+1", -3.5, "-3.5"]
+    assert sheet["B2"].data_type == "n" and sheet["C2"].data_type == "s"
+    assert values[4] == ["bell", 1, None]  # a control character XLSX cannot hold is dropped
+
+
+@given(st.text())
+def test_neutralising_is_undone_by_the_import_reader(text):
+    assert restore_text(neutralize_text(text)) == text
+    assert not re.match(r"[=+\-@\t\r]", neutralize_text(text))
+
+
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00")),
+        min_size=1,
+    )
+)
+def test_a_csv_export_reads_back_cell_for_cell(texts):
+    columns = [ExportColumn(f"c{i}") for i in range(len(texts))]
+    data = b"".join(csv_chunks(columns, [texts]))
+    rows = [cells for _line, cells in _csv_rows(data)]
+    assert rows[1] == texts
