@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from lms.assessment.models import AssessmentResult, AssessmentRun
+from lms.core import statsyear
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
 from lms.offline.models import Exemption, OfflineTraining, ReviewStatus
-from lms.plans import rules as plan_rules
 from lms.plans import services as plans
 from lms.quizzes.models import Quiz, QuizResult
 from lms.tracking.models import DailyCredit, LessonProgress
@@ -36,13 +36,12 @@ class YearRecord:
 
 def _online_by_year(user_id: int) -> dict[int, float]:
     """Credited hours per statistics year (each year's own cut-off), from the daily ledger."""
-    cutoffs: dict[int, tuple[int, int]] = {}
+    year_of = statsyear.year_finder()
     hours: dict[int, float] = defaultdict(float)
     for day, seconds in db.session.execute(
         select(DailyCredit.local_date, DailyCredit.seconds).where(DailyCredit.user_id == user_id)
     ):
-        cutoff = cutoffs.setdefault(day.year, plans.cutoff_for(day.year))
-        hours[plan_rules.stats_year(day, cutoff)] += seconds / 3600
+        hours[year_of(day)] += seconds / 3600
     return hours
 
 
@@ -78,8 +77,10 @@ def _completed_courses(user_id: int) -> list[tuple[Course, object]]:
 
 
 def build_archive(user) -> list[YearRecord]:
-    """Every year with anything on record, newest first."""
+    """Every statistics year with anything on record, newest first: each item under the
+    year its date counts toward (``lms.core.statsyear``), as every other page files it."""
     years: dict[int, YearRecord] = {}
+    year_of = statsyear.year_finder()
 
     def year(value: int) -> YearRecord:
         return years.setdefault(value, YearRecord(value))
@@ -94,13 +95,14 @@ def build_archive(user) -> list[YearRecord]:
         )
         .order_by(OfflineTraining.start_date)
     ):
-        year(record.end_date.year).offline.append(record)
+        # As the quota pages count it: a record counts toward the year it ends in.
+        year(year_of(record.end_date)).offline.append(record)
     for item in db.session.scalars(
         select(Exemption)
         .where(Exemption.user_id == user.id, Exemption.status == ReviewStatus.APPROVED.value)
         .order_by(Exemption.start_date)
     ):
-        for value in range(item.start_date.year, item.end_date.year + 1):
+        for value in range(year_of(item.start_date), year_of(item.end_date) + 1):
             year(value).exemptions.append(item)
     for quiz, result in db.session.execute(
         select(Quiz, QuizResult)
@@ -110,7 +112,7 @@ def build_archive(user) -> list[YearRecord]:
     ):
         year(result.year).quiz_results.append((quiz, result))
     for course, on in _completed_courses(user.id):
-        year(on.year if on else 0).courses.append((course, on))
+        year(statsyear.year_of_moment(on) if on else 0).courses.append((course, on))
     # The newest run of each year that includes the cadre.
     for result, run in db.session.execute(
         select(AssessmentResult, AssessmentRun)
@@ -121,8 +123,8 @@ def build_archive(user) -> list[YearRecord]:
         record = year(run.year)
         record.assessment, record.run = result, run
     for value, record in years.items():
-        quota = plans.quota_for_user(user, value)
-        record.quota_hours = quota.online_hours if quota else None
+        # The quota My learning and the API show: reduced by an approved exemption.
+        record.quota_hours = plans.quota_summary(user, value)["quota_hours"] if value else None
     return [years[value] for value in sorted(years, reverse=True)]
 
 

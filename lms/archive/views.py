@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from lms.accounts.models import User
 from lms.archive import services
 from lms.archive.pdf import pdf_response
+from lms.core import statsyear
 from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.org import services as org
@@ -36,6 +37,7 @@ def _context(person: User) -> dict:
         "records": records,
         "total_hours": services.total_online_hours(records),
         "forecast": plans.forecast_for(person, local_today()),
+        "plan_year": statsyear.current_year(),
         "today": local_today(),
     }
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, insert, select
 from lms.accounts.models import User
 from lms.assessment import rules
 from lms.assessment.models import AssessmentFormula, AssessmentResult, AssessmentRun
+from lms.core import statsyear
 from lms.core.database import user_ids_filter
 from lms.extensions import db
 from lms.offline import services as offline
@@ -125,7 +126,10 @@ def gather_inputs(year: int, unit: Unit | None) -> tuple[list, dict[int, rules.I
     plan = plans.get_plan(year)
     if plan is None:
         raise AssessmentError("no_plan")
-    window = plans.stats_window_for(year)
+    if statsyear.has_just_begun(year):
+        # Judging four days of a year would fail nearly everyone (README "The assessment").
+        raise AssessmentError("just_begun")
+    window = statsyear.window(year)
     cadres = _cadre_rows(unit)
     scope = _scope_user_ids(unit)
     quotas = plans.quotas_for_cadres(plan, unit)

@@ -13,14 +13,13 @@ from lms.assessment.forms import FormulaForm, RunForm
 from lms.assessment.labels import BAND_ORDER, band_label, describe_formula, render_line
 from lms.assessment.models import AssessmentResult, AssessmentRun
 from lms.assessment.rules import Formula
+from lms.core import statsyear
 from lms.core.access import role_required
 from lms.core.exports import ExportColumn, export_response
-from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.org import services as org
 from lms.org.models import Unit
 from lms.org.scope import unit_choices, unit_from_args
-from lms.plans.services import current_stats_year
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 
@@ -28,6 +27,13 @@ STAFF = (Role.ADMIN, Role.SUPERVISOR)
 ERRORS = {
     "no_plan": lambda year: _(
         "There is no plan for %(year)s yet: set the year's quotas before assessing it.", year=year
+    ),
+    "just_begun": lambda year: _(
+        "The %(year)s has just begun: it is too early to assess it. Assess %(previous)d, the "
+        "year just closed, or this one once %(weeks)d weeks of it have passed.",
+        year=statsyear.label(year),
+        previous=year - 1,
+        weeks=statsyear.early_days() // 7,
     ),
 }
 
@@ -57,7 +63,7 @@ def index():
     form = RunForm()
     form.unit.choices = unit_choices()
     if request.method == "GET":
-        form.year.data = local_today().year
+        form.year.data = statsyear.year_to_judge()
         if current_user.unit and not org.is_admin(current_user):
             form.unit.data = str(current_user.unit.id)
     status = 200
@@ -240,7 +246,7 @@ def formula():
 
 def _year_from_args() -> int:
     raw = request.args.get("year", "")
-    year = int(raw) if raw.isdigit() else current_stats_year()
+    year = int(raw) if raw.isdigit() else statsyear.year_to_judge()
     if not 2000 <= year <= 2100:
         abort(404)
     return year
@@ -257,6 +263,7 @@ def non_participation():
         year=year,
         unit=unit,
         units=units,
+        just_begun=statsyear.has_just_begun(year),
         absent_total=sum(len(u.absent) for u in units),
         unit_choices=unit_choices(),
         min_share=current_app.config["PARTICIPATION_MIN_SHARE"],

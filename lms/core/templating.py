@@ -3,6 +3,7 @@
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
+from lms.core import statsyear
 from lms.core.timeutil import utcnow
 
 ROLE_LABELS = {
@@ -28,3 +29,5 @@ def init_app(app) -> None:
     app.add_template_filter(localtime, "localtime")
     app.add_template_global(role_label, "role_label")
     app.add_template_global(utcnow, "now_utc")
+    # "2027 statistics year (2026-12-01 to 2027-11-30)": every year a page shows says its dates.
+    app.add_template_filter(statsyear.label, "stats_year")

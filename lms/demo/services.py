@@ -6,18 +6,14 @@ from sqlalchemy import func, select
 
 from lms.accounts.models import Role, User
 from lms.accounts.services import create_user, find_user
+from lms.core import statsyear
 from lms.core.timeutil import local_today
 from lms.courses.services import seed_demo_courses
 from lms.demo import catalogue, history, records
 from lms.extensions import db
 from lms.org.models import Cadre, CadreCategory, Unit
 from lms.org.services import ensure_default_categories, ensure_unit_path
-from lms.plans.services import (
-    current_stats_year,
-    quotas_for_cadres,
-    seed_default_plan,
-    seed_demo_plan,
-)
+from lms.plans.services import quotas_for_cadres, seed_default_plan, seed_demo_plan
 
 ROOT_UNIT = "未央区"
 DEMO_UNITS = [
@@ -119,7 +115,7 @@ def _seed_learning(root: Unit, cadres: dict, courses: list, today: date):
     records, an exemption, and the cadres' study and quiz attempts up to ``today``."""
     series = catalogue.seed_series()
     tests, exam = catalogue.seed_quizzes(courses)
-    year = current_stats_year(today)
+    year = statsyear.current_year(today)
     records.ensure_assignments(seed_default_plan(year), root, series[0], exam)
     plan = seed_demo_plan(root, year)  # the default rules, and required enrolments synced
     window = plan.window

@@ -4,6 +4,8 @@ from collections.abc import Callable
 
 from flask_babel import gettext as _
 
+from lms.core import statsyear
+
 # kind -> a function of the notification's params giving its text. Features add their kinds
 # with ``register``; an unknown kind (a feature removed) still shows something sensible.
 _KINDS: dict[str, Callable[[dict], str]] = {}
@@ -26,11 +28,11 @@ def render_text(kind: str, params: dict) -> str:
 register(
     "quota_at_risk",
     lambda p: _(
-        "You have %(hours)s of your %(quota)s study hours for %(year)s. About %(weekend)s hours "
-        "each weekend until the cut-off would meet the quota.",
+        "You have %(hours)s of your %(quota)s study hours for the %(year)s. About %(weekend)s "
+        "hours each weekend until the cut-off would meet the quota.",
         hours=p["hours"],
         quota=p["quota"],
-        year=p["year"],
+        year=statsyear.label(int(p["year"])),
         weekend=p["weekend"],
     ),
 )

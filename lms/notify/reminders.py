@@ -16,19 +16,19 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lms.accounts.models import Role, User, UserRole
+from lms.core import statsyear
 from lms.extensions import db
 from lms.notify.messages import render_text
 from lms.notify.models import ReminderWeek
 from lms.notify.services import notify, queue_mail
 from lms.org.services import tree_path_ids
-from lms.plans import services as plans
 from lms.reports import services as reports
 from lms.tracking.forecast import Outlook
 
 AT_RISK_KIND = "quota_at_risk"
 DIGEST_KIND = "supervisor_digest"
 NEEDS_NOTE = (Outlook.AT_RISK, Outlook.BEHIND)
-OWING = (Outlook.MET, Outlook.ON_TRACK, Outlook.AT_RISK, Outlook.BEHIND)
+OWING = (Outlook.MET, Outlook.ON_TRACK, Outlook.AT_RISK, Outlook.BEHIND, Outlook.EARLY)
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def cadre_outlooks(today: date) -> tuple[int, dict[int, CadreOutlook]]:
     SQL), so a reminder never disagrees with what supervisors see. Cadres without a quota
     and exempted cadres (they owe a reduced or no quota) are left out.
     """
-    year = plans.current_stats_year(today)
+    year = statsyear.current_year(today)
     context = reports.make_context(year, today)
     figures = reports.cadre_figures(reports.Scope(), context).subquery()
     weekends = context.clock.weekends

@@ -3,6 +3,7 @@
 import click
 from flask.cli import with_appcontext
 
+from lms.core import statsyear
 from lms.extensions import db
 
 
@@ -19,7 +20,7 @@ def plan_seed_command(year):
     """Create the default plan for a year (rules are added only to a plan without any)."""
     from lms.plans import services
 
-    year = year or services.current_stats_year()
+    year = year or statsyear.current_year()
     plan = services.seed_default_plan(year)
     db.session.commit()
     click.echo(f"Plan {year}: {len(plan.quota_rules)} quota rules.")
@@ -32,7 +33,7 @@ def plan_sync_command(year):
     """Make the year's assigned courses required for the cadres their audiences match now."""
     from lms.plans import services
 
-    year = year or services.current_stats_year()
+    year = year or statsyear.current_year()
     result = services.sync_assignments(year)
     db.session.commit()
     click.echo(

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
+from lms.core import statsyear
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 from lms.plans import rules
@@ -44,9 +45,7 @@ class TrainingYear(db.Model):
     def window(self) -> tuple[date, date]:
         """The local dates whose hours count toward this year's figures: from the day after
         the previous year's cut-off (its plan's, else the setting's) through this plan's."""
-        from lms.plans.services import cutoff_for
-
-        return rules.stats_window(self.year, self.cutoff, cutoff_for(self.year - 1))
+        return statsyear.window_of(self.year, self.cutoff, statsyear.cutoff_for(self.year - 1))
 
     @property
     def limits(self) -> rules.Limits:

@@ -1,14 +1,16 @@
-"""The plan's rules as pure functions: statistics years, audiences, priority groups, quotas.
+"""The plan's rules as pure functions: audiences, priority groups, quotas (the statistics
+year is lms.core.statsyear's).
 
 No Flask or database here. The services feed these functions compact facts loaded in one
 query and build SQL filters from the same boundary dates (``young_born_after``,
 ``promoted_since``), so the Python and the SQL answers agree by construction.
 """
 
-import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+
+from lms.core.statsyear import clamp_date
 
 # The four priorities of DOMAIN.md: "reserve cadres, young cadres, newly promoted cadres,
 # cadres in key positions".
@@ -19,11 +21,6 @@ PRIORITY_GROUPS = (RESERVE, YOUNG, NEWLY_PROMOTED, KEY_POSITION)
 # --- dates -------------------------------------------------------------------------------
 
 
-def clamp_date(year: int, month: int, day: int) -> date:
-    """``date(year, month, day)`` with the day cut to the month's length (29 Feb -> 28 Feb)."""
-    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
-
-
 def add_months(value: date, months: int) -> date:
     """``value`` moved by whole months; the day is cut to the target month's length."""
     index = value.year * 12 + value.month - 1 + months
@@ -32,42 +29,6 @@ def add_months(value: date, months: int) -> date:
 
 def add_years(value: date, years: int) -> date:
     return add_months(value, 12 * years)
-
-
-def parse_cutoff(text: str) -> tuple[int, int]:
-    """``"11-30"`` -> ``(11, 30)``; raises ValueError on anything that is not a month-day."""
-    try:
-        month_text, day_text = (text or "").strip().split("-")
-        month, day = int(month_text), int(day_text)
-        date(2000, month, day)  # a leap year, so 02-29 is accepted (cut to 28 when needed)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"{text!r} is not a month-day such as 11-30") from exc
-    return month, day
-
-
-def stats_window(
-    year: int, cutoff: tuple[int, int], previous_cutoff: tuple[int, int] | None = None
-) -> tuple[date, date]:
-    """The local dates (inclusive) whose hours count toward ``year``'s figures.
-
-    Hours after the cut-off count toward the next year only: with a 30 November cut-off,
-    2026's figures run from 1 December 2025 to 30 November 2026. ``previous_cutoff`` is the
-    previous year's own cut-off when its plan has another one: the window then starts the
-    day after it, so it holds exactly the dates ``stats_year`` gives ``year`` (each date
-    judged by its calendar year's cut-off).
-    """
-    before_month, before_day = previous_cutoff or cutoff
-    month, day = cutoff
-    start = clamp_date(year - 1, before_month, before_day) + timedelta(days=1)
-    return start, clamp_date(year, month, day)
-
-
-def stats_year(local_date: date, cutoff: tuple[int, int]) -> int:
-    """The year whose figures the hours of ``local_date`` count toward (``cutoff``: that of
-    ``local_date``'s calendar year)."""
-    month, day = cutoff
-    after_cutoff = local_date > clamp_date(local_date.year, month, day)
-    return local_date.year + 1 if after_cutoff else local_date.year
 
 
 # --- audiences and priority groups ---------------------------------------------------------

@@ -14,7 +14,7 @@ Many-cadre questions are answered without a query per cadre, in one of two ways:
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from babel.numbers import format_decimal
 from flask import current_app
@@ -22,9 +22,9 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, false, func, insert, or_, select, true, update
 
 from lms.accounts.models import User
+from lms.core import statsyear
 from lms.core.database import user_ids_filter
 from lms.core.i18n import current_locale
-from lms.core.timeutil import local_today, local_zone
 from lms.courses.models import Course, Enrollment, Lesson
 from lms.extensions import db
 from lms.org.models import Cadre, CadreCategory, Unit
@@ -46,10 +46,6 @@ class PlanError(ValueError):
 # --- plans and statistics years ----------------------------------------------------------
 
 
-def setting_cutoff() -> tuple[int, int]:
-    return rules.parse_cutoff(current_app.config["STATS_CUTOFF"])
-
-
 def get_plan(year: int) -> TrainingYear | None:
     return db.session.scalar(select(TrainingYear).where(TrainingYear.year == year))
 
@@ -57,7 +53,7 @@ def get_plan(year: int) -> TrainingYear | None:
 def new_plan(year: int) -> TrainingYear:
     """An unsaved plan for ``year`` with the defaults from the settings."""
     config = current_app.config
-    month, day = setting_cutoff()
+    month, day = statsyear.setting_cutoff()
     return TrainingYear(
         year=year,
         cutoff_month=month,
@@ -87,7 +83,7 @@ def update_plan_settings(
 ) -> None:
     """Change a plan's cut-off and priority-group parameters."""
     try:
-        plan.cutoff_month, plan.cutoff_day = rules.parse_cutoff(cutoff)
+        plan.cutoff_month, plan.cutoff_day = statsyear.parse_cutoff(cutoff)
     except ValueError as exc:
         raise PlanError(_("Give the cut-off as month-day, for example 11-30.")) from exc
     plan.hours_per_training_day = float(hours_per_training_day)
@@ -96,36 +92,15 @@ def update_plan_settings(
     db.session.flush()
 
 
-def cutoff_for(year: int) -> tuple[int, int]:
-    """The year's cut-off: its plan's, or the setting's when there is no plan yet."""
+def plan_cutoff(year: int) -> tuple[int, int] | None:
+    """The cut-off of ``year``'s plan, None without one (statsyear's source of cut-offs)."""
     plan = get_plan(year)
-    return plan.cutoff if plan else setting_cutoff()
-
-
-def stats_window_for(year: int) -> tuple[date, date]:
-    """The local dates whose hours and quiz results count toward ``year``'s figures: from
-    the day after the previous year's cut-off through this year's, each by its own plan, so
-    that consecutive years neither overlap nor leave a gap when their cut-offs differ."""
-    return rules.stats_window(year, cutoff_for(year), cutoff_for(year - 1))
-
-
-def current_stats_year(today: date | None = None) -> int:
-    """The year today's hours count toward (the next one after this year's cut-off)."""
-    today = today or local_today()
-    return rules.stats_year(today, cutoff_for(today.year))
-
-
-def utc_bounds(window: tuple[date, date]) -> tuple[datetime, datetime]:
-    """Naive-UTC datetimes spanning the local dates of ``window`` (end exclusive)."""
-    zone = local_zone()
-    start = datetime.combine(window[0], time(), zone).astimezone(UTC).replace(tzinfo=None)
-    end = datetime.combine(window[1] + timedelta(days=1), time(), zone).astimezone(UTC)
-    return start, end.replace(tzinfo=None)
+    return plan.cutoff if plan else None
 
 
 def online_seconds(user_id: int, year: int) -> float:
     """Seconds credited to a cadre in ``year``'s statistics window (cut-off respected)."""
-    start, end = stats_window_for(year)
+    start, end = statsyear.window(year)
     return float(
         db.session.scalar(
             select(func.coalesce(func.sum(DailyCredit.seconds), 0.0)).where(
@@ -139,7 +114,7 @@ def online_seconds(user_id: int, year: int) -> float:
 
 def online_seconds_by_user(year: int, unit: Unit | None = None) -> dict[int, float]:
     """Seconds in ``year``'s window per user of a subtree (everyone: None); one query."""
-    start, end = stats_window_for(year)
+    start, end = statsyear.window(year)
     query = (
         select(DailyCredit.user_id, func.sum(DailyCredit.seconds))
         .where(DailyCredit.local_date >= start, DailyCredit.local_date <= end)
@@ -194,7 +169,7 @@ def required_seconds_by_user(plan: TrainingYear, users, window=None) -> dict[int
             for course_id, clauses in sorted(audiences.items())
         )
     )
-    start, end = utc_bounds(window or plan.window)
+    start, end = statsyear.utc_bounds(window or plan.window)
     rows = db.session.execute(
         select(LessonView.user_id, func.sum(LessonView.credited_seconds))
         .join(Lesson, Lesson.id == LessonView.lesson_id)
@@ -281,7 +256,7 @@ def quota_summary(user, year: int) -> dict:
     from lms.offline.services import quota_factors
 
     quota = quota_for_user(user, year)
-    factor = quota_factors([user.id], *stats_window_for(year)).get(user.id, 1.0) if quota else 1
+    factor = quota_factors([user.id], *statsyear.window(year)).get(user.id, 1.0) if quota else 1
     return {
         "quota_hours": round(quota.online_hours * factor, 1) if quota else None,
         "required_quota_hours": round(quota.required_hours * factor, 1) if quota else None,
@@ -300,11 +275,11 @@ def forecast_for(user, today: date, year: int | None = None):
     from lms.offline.services import exempt_user_ids_query
     from lms.tracking.forecast import forecast
 
-    year = year or current_stats_year(today)
+    year = year or statsyear.current_year(today)
     quota = quota_for_user(user, year)
     if quota is None or quota.online_hours <= 0:
         return None
-    start, end = stats_window_for(year)
+    start, end = statsyear.window(year)
     exempt = exempt_user_ids_query(start, end)
     if db.session.scalar(exempt.where(exempt.selected_columns.user_id == user.id)) is not None:
         return None
@@ -328,6 +303,7 @@ def forecast_for(user, today: date, year: int | None = None):
         today=today,
         cutoff=end,
         weekend_limit_hours=current_app.config["WEEKEND_HOURS_LIMIT"],
+        is_early=statsyear.just_begun((start, end), today, weeks * 7),
     )
 
 
@@ -565,7 +541,7 @@ def visible_assignments_query(actor, plan: TrainingYear):
 
 def assignments_for_user(user, year: int | None = None) -> list[Assignment]:
     """The year's assignments whose audience includes ``user`` (current year by default)."""
-    year = year or current_stats_year()
+    year = year or statsyear.current_year()
     plan = get_plan(year)
     facts = cadre_facts(user)
     if plan is None or facts is None:
@@ -748,7 +724,7 @@ def seed_demo_plan(root: Unit, year: int | None = None) -> TrainingYear:
     unit below ``root`` and a published exam for its young cadres; idempotent."""
     from lms.quizzes.models import Quiz
 
-    year = year or current_stats_year()
+    year = year or statsyear.current_year()
     plan = seed_default_plan(year)
     if not year_assignments(year):
         due = plan.window[1]

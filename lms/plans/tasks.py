@@ -6,6 +6,7 @@ from flask import Flask, current_app
 from huey import crontab
 from huey.api import Huey
 
+from lms.core import statsyear
 from lms.extensions import db
 from lms.media.queue import get_huey
 
@@ -35,9 +36,9 @@ def sync_year(year: int | None = None) -> dict:
     Safe to run twice or concurrently: the sync is set-based and skips rows another has just
     inserted, so two imports confirmed together need no lock.
     """
-    from lms.plans.services import current_stats_year, sync_assignments
+    from lms.plans.services import sync_assignments
 
-    year = year or current_stats_year()
+    year = year or statsyear.current_year()
     result = sync_assignments(year)
     db.session.commit()
     return {"year": year, **asdict(result)}
@@ -51,9 +52,7 @@ def enqueue_sync() -> None:
     changed. It runs on the queue so that a large import's request stays fast. If the queue
     cannot be reached, the change is already saved and the nightly sync picks it up.
     """
-    from lms.plans.services import current_stats_year
-
-    year = current_stats_year()
+    year = statsyear.current_year()
     if get_huey().immediate:
         # Tests run the job inline in its own app context and session: end the caller's
         # read transaction first (on SQLite it would hold the lock the job's writes need).

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.accounts.models import Role
+from lms.core import statsyear
 from lms.core.access import role_required
 from lms.core.i18n import current_locale
 from lms.courses.models import Course
@@ -32,6 +33,8 @@ from lms.quizzes.models import Quiz
 from lms.quizzes.services import refile_after_cutoff_change
 
 bp = Blueprint("plans", __name__, url_prefix="/plan")
+# Each year's cut-off is its plan's: the statistics year (lms.core) reads it from here.
+bp.record_once(lambda state: statsyear.register_cutoff_source(state.app, services.plan_cutoff))
 
 STAFF = (Role.ADMIN, Role.SUPERVISOR)
 PREVIEW = "preview"
@@ -58,7 +61,7 @@ def _plan_or_404(year: int) -> TrainingYear:
 @role_required(*STAFF)
 def index():
     """The plan of the year today's hours count toward."""
-    return redirect(url_for("plans.overview", year=services.current_stats_year()))
+    return redirect(url_for("plans.overview", year=statsyear.current_year()))
 
 
 @bp.route("/<int:year>")
@@ -103,7 +106,7 @@ def edit_settings(year: int):
         form.young_age_limit.data = defaults.young_age_limit
         form.newly_promoted_months.data = defaults.newly_promoted_months
     elif form.validate_on_submit():
-        cutoff_before = services.cutoff_for(year)
+        cutoff_before = statsyear.cutoff_for(year)
         try:
             services.update_plan_settings(
                 services.ensure_plan(year),
@@ -142,7 +145,7 @@ def seed_default(year: int):
 @role_required(Role.ADMIN)
 def copy_previous(year: int):
     """Copy last year's rules and assignments (due dates a year later) into this year."""
-    cutoff_before = services.cutoff_for(_year_or_404(year))
+    cutoff_before = statsyear.cutoff_for(_year_or_404(year))
     try:
         services.copy_plan(year, actor=current_user)
     except PlanError as exc:

@@ -20,10 +20,10 @@ from sqlalchemy import and_, false, func, or_, select
 
 from lms.accounts.models import User
 from lms.banks.models import Question
+from lms.core import statsyear
 from lms.extensions import db
 from lms.org.models import Cadre, Unit
 from lms.org.services import unit_scope_clause
-from lms.plans import services as plans
 from lms.quizzes import analysis, grading
 from lms.quizzes.models import AttemptQuestion, AttemptStatus, Quiz, QuizAttempt, QuizResult
 
@@ -131,12 +131,12 @@ def year_window(year: int) -> tuple[date, date]:
     after the previous year's cut-off through this year's, each by its own plan, so the
     years neither overlap nor leave a gap (the dates ``services.result_year`` gives
     ``year``)."""
-    return plans.stats_window_for(year)
+    return statsyear.window(year)
 
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
     """``year_window`` as naive-UTC datetimes (end exclusive)."""
-    return plans.utc_bounds(year_window(year))
+    return statsyear.utc_bounds(year_window(year))
 
 
 def _cadre_attempts(quiz_id: int, bounds: tuple[datetime, datetime]):

@@ -13,11 +13,11 @@ from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import Role, User
 from lms.banks.models import Bank, Question, QuestionKind
+from lms.core import statsyear
 from lms.core.timeutil import to_local, utcnow
 from lms.courses import services as course_services
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
-from lms.plans import services as plans
 from lms.quizzes import grading
 from lms.quizzes.models import (
     AttemptQuestion,
@@ -643,7 +643,7 @@ def result_year(submitted_at: datetime) -> int:
     statistics cut-off before the annual appraisal): an exam passed after the cut-off counts
     toward next year's assessment, like the hours studied that day.
     """
-    return plans.current_stats_year(to_local(submitted_at).date())
+    return statsyear.year_of_moment(submitted_at)
 
 
 def _set_result(
@@ -667,7 +667,7 @@ def update_result(user_id: int, quiz: Quiz, year: int) -> QuizResult | None:
     """Recompute the user's result of ``quiz`` in ``year`` by the quiz's counting rule."""
     # The year's window holds exactly the times ``result_year`` files under it: two plan
     # lookups per submission instead of one per attempt.
-    start, end = plans.utc_bounds(plans.stats_window_for(year))
+    start, end = statsyear.utc_bounds(statsyear.window(year))
     graded = [
         a
         for a in attempts_of(user_id, quiz.id)
@@ -721,7 +721,7 @@ def refile_results_of(pairs_query) -> int:
     ):
         day = to_local(submitted_at).date()
         if day not in years:
-            years[day] = plans.current_stats_year(day)
+            years[day] = statsyear.year_of(day)
         wanted[user_id, quiz_id, years[day]].append(percent or 0.0)
     existing = {
         (r.user_id, r.quiz_id, r.year): r
@@ -750,9 +750,9 @@ def refile_after_cutoff_change(year: int, cutoff_before: tuple[int, int]) -> int
     cut-off is no longer ``cutoff_before`` (a plan was saved or copied); returns how many
     results changed. Results are stored per year, hours are summed by window on reading:
     only results need this."""
-    if plans.cutoff_for(year) == cutoff_before:
+    if statsyear.cutoff_for(year) == cutoff_before:
         return 0
-    start, end = plans.utc_bounds((date(year, 1, 1), date(year, 12, 31)))
+    start, end = statsyear.utc_bounds((date(year, 1, 1), date(year, 12, 31)))
     return refile_results(start, end)
 
 

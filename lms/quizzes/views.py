@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from lms.accounts.models import Role
 from lms.banks.models import Bank, Question
+from lms.core import statsyear
 from lms.core.access import role_required
 from lms.core.database import will_write
 from lms.core.exports import ExportColumn, export_response
@@ -17,7 +18,6 @@ from lms.core.timeutil import local_zone, to_local, utcnow
 from lms.courses import services as course_services
 from lms.courses.models import Course
 from lms.extensions import db
-from lms.plans.services import current_stats_year
 from lms.quizzes import results as quiz_results
 from lms.quizzes import services
 from lms.quizzes.forms import DrawRuleForm, QuizForm
@@ -438,14 +438,14 @@ def _result_year() -> int:
     """The ``year`` argument of the results pages: a statistics year, today's by default."""
     raw = request.args.get("year", "").strip()
     if not raw:
-        return current_stats_year()
+        return statsyear.current_year()
     if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
         abort(404)
     return int(raw)
 
 
 def _year_choices(year: int, with_results) -> list[int]:
-    return sorted(set(with_results) | {current_stats_year(), year}, reverse=True)
+    return sorted(set(with_results) | {statsyear.current_year(), year}, reverse=True)
 
 
 @bp.route("/<int:quiz_id>/results")

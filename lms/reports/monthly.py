@@ -13,12 +13,12 @@ from flask import Blueprint, abort, render_template, request
 
 from lms.accounts.models import Role
 from lms.archive.pdf import pdf_response
+from lms.core import statsyear
 from lms.core.access import role_required
 from lms.core.timeutil import local_today
 from lms.org.models import Unit
 from lms.org.scope import unit_choices, unit_from_args
 from lms.plans import rules as plan_rules
-from lms.plans import services as plans
 from lms.reports import services
 from lms.tracking.forecast import Outlook
 
@@ -44,7 +44,7 @@ def _month() -> tuple[int, int]:
 def build_report(unit: Unit | None, year: int, month: int) -> dict:
     """The report's figures, as of the month's last day (or the statistics cut-off)."""
     last_day = date(year, month, calendar.monthrange(year, month)[1])
-    stats_year = plans.current_stats_year(last_day)
+    stats_year = statsyear.current_year(last_day)
     context = services.make_context(stats_year, today=last_day)
     # Only what was credited by the month's end counts: a report read later must not change.
     context = replace(context, window=(context.window[0], min(context.window[1], last_day)))

@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import and_, case, exists, func, literal, or_, select, true
 
 from lms.accounts.models import User
+from lms.core import statsyear
 from lms.core.pagination import ListPage
 from lms.courses.models import Course, Enrollment, Lesson
 from lms.extensions import db
@@ -34,6 +35,7 @@ OUTLOOKS = (
     Outlook.ON_TRACK.value,
     Outlook.AT_RISK.value,
     Outlook.BEHIND.value,
+    Outlook.EARLY.value,
     Outlook.NO_QUOTA.value,
     EXEMPT,
 )
@@ -88,7 +90,7 @@ def make_context(year: int, today: date | None = None) -> Context:
     from lms.core.timeutil import local_today
 
     plan = plans.get_plan(year) or plans.new_plan(year)  # unsaved: no rules, no query
-    window = plans.stats_window_for(year)
+    window = statsyear.window(year)
     config = current_app.config
     clock = ForecastClock.of(
         window, today or local_today(), config["FORECAST_WEEKS"], config["WEEKEND_HOURS_LIMIT"]

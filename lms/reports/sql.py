@@ -12,6 +12,7 @@ from sqlalchemy import Float, case, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import GenericFunction
 
+from lms.core.statsyear import just_begun
 from lms.plans.rules import Audience, Limits
 from lms.tracking.forecast import Outlook, weekends_between
 
@@ -72,6 +73,7 @@ class ForecastClock:
     days_left: int
     weekends: int
     weekend_limit_hours: float
+    is_early: bool = False  # the year has just begun: no pace to project yet
 
     @classmethod
     def of(cls, window: tuple[date, date], today: date, weeks: int, limit: float):
@@ -86,6 +88,7 @@ class ForecastClock:
             days_left=max(0, (end - today).days),
             weekends=weekends_between(today + timedelta(days=1), end),
             weekend_limit_hours=float(limit),
+            is_early=just_begun(window, today, weeks * 7),
         )
 
 
@@ -98,8 +101,10 @@ def outlook_expression(done, quota, recent, is_exempt, clock: ForecastClock):
         (is_exempt == 1, EXEMPT),
         (quota <= 0, Outlook.NO_QUOTA.value),
         (done >= quota, Outlook.MET.value),
-        (projected >= quota, Outlook.ON_TRACK.value),
     ]
+    if clock.is_early:
+        return case(*whens, else_=Outlook.EARLY.value)
+    whens.append((projected >= quota, Outlook.ON_TRACK.value))
     if clock.weekends:
         per_weekend = (quota - done) / float(clock.weekends)
         whens.append((per_weekend <= clock.weekend_limit_hours, Outlook.AT_RISK.value))

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms.accounts.models import Role
+from lms.core import statsyear
 from lms.core.access import protect_cookie_writes, role_required
 from lms.core.errors import api_error
 from lms.core.exports import ExportColumn, export_response
@@ -42,6 +43,7 @@ OUTLOOK_LABELS = {
     Outlook.ON_TRACK.value: _l("On track"),
     Outlook.AT_RISK.value: _l("At risk"),
     Outlook.BEHIND.value: _l("Behind"),
+    Outlook.EARLY.value: _l("Too early to tell"),
     Outlook.NO_QUOTA.value: _l("No quota"),
     EXEMPT: _l("Exempted"),
 }
@@ -65,7 +67,7 @@ def _root() -> Unit | None:
 def _year() -> int:
     raw = request.args.get("year", "").strip()
     if not raw:
-        return plans.current_stats_year()
+        return statsyear.current_year()
     if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
         abort(404)
     return int(raw)
@@ -513,7 +515,7 @@ def api_units():
     raw = request.args.get("year", "").strip()
     if raw and (not raw.isdigit() or not 2000 <= int(raw) <= 2100):
         return api_error(400, "bad_request", _("The year is not valid."))
-    year = int(raw) if raw else plans.current_stats_year()
+    year = int(raw) if raw else statsyear.current_year()
     if not org.is_admin(current_user) and current_user.unit is None:
         return jsonify({"year": year, "units": []})
     root = None if org.is_admin(current_user) else current_user.unit

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
 
+from lms.core import statsyear
 from lms.core.access import protect_cookie_writes
 from lms.core.errors import api_error
 from lms.courses.models import Lesson
@@ -86,13 +87,14 @@ def beat(view_id: str):
 @bp.route("/me/progress")
 @login_required
 def my_progress():
-    """The caller's online hours for a year (default: this one), their courses, quota,
-    approved offline training days and forecast (the year's statistics window)."""
+    """The caller's figures for a statistics year (default: the one today counts toward):
+    online and weekend hours, quota, approved offline training days and forecast, all over
+    the year's window (``window_start`` to ``window_end``), and their courses."""
     from lms.core.timeutil import local_today
     from lms.plans.services import forecast_for, quota_summary
 
     today = local_today()
-    year = request.args.get("year", type=int) or today.year
+    year = request.args.get("year", type=int) or statsyear.current_year(today)
     if not 2000 <= year <= 2100:
         return api_error(400, "bad_request", _("The year is not valid."))
     return jsonify(

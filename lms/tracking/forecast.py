@@ -15,6 +15,7 @@ class Outlook(StrEnum):
     ON_TRACK = "on_track"
     AT_RISK = "at_risk"
     BEHIND = "behind"
+    EARLY = "early"  # the year has just begun: too few weeks for a pace
     NO_QUOTA = "no_quota"
 
 
@@ -23,7 +24,7 @@ class Forecast:
     done_hours: float
     quota_hours: float
     pace_hours_per_week: float  # over the recent window
-    projected_hours: float  # done + pace until the cut-off
+    projected_hours: float | None  # done + pace until the cut-off (None: too early)
     weekends_left: int
     hours_per_weekend: float  # what each remaining weekend must hold to meet the quota
     outlook: Outlook
@@ -50,11 +51,14 @@ def forecast(
     today: date,
     cutoff: date,
     weekend_limit_hours: float,
+    is_early: bool = False,
 ) -> Forecast:
     """Project ``done_hours`` to ``cutoff`` at the pace of ``recent_hours`` per ``recent_days``.
 
     ``weekend_limit_hours`` is the most a cadre can reasonably study in one weekend; a quota
-    reachable within it is "at risk", beyond it "behind".
+    reachable within it is "at risk", beyond it "behind". ``is_early``: the year has just
+    begun (``lms.core.statsyear.has_just_begun``): a quota not yet met is "early", with no
+    projection, as a few days of study would project to hundreds of hours.
     """
     pace = recent_hours / recent_days * 7 if recent_days > 0 else 0.0
     days_left = max(0, (cutoff - today).days)  # today's study is already in done_hours
@@ -66,6 +70,8 @@ def forecast(
         outlook = Outlook.NO_QUOTA
     elif remaining == 0:
         outlook = Outlook.MET
+    elif is_early:
+        outlook = Outlook.EARLY
     elif projected >= quota_hours:
         outlook = Outlook.ON_TRACK
     elif weekends and per_weekend <= weekend_limit_hours:
@@ -76,7 +82,7 @@ def forecast(
         done_hours=done_hours,
         quota_hours=quota_hours,
         pace_hours_per_week=round(pace, 2),
-        projected_hours=round(projected, 1),
+        projected_hours=None if outlook is Outlook.EARLY else round(projected, 1),
         weekends_left=weekends,
         hours_per_weekend=round(per_weekend, 1),
         outlook=outlook,

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from lms.core import statsyear
 from lms.core.timeutil import local_today, local_zone, to_local, utcnow
 from lms.courses.models import Course, Lesson
 from lms.courses.services import can_see_course
@@ -339,8 +340,9 @@ def _book(connection, user_id: int, now: datetime, result: BeatCredit) -> float:
 
 
 def year_progress(user_id: int, year: int) -> dict:
-    """This year's online hours, weekend hours, and every course the user has played."""
-    start, end = date(year, 1, 1), date(year, 12, 31)
+    """A statistics year's online hours and weekend hours (the year's window, as every
+    figure of ``year``), and every course the user has played."""
+    start, end = statsyear.window(year)
     rows = db.session.execute(
         select(DailyCredit.local_date, DailyCredit.seconds).where(
             DailyCredit.user_id == user_id,
@@ -391,6 +393,8 @@ def year_progress(user_id: int, year: int) -> dict:
         )
     return {
         "year": year,
+        "window_start": start.isoformat(),
+        "window_end": end.isoformat(),
         "online_seconds": round(online, 1),
         "online_hours": round(online / 3600, 1),
         "weekend_seconds": round(weekend, 1),
@@ -454,10 +458,10 @@ def year_outlook(person, today: date | None = None) -> dict:
     """What a cadre's pages show of the current statistics year besides hours: the year,
     the forecast ("every cadre page shows the forecast", DOMAIN.md) and approved offline
     days; the context of ``tracking/_year_outlook.html``."""
-    from lms.plans.services import current_stats_year, forecast_for
+    from lms.plans.services import forecast_for
 
     today = today or local_today()
-    year = current_stats_year(today)
+    year = statsyear.current_year(today)
     return {
         "plan_year": year,
         "forecast": forecast_for(person, today, year),
@@ -468,7 +472,5 @@ def year_outlook(person, today: date | None = None) -> dict:
 def offline_days(user_id: int, year: int) -> float:
     """Approved offline training days ending in ``year``'s statistics window."""
     from lms.offline.services import approved_offline_totals
-    from lms.plans.services import stats_window_for
-
-    totals = approved_offline_totals([user_id], *stats_window_for(year)).get(user_id)
+    totals = approved_offline_totals([user_id], *statsyear.window(year)).get(user_id)
     return round(totals.days, 1) if totals else 0.0

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.accounts.models import Role
+from lms.core import statsyear
 from lms.core.access import role_required
 from lms.core.timeutil import local_today
 from lms.courses.models import Lesson
@@ -53,7 +54,7 @@ def _page() -> int:
 def mine():
     """The cadre's study hours this year and the courses they have started or finished."""
     today = local_today()
-    progress = services.year_progress(current_user.id, today.year)
+    progress = services.year_progress(current_user.id, statsyear.current_year(today))
     in_progress = [c for c in progress["courses"] if not c["completed"]]
     resume = services.resume_lessons(current_user.id, [c["id"] for c in in_progress])
     outlook = services.year_outlook(current_user, today)

@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.accounts.models import User
+from lms.core import statsyear
 from lms.courses.models import Course, Enrollment
 from lms.extensions import db
 from lms.org.services import ensure_default_categories, find_category
@@ -20,7 +21,7 @@ def assigned(app, admin, make_unit):
     ensure_default_categories()
     course = Course(title="Party history", is_published=True)
     db.session.add(course)
-    plan = plans.ensure_plan(plans.current_stats_year())
+    plan = plans.ensure_plan(statsyear.current_year())
     audience = AudienceInput(category=find_category("district_management"))
     plans.create_assignment(admin, plan, audience, plan.window[1], course=course)
     db.session.commit()
@@ -76,7 +77,7 @@ def test_deactivation_releases_and_reactivation_restores(app, post, assigned, ma
     ann = make_user("ann", roles=["cadre"])
     ann.cadre.category = find_category("district_management")
     db.session.commit()
-    plans.sync_assignments(plans.current_stats_year())
+    plans.sync_assignments(statsyear.current_year())
     db.session.commit()
     assert required("ann", assigned) is True
 
@@ -102,12 +103,12 @@ def test_a_moved_unit_brings_its_cadres_into_the_assigned_audience(
     course = Course(title="Rural revitalisation", is_published=True)
     db.session.add(course)
     county = make_unit("County")
-    plan = plans.ensure_plan(plans.current_stats_year())
+    plan = plans.ensure_plan(statsyear.current_year())
     plans.create_assignment(admin, plan, AudienceInput(unit=county), plan.window[1], course=course)
     township = make_unit("Township")
     make_user("village_head", unit=make_unit("Township/Village"))
     db.session.commit()
-    plans.sync_assignments(plans.current_stats_year())
+    plans.sync_assignments(statsyear.current_year())
     db.session.commit()
     assert required("village_head", course) is None
 

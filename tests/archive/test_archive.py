@@ -63,7 +63,10 @@ def test_the_cadre_sees_every_year(app, client, login, record):
     assert "理论考试: 86.0% · passed" in page
     assert "春季主体班 (区委党校), 2026-04-01 – 2026-04-10, 10.0 days" in page
     assert "Assessment: Not competent" in page
-    assert page.index(">2026<") < page.index(">2025<")  # newest first
+    # Newest first, each statistics year with its dates.
+    assert page.index(">2026 statistics year (2025-12-01 to 2026-11-30)<") < page.index(
+        ">2025 statistics year (2024-12-01 to 2025-11-30)<"
+    )
 
 
 def test_supervisors_see_archives_in_scope_only(app, client, login, post, make_user, record):

@@ -10,6 +10,7 @@ from lms.accounts.models import User
 from lms.assessment.participation import non_participation
 from lms.assessment.services import run_assessment
 from lms.banks.models import Question
+from lms.core import statsyear
 from lms.demo import history
 from lms.demo.services import seed_demo
 from lms.extensions import db
@@ -67,7 +68,7 @@ def test_quizzes_banks_and_assignments(app):
     quizzes = db.session.scalars(select(Quiz)).all()
     assert sorted(q.is_exam for q in quizzes) == [False, False, False, True]
     assert all(q.is_published for q in quizzes)
-    year = plans.current_stats_year(TODAY)
+    year = statsyear.current_year(TODAY)
     assignments = plans.year_assignments(year)
     exam = next(q for q in quizzes if q.is_exam)
     assert any(a.quiz_id == exam.id and a.priority_group is None for a in assignments)
@@ -105,7 +106,7 @@ def test_credit_is_booked_on_weekends_mostly_and_never_today(app):
 
 def test_assessment_and_non_participation_over_the_demo(app):
     _seed()
-    year = plans.current_stats_year(TODAY)
+    year = statsyear.current_year(TODAY)
     run = run_assessment(year, None)
     db.session.commit()
     assert len([band for band, count in run.band_counts.items() if count]) >= 3, run.band_counts

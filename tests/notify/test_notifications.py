@@ -18,7 +18,10 @@ def test_a_notification_is_shown_until_read(app, client, login, post, make_user)
     home = client.get("/").get_data(as_text=True)
     assert "1 new notification" in home
     page = client.get("/notifications/").get_data(as_text=True)
-    assert "You have 12.5 of your 70 study hours for 2026" in page
+    assert (
+        "You have 12.5 of your 70 study hours for the 2026 statistics year "
+        "(2025-12-01 to 2026-11-30)" in page
+    )
     assert "About 4.6 hours each weekend" in page
 
     note = db.session.scalar(select(Notification))

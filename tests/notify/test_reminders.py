@@ -69,7 +69,8 @@ def test_cadres_at_risk_and_supervisors_are_reminded(app, people, smtp_server):
     assert chinese["Subject"] == "您本年度的学时"
     assert "约 2.5 学时" in chinese.get_content()
     english = mails["behind@example.org"].get_content()
-    assert "You have 10.0 of your 50.0 study hours for 2026" in english
+    assert "You have 10.0 of your 50.0 study hours for the 2026 statistics year" in english
+    assert "(2025-12-01 to 2026-11-30)" in english
     assert "About 10.0 hours each weekend" in english
     digest = mails["a@example.org"].get_content()
     assert "2 of 3 cadres in District/Bureau A are behind" in digest

@@ -2,6 +2,7 @@
 
 from sqlalchemy import func, select
 
+from lms.core import statsyear
 from lms.courses.models import Enrollment
 from lms.demo.services import seed_demo
 from lms.extensions import db
@@ -12,7 +13,7 @@ from lms.plans.models import Assignment
 def test_the_demo_has_a_plan_with_a_required_course(app):
     summary = seed_demo(with_media=False)
     db.session.commit()
-    year = services.current_stats_year()
+    year = statsyear.current_year()
     plan = services.get_plan(year)
     assert f"the {year} plan with 4 quota rules" in summary
     assignments = services.year_assignments(year)

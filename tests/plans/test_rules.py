@@ -1,6 +1,6 @@
-"""The plan's pure core: statistics years, audiences, priority groups at their edges, quotas."""
+"""The plan's pure core: audiences, priority groups at their edges, quotas."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
@@ -16,51 +16,6 @@ def facts(**fields) -> CadreFacts:
     fields.setdefault("unit_id", 5)
     fields.setdefault("unit_tree_path", SECTION)
     return CadreFacts(**fields)
-
-
-# --- the statistics year -----------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("day", "year"),
-    [
-        (date(2026, 1, 1), 2026),
-        (date(2026, 11, 30), 2026),  # the cut-off day itself still counts
-        (date(2026, 12, 1), 2027),  # after the cut-off: next year's figures
-        (date(2026, 12, 31), 2027),
-        (date(2025, 12, 1), 2026),
-    ],
-)
-def test_hours_after_the_cutoff_count_toward_the_next_year(day, year):
-    assert rules.stats_year(day, (11, 30)) == year
-
-
-def test_the_window_runs_from_the_day_after_last_years_cutoff():
-    assert rules.stats_window(2026, (11, 30)) == (date(2025, 12, 1), date(2026, 11, 30))
-    # A cut-off at the year's end is the calendar year.
-    assert rules.stats_window(2026, (12, 31)) == (date(2026, 1, 1), date(2026, 12, 31))
-    # 29 February is cut to the 28th in other years.
-    assert rules.stats_window(2025, (2, 29)) == (date(2024, 3, 1), date(2025, 2, 28))
-
-
-def test_every_day_falls_in_exactly_the_window_of_its_year():
-    cutoff = (11, 30)
-    day = date(2025, 1, 1)
-    while day < date(2028, 1, 1):
-        start, end = rules.stats_window(rules.stats_year(day, cutoff), cutoff)
-        assert start <= day <= end
-        day += timedelta(days=1)
-
-
-@pytest.mark.parametrize("text", ["", "11", "13-01", "02-30", "11/30", "a-b", "11-30-1"])
-def test_a_bad_cutoff_is_refused(text):
-    with pytest.raises(ValueError):
-        rules.parse_cutoff(text)
-
-
-def test_a_cutoff_is_read_as_month_and_day():
-    assert rules.parse_cutoff(" 11-30 ") == (11, 30)
-    assert rules.parse_cutoff("2-29") == (2, 29)
 
 
 # --- priority groups at their edges --------------------------------------------------------

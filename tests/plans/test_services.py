@@ -6,6 +6,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import event, select
 
+from lms.core import statsyear
 from lms.courses.models import Enrollment
 from lms.extensions import db
 from lms.plans import rules, services
@@ -95,8 +96,8 @@ def test_online_hours_of_a_year_respect_the_cutoff(tree, make_cadre, plan):
     assert services.online_seconds(cadre.id, 2027) == 8 * 3600
     assert services.online_seconds_by_user(2026, tree["a"]) == {cadre.id: 6 * 3600}
     assert services.online_seconds_by_user(2026, tree["b"]) == {}
-    assert services.current_stats_year(date(2026, 12, 1)) == 2027
-    assert services.current_stats_year(date(2026, 11, 30)) == 2026
+    assert statsyear.current_year(date(2026, 12, 1)) == 2027
+    assert statsyear.current_year(date(2026, 11, 30)) == 2026
 
 
 def test_a_plans_own_cutoff_moves_the_window(tree, make_cadre, plan):
@@ -120,12 +121,12 @@ def test_consecutive_years_with_other_cutoffs_neither_overlap_nor_leave_a_gap(
     db.session.commit()
     # 2027 has no plan: its cut-off is the setting's (30 November), but it starts the day
     # after 2026's own cut-off, so 15 December 2026 counts once, toward 2026.
-    assert services.stats_window_for(2027) == (date(2027, 1, 1), date(2027, 11, 30))
+    assert statsyear.window(2027) == (date(2027, 1, 1), date(2027, 11, 30))
     assert services.new_plan(2027).window == (date(2027, 1, 1), date(2027, 11, 30))
     assert make_context(2027).window == (date(2027, 1, 1), date(2027, 11, 30))
     assert services.online_seconds(cadre.id, 2026) == 3600
     assert services.online_seconds(cadre.id, 2027) == 0
-    assert services.current_stats_year(date(2026, 12, 15)) == 2026
+    assert statsyear.current_year(date(2026, 12, 15)) == 2026
 
 
 def test_required_hours_follow_local_midnight_at_the_cutoff(tree, make_cadre, course, plan):

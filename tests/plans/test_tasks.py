@@ -5,6 +5,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
+from lms.core import statsyear
 from lms.core.timeutil import local_today
 from lms.courses.models import Enrollment, Lesson
 from lms.extensions import db
@@ -38,7 +39,7 @@ def required(user, course) -> bool | None:
 @pytest.fixture
 def for_district_management(tree, make_user, category, course):
     """This statistics year, the course is assigned to district-management cadres."""
-    plan = services.ensure_plan(services.current_stats_year())
+    plan = services.ensure_plan(statsyear.current_year())
     admin = make_user("boss", roles=["admin"])
     services.create_assignment(
         admin,

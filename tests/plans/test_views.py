@@ -6,13 +6,14 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from lms.core import statsyear
 from lms.courses.models import Enrollment
 from lms.extensions import db
 from lms.plans import services
 from lms.plans.models import Assignment, QuotaRule
 from lms.tracking.models import DailyCredit
 
-YEAR = services.current_stats_year  # called inside tests (needs the app)
+YEAR = statsyear.current_year  # called inside tests (needs the app)
 
 
 @pytest.fixture

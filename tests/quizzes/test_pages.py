@@ -5,9 +5,9 @@ from datetime import date
 
 from sqlalchemy import select
 
+from lms.core import statsyear
 from lms.extensions import db
 from lms.plans.models import Assignment, TrainingYear
-from lms.plans.services import current_stats_year
 from lms.quizzes.models import DrawRule, Quiz, QuizAttempt, QuizQuestion, QuizResult
 from tests.quizzes.conftest import (
     SECRET_BLANK,
@@ -206,7 +206,7 @@ def test_quiz_page_shows_rules_attempts_and_blocker(client, login, post, make_qu
 def test_exam_assigned_in_the_plan_is_visible_to_its_audience(
     client, login, post, teacher, cadre, make_user, make_unit, bank
 ):
-    year = current_stats_year()
+    year = statsyear.current_year()
     exam = Quiz(title="Annual theory exam", is_exam=True, is_published=True)
     exam.fixed_questions = [QuizQuestion(question_id=bank.questions[0].id)]
     plan = TrainingYear(year=year)

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from lms.assessment.services import quiz_scores_by_user
+from lms.core import statsyear
 from lms.extensions import db
 from lms.plans.models import TrainingYear
-from lms.plans.services import current_stats_year
 from lms.quizzes import results as quiz_results
 from lms.quizzes.models import QuizAttempt, QuizResult
 from lms.quizzes.services import refile_results, result_year, save_answer, start_or_resume
@@ -158,7 +158,7 @@ def test_the_instructor_page_has_a_statistics_year_filter(client, login, split, 
     assert '<option value="2025" selected>' in page
     # By default: the year today's attempts count toward.
     page = client.get(f"/quizzes/{quiz.id}/results").get_data(as_text=True)
-    assert f'<option value="{current_stats_year()}" selected>' in page
+    assert f'<option value="{statsyear.current_year()}" selected>' in page
     assert client.get(f"/quizzes/{quiz.id}/results?year=x").status_code == 404
     text = client.get(f"/quizzes/{quiz.id}/results.csv?year=2027").data.decode().lstrip("\ufeff")
     rows = list(csv.reader(io.StringIO(text)))

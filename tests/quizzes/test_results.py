@@ -9,9 +9,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event
 
+from lms.core import statsyear
 from lms.extensions import db
 from lms.plans.models import Assignment, TrainingYear
-from lms.plans.services import current_stats_year
 from lms.quizzes import results as quiz_results
 from lms.quizzes.models import Quiz, QuizQuestion
 from tests.quizzes.conftest import questions_by_kind, take
@@ -19,7 +19,7 @@ from tests.quizzes.conftest import questions_by_kind, take
 
 def test_figures_of_a_known_quiz(graded, bank):
     quiz, _cadres = graded
-    figures = quiz_results.quiz_figures(quiz, current_stats_year())
+    figures = quiz_results.quiz_figures(quiz, statsyear.current_year())
     assert figures.taker_count == 5 and figures.attempt_count == 6
     # Counted by the highest attempt: c5 has 100.
     assert sorted(p.percent for p in figures.takers) == [28.57, 42.86, 71.43, 85.71, 100.0]
@@ -65,7 +65,7 @@ def test_empty_results_page(client, login, make_quiz, teacher):
     quiz = make_quiz()
     login(teacher)
     page = client.get(f"/quizzes/{quiz.id}/results").get_data(as_text=True)
-    assert f"Nobody has completed this quiz in {current_stats_year()}" in page
+    assert f"Nobody has completed this quiz in {statsyear.current_year()}" in page
     assert "data-chart" not in page
 
 
@@ -118,7 +118,7 @@ def test_supervisor_sees_only_their_subtree(
     client, login, post, graded, make_user, make_unit, units
 ):
     quiz, _cadres = graded
-    year = current_stats_year()
+    year = statsyear.current_year()
     login(make_user("boss_a", roles=["supervisor"], unit=units["a"]))
     overview = client.get("/quizzes/my-cadres").get_data(as_text=True)
     assert quiz.title in overview and f"/quizzes/{quiz.id}/my-cadres" in overview
@@ -151,7 +151,7 @@ def test_supervisor_sees_only_their_subtree(
 
 
 def test_an_assigned_exam_lists_who_has_not_taken_it(client, login, post, bank, make_user, units):
-    year = current_stats_year()
+    year = statsyear.current_year()
     exam = Quiz(title="Annual theory exam", is_exam=True, is_published=True)
     exam.fixed_questions = [QuizQuestion(question_id=bank.questions[0].id)]
     plan = TrainingYear(year=year)

@@ -59,6 +59,7 @@ def test_overview_of_the_whole_district(district):
         "on_track": 0,
         "at_risk": 0,
         "behind": 3,
+        "early": 0,
         "no_quota": 0,
         "exempt": 1,
     }

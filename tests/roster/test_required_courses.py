@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import select
 
+from lms.core import statsyear
 from lms.courses.models import Course, Enrollment
 from lms.extensions import db
 from lms.org.services import ensure_unit_path
@@ -19,7 +20,7 @@ def assigned(app, make_user, categories):
     ensure_unit_path("Weiyang District/Audit Bureau")
     course = Course(title="Party history", is_published=True)
     db.session.add(course)
-    plan = plans.ensure_plan(plans.current_stats_year())
+    plan = plans.ensure_plan(statsyear.current_year())
     boss = make_user("planner", roles=["admin"])
     plans.create_assignment(boss, plan, AudienceInput(unit=bureau), plan.window[1], course=course)
     plans.sync_assignments(plan.year)
@@ -88,7 +89,7 @@ def test_the_command_line_import_syncs_at_once(app, tmp_path, assigned):
     path.write_bytes(csv_bytes(ROWS))
     result = app.test_cli_runner().invoke(args=["import-roster", str(path)])
     assert result.exit_code == 0, result.output
-    year = plans.current_stats_year()
+    year = statsyear.current_year()
     assert (
         f"Required courses of {year}: 1 new required enrolments, "
         "0 electives made required, 0 released." in result.output

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from lms.core import statsyear
 from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.offline.models import Exemption, OfflineTraining
@@ -101,7 +102,7 @@ def test_an_exempted_cadre_has_no_forecast(client, login, cadre, make_user):
 def test_my_learning_and_the_cadre_page_show_the_forecast(
     client, login, post, cadre, make_user, make_unit
 ):
-    year = plans.current_stats_year()
+    year = statsyear.current_year()
     plans.seed_default_plan(year)
     _credit(cadre, local_today(), 75)
     _offline(cadre, local_today(), 1.5)
@@ -110,14 +111,15 @@ def test_my_learning_and_the_cadre_page_show_the_forecast(
     page = client.get("/learning/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "75.0 of 70.0 hours: this year's quota is met." in page
     assert "You have met this year's online quota." not in page  # said once, by the forecast
-    assert f"Approved offline training counted toward {year}: 1.5 days." in page
+    label = statsyear.label(year)  # "2027 statistics year (2026-12-01 to 2027-11-30)"
+    assert f"Approved offline training counted toward the {label}: 1.5 days." in page
 
     supervisor = make_user("sam", roles=["supervisor"], unit=cadre.unit)
     post("/logout", {})
     login(supervisor)
     url = f"/org/cadres/{cadre.cadre.id}"
     page = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert f"Forecast for {year}" in page and "Quota met" in page
+    assert f"Forecast for the {label}" in page and "Quota met" in page
     assert "1.5 days" in page
 
     outsider = make_user("otto", roles=["supervisor"], unit=make_unit("District/Bureau B"))
