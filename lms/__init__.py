@@ -107,6 +107,9 @@ def _init_extensions(app: Flask) -> None:
     auth.init_login(app)
     i18n.init_app(app)
     templating.init_app(app)
+    from lms.core import security_headers
+
+    security_headers.init_app(app)  # CSP, framing, referrer: on every response
     media_queue.init_app(app)
     from lms.plans import tasks as plan_tasks
     from lms.quizzes import tasks as quiz_tasks

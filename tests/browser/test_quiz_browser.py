@@ -48,7 +48,9 @@ def test_timed_quiz_saves_answers_across_a_closed_tab(
     timer = page.locator("[data-quiz-timer]")
     first = timer.inner_text()
     assert first.startswith("9:") or first == "10:00"
-    page.wait_for_function(f"document.querySelector('[data-quiz-timer]').textContent != '{first}'")
+    page.wait_for_function(
+        f"() => document.querySelector('[data-quiz-timer]').textContent != '{first}'"
+    )
 
     _answer_saved(
         page,

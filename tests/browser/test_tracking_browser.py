@@ -23,16 +23,17 @@ def test_played_time_is_credited_and_the_page_resumes(
     browser_login(cadre)
     page.goto(f"{live_server}/media/play/{lesson_id}")
     video = page.locator("video")
-    page.wait_for_function("document.querySelector('video').readyState >= 1", timeout=15000)
+    page.wait_for_function("() => document.querySelector('video').readyState >= 1", timeout=15000)
     page.evaluate("document.querySelector('video').play()")
-    page.wait_for_function("document.querySelector('video').currentTime > 0.2")
+    page.wait_for_function("() => document.querySelector('video').currentTime > 0.2")
     started = time.monotonic()
     time.sleep(8 - 0.2)
     page.evaluate("document.querySelector('video').pause()")
     played = time.monotonic() - started
     # The pause sends a beat; the status line shows the server's answer.
     page.wait_for_function(
-        "document.querySelector('[data-credited]').textContent.length > 0", timeout=10000
+        "() => document.querySelector('[data-credited]').textContent.length > 0",
+        timeout=10000,
     )
     progress = _progress(lesson_id)
     assert progress is not None
@@ -46,7 +47,7 @@ def test_played_time_is_credited_and_the_page_resumes(
 
     # Reopening resumes where the cadre left off, and replaying earns nothing more.
     page.goto(f"{live_server}/media/play/{lesson_id}")
-    page.wait_for_function(f"document.querySelector('video').currentTime > {position - 1.5}")
+    page.wait_for_function(f"() => document.querySelector('video').currentTime > {position - 1.5}")
     assert abs(video.evaluate("v => v.currentTime") - position) < 1.5
 
 
@@ -56,7 +57,7 @@ def test_playback_rate_cannot_exceed_the_maximum(
     app.config.update(PRESENCE_CHECK_MINUTES=0)
     browser_login(make_user("fast_cadre", preferred_language="en"))
     page.goto(f"{live_server}/media/play/{ready_video.id}")
-    page.wait_for_function("document.querySelector('video').readyState >= 1", timeout=15000)
+    page.wait_for_function("() => document.querySelector('video').readyState >= 1", timeout=15000)
     page.wait_for_timeout(500)  # the view is open and the tracker listens
     rate = page.evaluate(
         "(() => { const v = document.querySelector('video'); v.playbackRate = 2;"

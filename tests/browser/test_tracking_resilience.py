@@ -56,13 +56,13 @@ def _open_player(tab, live_server, lesson_id):
     with tab.expect_response(lambda r: r.url.endswith(f"/lessons/{lesson_id}/views")) as opened:
         tab.goto(f"{live_server}/media/play/{lesson_id}")
     assert opened.value.status == 201
-    tab.wait_for_function(f"{PLAYER}.readyState >= 1", timeout=15000)
+    tab.wait_for_function(f"() => {PLAYER}.readyState >= 1", timeout=15000)
 
 
 def _play(tab) -> None:
     """Start playing (from 0: every lesson here is new) and wait until the media time moves."""
     tab.evaluate(f"{PLAYER}.play()")
-    tab.wait_for_function(f"{PLAYER}.currentTime > 0.2")
+    tab.wait_for_function(f"() => {PLAYER}.currentTime > 0.2")
 
 
 def _position(tab) -> float:
@@ -93,7 +93,7 @@ def test_a_hidden_page_stops_crediting_video(page, live_server, lesson):
     page.wait_for_timeout(3000)
 
     assert page.evaluate(HIDE_PAGE) == "hidden"
-    page.wait_for_function(f"{PLAYER}.paused")
+    page.wait_for_function(f"() => {PLAYER}.paused")
     hidden_at = _position(page)
     page.wait_for_timeout(3000)  # the cadre is away; nothing must be earned meanwhile
 
@@ -135,7 +135,7 @@ def test_closing_the_page_delivers_the_final_beat_and_reopening_resumes(page, li
 
     again = context.new_page()
     _open_player(again, live_server, lesson_id)
-    again.wait_for_function(f"{PLAYER}.currentTime > {position - 1.5}")
+    again.wait_for_function(f"() => {PLAYER}.currentTime > {position - 1.5}")
     assert _position(again) == pytest.approx(position, abs=1.5)
 
 
@@ -147,7 +147,7 @@ def test_going_offline_for_a_few_seconds_loses_no_beat(page, live_server, lesson
     # The media itself must not need the network while offline: wait until it is buffered.
     page.evaluate(f"{PLAYER}.play()")
     page.wait_for_function(
-        f"(v => v.buffered.length && v.buffered.end(v.buffered.length - 1) > 15)({PLAYER})",
+        f"() => (v => v.buffered.length && v.buffered.end(v.buffered.length - 1) > 15)({PLAYER})",
         timeout=20000,
     )
     wall_start = time.monotonic() - _position(page)
@@ -180,7 +180,7 @@ def test_a_second_tab_does_not_double_the_credit(page, live_server, lesson):
     page.wait_for_timeout(3000)
     _play(second)
     # One lecture at a time: the first tab pauses when the second starts playing.
-    page.wait_for_function(f"{PLAYER}.paused", timeout=5000)
+    page.wait_for_function(f"() => {PLAYER}.paused", timeout=5000)
     first_played = _position(page)
     second.wait_for_timeout(3000)
     second_played = _pause(second)
