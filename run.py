@@ -1,7 +1,9 @@
-"""Start the platform: migrate the database, seed the demo when empty, serve with waitress."""
+"""Start the platform: migrate the database, seed the demo when empty, serve with waitress
+and run the job queue's consumer beside it."""
 
 import signal
 import sys
+import time
 
 from flask_migrate import upgrade
 from sqlalchemy import func, select
@@ -29,14 +31,17 @@ def prepare_database(app) -> bool:
         return seeded
 
 
+STOP_WAIT_SECONDS = 10  # for the consumer's threads to put their interrupted jobs back
+
+
 def start_job_consumer(app):
     """Run the job queue's consumer in this process beside the web server (None if disabled)."""
-    from lms.media.queue import get_huey
+    from lms.media.queue import create_consumer
 
     workers = app.config["JOB_WORKERS"]
     if workers <= 0:
         return None
-    consumer = get_huey(app).create_consumer(workers=workers, worker_type="thread")
+    consumer = create_consumer(app, workers)
     # Consumer.start() spawns the worker and scheduler threads, then installs signal handlers
     # meant for Consumer.run()'s loop, which does not run here: give the signals back to
     # waitress so Ctrl+C and SIGTERM still stop the server.
@@ -46,6 +51,25 @@ def start_job_consumer(app):
     for signum, handler in handlers.items():
         signal.signal(signum, handler)
     return consumer
+
+
+def stop_job_consumer(consumer) -> None:
+    """Stop the consumer without waiting out a long transcode: its job goes back to the queue."""
+    from lms.media.processing import interrupt_running_jobs
+
+    if consumer is None:
+        return
+    consumer.stop()  # the stop flag: idle workers and the scheduler end within a second
+    interrupt_running_jobs()
+    deadline = time.monotonic() + STOP_WAIT_SECONDS
+    for _worker, thread in consumer.worker_threads:
+        thread.join(max(deadline - time.monotonic(), 0))
+
+
+def _stop_on_sigterm(signum, frame):
+    # waitress ends its loop on SystemExit as on Ctrl+C's KeyboardInterrupt, so SIGTERM
+    # (systemd, docker stop) stops the server and the consumer the same way.
+    raise SystemExit(0)
 
 
 def main() -> int:
@@ -59,12 +83,26 @@ def main() -> int:
         print("Create the first administrator with: flask --app lms create-user NAME --role admin")
     print("Press Ctrl+C to stop.\n", flush=True)
 
-    from waitress import serve
+    consumer = start_job_consumer(app)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        serve(app)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop_job_consumer(consumer)
+    print("Stopped.", flush=True)
+    return 0
 
-    serve(
+
+def serve(app) -> None:
+    """Serve the app with waitress until Ctrl+C or SIGTERM."""
+    from waitress import serve as waitress_serve
+
+    waitress_serve(
         app,
-        host=host,
-        port=port,
+        host=app.config["HOST"],
+        port=app.config["PORT"],
         threads=app.config["THREADS"],
         # Every viewer's phone keeps a connection open between heartbeats: waitress's default
         # of 100 would leave the 101st waiting. poll() instead of select() allows more than
@@ -76,7 +114,6 @@ def main() -> int:
         # waitress spools large bodies to a temporary file, so memory stays flat.
         max_request_body_size=(app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024,
     )
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,11 +1,21 @@
 """The home page for each role, the language switch and a health check."""
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from lms.accounts.models import Role, User
 from lms.accounts.services import is_safe_next
+from lms.core.health import check_database, check_disk, check_ffmpeg, overall
 from lms.extensions import db
 from lms.org.models import Cadre, Unit
 from lms.org.services import scope_root, unit_scope_clause
@@ -34,6 +44,7 @@ def home():
         context["year_hours"] = year_credited_seconds(current_user.id) / 3600
     if current_user.has_role(Role.ADMIN):
         context["user_count"] = db.session.scalar(select(func.count(User.id)))
+        context["health"] = system_health()
     return render_template("core/home.html", **context)
 
 
@@ -49,8 +60,26 @@ def set_language(code: str):
     return redirect(target if is_safe_next(target) else url_for("core.home"))
 
 
+def system_health() -> dict:
+    """Every check of /healthz: database, job queue, ffmpeg, media disk, outbox."""
+    from lms.media.queue import queue_state
+    from lms.media.uploads import DISK_RESERVE_BYTES
+    from lms.notify.services import outbox_backlog
+
+    checks = {"database": check_database()}
+    checks["queue"] = queue_state().as_dict()
+    checks["ffmpeg"] = check_ffmpeg()
+    checks["disk"] = check_disk(current_app.config["MEDIA_ROOT"], DISK_RESERVE_BYTES)
+    if checks["database"]["status"] == "ok":
+        checks["outbox"] = outbox_backlog()
+    return {"status": overall(checks), "checks": checks}
+
+
 @bp.route("/healthz")
 def health():
-    """For load balancers and monitoring: the database answers."""
-    db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}
+    """For monitoring: 200 while all works (``warn`` included), 503 when something is down."""
+    report = system_health()
+    response = jsonify(report)
+    response.status_code = 503 if report["status"] == "down" else 200
+    response.headers["Cache-Control"] = "no-store"
+    return response

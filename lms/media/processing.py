@@ -40,6 +40,30 @@ class JobAbandoned(Exception):
     """Another attempt owns the asset now (this one was presumed dead); stop quietly."""
 
 
+class JobInterrupted(Exception):
+    """The process is shutting down (Ctrl+C, SIGTERM): the job goes back to the queue."""
+
+
+# ffmpeg processes of this process's jobs, so that a shutdown can stop them (an orphaned
+# ffmpeg would go on writing into a folder the next attempt removes).
+_running: set[subprocess.Popen] = set()
+_running_lock = threading.Lock()
+_interrupted = threading.Event()
+# ffmpeg exits with 255 when a signal stops it; a Ctrl+C in the terminal reaches ffmpeg and
+# this process at the same moment, so give the shutdown this long to say it was the cause.
+SIGNAL_EXIT_CODES = (255,)
+INTERRUPT_GRACE_SECONDS = 2.0
+
+
+def interrupt_running_jobs() -> None:
+    """Stop every ffmpeg this process runs; their jobs return to the queue (see the sweep)."""
+    _interrupted.set()
+    with _running_lock:
+        procs = list(_running)
+    for proc in procs:
+        proc.kill()
+
+
 def media_root() -> Path:
     return Path(current_app.config["MEDIA_ROOT"])
 
@@ -206,6 +230,10 @@ def run_ffmpeg(cmd, limit_seconds, on_progress=None, on_stdout_chunk=None) -> No
         proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors
         )
+        with _running_lock:
+            _running.add(proc)
+        if _interrupted.is_set():  # the shutdown began while this one was starting
+            proc.kill()
         timed_out = threading.Event()
 
         def kill():
@@ -232,6 +260,15 @@ def run_ffmpeg(cmd, limit_seconds, on_progress=None, on_stdout_chunk=None) -> No
         finally:
             timer.cancel()
             proc.stdout.close()
+            with _running_lock:
+                _running.discard(proc)
+        stopped_by_signal = proc.returncode < 0 or proc.returncode in SIGNAL_EXIT_CODES
+        if _interrupted.is_set() or (
+            stopped_by_signal
+            and not timed_out.is_set()
+            and _interrupted.wait(INTERRUPT_GRACE_SECONDS)
+        ):
+            raise JobInterrupted
         if timed_out.is_set():
             raise JobFailed(
                 _("Processing timed out after %(seconds)d seconds.", seconds=int(limit_seconds))
@@ -320,6 +357,11 @@ def process_asset(asset_id: int, report: Callable[[float], None] | None = None) 
         log.warning("asset %s: attempt %s lost the row to a newer attempt", asset_id, attempt)
         shutil.rmtree(work_dir, ignore_errors=True)
         return None
+    except JobInterrupted:
+        db.session.rollback()
+        shutil.rmtree(work_dir, ignore_errors=True)
+        _hand_back(asset_id, attempt)
+        return None
     except (JobFailed, MediaRejected, OSError) as exc:
         db.session.rollback()
         shutil.rmtree(work_dir, ignore_errors=True)
@@ -363,6 +405,25 @@ def _finish(asset_id, attempt, work_dir: Path, probe, renditions) -> str | None:
     recompute_course_duration(lesson.course_id)
     db.session.commit()
     return AssetStatus.READY.value
+
+
+def _hand_back(asset_id: int, attempt: int) -> None:
+    """Return an interrupted attempt to the queue: pending, and the attempt not counted."""
+    # No heartbeat: the first sweep of any consumer (the next start's, or another machine's)
+    # finds the asset pending since long ago and queues it again.
+    db.session.execute(
+        update(MediaAsset)
+        .where(_ours(asset_id, attempt))
+        .values(
+            status=AssetStatus.PENDING.value,
+            attempts=MediaAsset.attempts - 1,
+            progress=0.0,
+            heartbeat_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    log.warning("asset %s: interrupted by the shutdown, left for the next run", asset_id)
 
 
 def _fail(asset_id: int, attempt: int | None, reason: str) -> str | None:

@@ -32,6 +32,7 @@ from lms.media.delivery import (
 from lms.media.models import AssetStatus, MediaAsset
 from lms.media.probe import MediaRejected
 from lms.media.processing import retry_asset as reset_asset
+from lms.media.queue import queue_state
 from lms.media.tasks import enqueue_processing
 
 bp = Blueprint("media", __name__, url_prefix="/media")
@@ -95,6 +96,7 @@ def lesson_media(lesson_id: int):
         captions=sorted(lesson.captions, key=lambda c: c.id),
         active_states=ACTIVE_STATES,
         max_upload_mb=current_app.config["MAX_UPLOAD_MB"],
+        worker_running=queue_state().is_alive,
     )
 
 
@@ -105,7 +107,12 @@ def lesson_status(lesson_id: int):
     lesson = _managed_lesson(lesson_id)
     asset = _latest_asset(lesson)
     response = jsonify(
-        {"lesson": {"id": lesson.id, "status": lesson.status}, "asset": _asset_state(asset)}
+        {
+            "lesson": {"id": lesson.id, "status": lesson.status},
+            "asset": _asset_state(asset),
+            # The page says so instead of waiting silently when no consumer runs the job.
+            "worker_running": queue_state().is_alive,
+        }
     )
     response.headers["Cache-Control"] = "no-store"
     return response

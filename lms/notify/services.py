@@ -163,3 +163,35 @@ def mark_read(user_id: int, notification_id: int | None = None) -> int:
     if notification_id is not None:
         query = query.where(Notification.id == notification_id)
     return db.session.execute(query.values(read_at=utcnow())).rowcount
+
+
+# A delivery run every minute clears what is due; mail due this long ago means it is stuck.
+OUTBOX_STUCK_AFTER = timedelta(minutes=15)
+
+
+def outbox_backlog(now: datetime | None = None) -> dict:
+    """The outbox for /healthz: mail due and waiting, the oldest one's wait, mail given up on.
+
+    ``warn`` when mail is configured and due mail has waited OUTBOX_STUCK_AFTER (the SMTP
+    server refuses, or no consumer runs the delivery); without an SMTP host mail waits by design.
+    """
+    now = now or utcnow()
+    due, oldest = db.session.execute(
+        select(func.count(OutboxMessage.id), func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.status == MailStatus.PENDING.value,
+            OutboxMessage.next_attempt_at <= now,
+        )
+    ).one()
+    failed = db.session.scalar(
+        select(func.count(OutboxMessage.id)).where(OutboxMessage.status == MailStatus.FAILED.value)
+    )
+    mail_on = SmtpSettings.from_config(current_app.config) is not None
+    waited = (now - oldest).total_seconds() if oldest is not None else None
+    stuck = mail_on and waited is not None and waited > OUTBOX_STUCK_AFTER.total_seconds()
+    return {
+        "status": "warn" if stuck else "ok",
+        "smtp": mail_on,
+        "due": due,
+        "oldest_due_seconds": None if waited is None else round(waited),
+        "failed": failed,
+    }

@@ -165,6 +165,7 @@
     var interval = parseInt(section.getAttribute("data-poll"), 10) || 2000;
     var progress = section.querySelector("progress");
     var text = section.querySelector("[data-progress-text]");
+    var noWorker = section.querySelector("[data-no-worker]");
     function tick() {
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) { return response.ok ? response.json() : null; })
@@ -175,6 +176,7 @@
             window.location.reload();  // ready (shows the preview) or failed (shows Retry)
             return null;
           }
+          if (noWorker) noWorker.hidden = state.worker_running !== false;
           var percent = Math.floor(asset.progress);
           if (progress) {
             progress.value = asset.progress;
