@@ -111,6 +111,24 @@ SETTINGS = [
         "Largest lecture upload (resumable, in chunks), in MiB.",
     ),
     Setting(
+        "LMS_MAX_VIDEO_WIDTH",
+        "MAX_VIDEO_WIDTH",
+        int,
+        "Widest video picture accepted, in pixels (default 4096).",
+    ),
+    Setting(
+        "LMS_MAX_VIDEO_HEIGHT",
+        "MAX_VIDEO_HEIGHT",
+        int,
+        "Tallest video picture accepted, in pixels (default 4096: portrait 4K fits).",
+    ),
+    Setting(
+        "LMS_MAX_MEDIA_SECONDS",
+        "MAX_MEDIA_SECONDS",
+        int,
+        "Longest recording accepted, in seconds (default 36000: ten hours).",
+    ),
+    Setting(
         "LMS_MEDIA_ACCEL",
         "MEDIA_ACCEL",
         str,
@@ -263,6 +281,11 @@ class Config:
     PAGE_SIZE = 25
     MAX_IMPORT_MB = 20
     MAX_UPLOAD_MB = 8192
+    # Far beyond any lecture (the ladder tops out at 1080p), short of what would swamp the
+    # transcoder: 4K either way round (phones film portrait) and a ten-hour training day.
+    MAX_VIDEO_WIDTH = 4096
+    MAX_VIDEO_HEIGHT = 4096
+    MAX_MEDIA_SECONDS = 36000
     MEDIA_ACCEL = ""  # "nginx": answer media requests with X-Accel-Redirect
     MEDIA_ACCEL_PREFIX = "/protected-media/"
     TRUSTED_PROXIES = 0

@@ -39,6 +39,58 @@ class MediaRejected(Exception):
     """The file is not a lecture we can process; the message (translated) says why."""
 
 
+@dataclass(frozen=True)
+class MediaLimits:
+    """The largest picture and the longest recording accepted (None: no limit)."""
+
+    max_width: int | None = None
+    max_height: int | None = None
+    max_seconds: float | None = None
+
+    @classmethod
+    def from_config(cls, config) -> "MediaLimits":
+        """LMS_MAX_VIDEO_WIDTH, LMS_MAX_VIDEO_HEIGHT and LMS_MAX_MEDIA_SECONDS."""
+        return cls(
+            config.get("MAX_VIDEO_WIDTH"),
+            config.get("MAX_VIDEO_HEIGHT"),
+            config.get("MAX_MEDIA_SECONDS"),
+        )
+
+
+def clock(seconds: float) -> str:
+    """``h:mm:ss`` for messages about a recording's length."""
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def check_limits(limits: MediaLimits, duration: float, videos: list[dict]) -> None:
+    """Refuse a recording longer, or a picture wider or taller, than the limits allow."""
+    if limits.max_seconds and duration > limits.max_seconds:
+        raise MediaRejected(
+            _(
+                "The recording is %(length)s long; at most %(limit)s is accepted.",
+                length=clock(duration),
+                limit=clock(limits.max_seconds),
+            )
+        )
+    # Every picture track counts: ffmpeg's own choice of track is the largest, not the first.
+    for stream in videos:
+        width, height = int(stream.get("width") or 0), int(stream.get("height") or 0)
+        if (limits.max_width and width > limits.max_width) or (
+            limits.max_height and height > limits.max_height
+        ):
+            raise MediaRejected(
+                _(
+                    "The video is %(width)d×%(height)d pixels; at most %(max_width)d×"
+                    "%(max_height)d are accepted.",
+                    width=width,
+                    height=height,
+                    max_width=limits.max_width or width,
+                    max_height=limits.max_height or height,
+                )
+            )
+
+
 @dataclass
 class ProbeResult:
     """What ffprobe found, reduced to what the pipeline needs."""
@@ -153,7 +205,7 @@ def _is_picture(stream: dict) -> bool:
     return stream.get("codec_name") in IMAGE_CODECS and not _float(stream.get("duration"))
 
 
-def probe_media(path: str, kind: str = "video") -> ProbeResult:
+def probe_media(path: str, kind: str = "video", limits: MediaLimits | None = None) -> ProbeResult:
     """Probe ``path`` for a lesson of ``kind`` ("video" or "audio"), or raise MediaRejected."""
     size = os.path.getsize(path)
     if size == 0:
@@ -184,6 +236,8 @@ def probe_media(path: str, kind: str = "video") -> ProbeResult:
     duration = _float(fmt.get("duration"))
     if duration is None:
         raise MediaRejected(_("The file is damaged or incomplete; please upload it again."))
+    if limits is not None:  # before reading to the end: an absurd length is refused at once
+        check_limits(limits, duration, videos if kind != "audio" else [])
     if not reaches_end(path, duration):
         raise MediaRejected(_("The file is damaged or incomplete; please upload it again."))
     if kind == "audio" and not audios:

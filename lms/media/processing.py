@@ -22,7 +22,7 @@ from lms.courses.models import Caption, Course, Lesson, LessonKind, LessonStatus
 from lms.extensions import db
 from lms.media import ffmpeg
 from lms.media.models import AssetStatus, MediaAsset
-from lms.media.probe import MediaRejected, ProbeResult, probe_media
+from lms.media.probe import MediaLimits, MediaRejected, ProbeResult, probe_media
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,8 @@ def media_root() -> Path:
 
 def create_asset(lesson, source_abs_path, original_filename, uploaded_by) -> MediaAsset:
     """Probe an uploaded file, move it under a server-made name and record a pending asset."""
-    probe = probe_media(str(source_abs_path), lesson.kind)  # MediaRejected stops here
+    limits = MediaLimits.from_config(current_app.config)
+    probe = probe_media(str(source_abs_path), lesson.kind, limits)  # MediaRejected stops here
     token = secrets.token_hex(16)
     relative = Path("sources") / token / f"source.{probe.extension}"
     destination = media_root() / relative
