@@ -79,12 +79,12 @@ def _is_number(value) -> bool:
 def _csv_value(value, kind: str) -> str:
     if value is None:
         return ""
-    if _is_number(value) and kind not in ("hours", "percent"):
-        return str(value)  # a number, negative ones included, stays a number
-    if kind == "hours" and isinstance(value, int | float):
-        return f"{value:.1f}"
-    if kind == "percent" and isinstance(value, int | float):
-        return f"{value * 100:.1f}%"
+    if _is_number(value):  # a number, negative ones included, stays a number
+        if kind == "hours":
+            return f"{value:.1f}"
+        if kind == "percent":
+            return f"{value * 100:.1f}%"
+        return str(value)
     if kind == "datetime" and isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):

@@ -5,6 +5,7 @@ import csv
 import io
 import re
 from datetime import date
+from decimal import Decimal
 from urllib.parse import unquote
 
 from hypothesis import given
@@ -132,3 +133,13 @@ def test_a_csv_export_reads_back_cell_for_cell(texts):
     data = b"".join(csv_chunks(columns, [texts]))
     rows = [cells for _line, cells in _csv_rows(data)]
     assert rows[1] == texts
+
+
+def test_numbers_from_the_database_stay_numbers_whatever_their_type():
+    columns = [ExportColumn("Hours", "hours"), ExportColumn("Share", "percent")]
+    rows = [(Decimal("-1.25"), Decimal("-0.5")), (-3, -0.25)]
+    data = b"".join(csv_chunks(columns, rows))
+    assert list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))[1:] == [
+        ["-1.2", "-50.0%"],
+        ["-3.0", "-25.0%"],
+    ]
