@@ -111,7 +111,7 @@ def test_each_role_s_pages_run_without_a_policy_violation(
 
     # Cadre: home, course menu, course, player, My learning, a quiz taken to its attempt page.
     browser_login(campus["cadre"])
-    for path in ["/", "/courses/", f"/courses/{course}", "/learning/", "/archive/"]:
+    for path in ["/", "/courses/", f"/courses/{course}", "/learning/", "/archive/", "/account"]:
         watch.visit(live_server + path)
     watch.visit(f"{live_server}/media/play/{lesson}")
     # The video plays through hls.js: its blob: MediaSource and blob: worker are allowed.
@@ -151,6 +151,10 @@ def test_each_role_s_pages_run_without_a_policy_violation(
         f"/assessment/runs/{campus['run'].id}",
         "/assessment/non-participation?year=2026",
         "/offline/",
+        "/offline/exemptions",
+        "/quizzes/my-cadres",
+        "/reports/monthly/",
+        "/plan/",
     ]:
         watch.visit(live_server + path)
     page.goto(f"{live_server}/reports/?year=2026")
@@ -160,7 +164,13 @@ def test_each_role_s_pages_run_without_a_policy_violation(
     # Administrator: users and units.
     page.context.clear_cookies()
     browser_login(campus["admin"])
-    for path in ["/admin/users/", "/org/units", f"/org/units/{campus['district'].id}"]:
+    for path in [
+        "/",
+        "/admin/users/",
+        "/org/units",
+        f"/org/units/{campus['district'].id}",
+        "/notifications/outbox",
+    ]:
         watch.visit(live_server + path)
 
     # The watch sees a violation when there is one: an inline script is refused and reported.
