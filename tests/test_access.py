@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from lms.accounts.sessions import start_session
 from lms.api.services import issue_token
 from lms.banks.models import Bank, Option, Question
 from lms.courses.services import seed_demo_courses
@@ -31,9 +32,12 @@ PUBLIC = {"accounts.login", "core.health", "core.set_language", "static", "api.c
 # test below fails: nothing ships unclassified.
 ACCESS = {
     "accounts.change_password": ANY,
+    "accounts.end_other_sessions": ANY,
+    "accounts.end_session": ANY,  # 404 for another user's session
     "accounts.logout": ANY,
     "accounts.profile": ANY,
     "accounts.revoke_own_token": ANY,
+    "accounts.sessions_page": ANY,
     "admin_users.create": ADMIN,
     "admin_users.deactivate": ADMIN,
     "admin_users.detail": ADMIN,
@@ -224,6 +228,7 @@ def world(app, make_unit, make_user):
     }
     victim = make_user("victim", roles=["cadre"], unit=bureau_b)
     _raw, token = issue_token(victim)
+    victim_login = start_session(victim, remember=True)  # someone else's login
     bank = Bank(title="Access bank", owner=users["instructor"])
     question = Question(bank=bank, kind="true_false", text="Access question")
     question.options = [Option(text="对", is_correct=True, position=0), Option(text="错")]
@@ -250,6 +255,7 @@ def world(app, make_unit, make_user):
         "units": {"district": district, "a": bureau_a, "b": bureau_b},
         "args": {
             "user_id": victim.id,
+            "session_id": victim_login.id,
             "token_id": token.id,
             "cadre_id": victim.cadre.id,
             "unit_id": spare.id,

@@ -4,7 +4,7 @@ from flask import redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from lms.core.errors import api_error
-from lms.extensions import db, login_manager
+from lms.extensions import login_manager
 
 
 def init_login(app) -> None:
@@ -14,16 +14,17 @@ def init_login(app) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
+    # The cookies name the login (a LoginSession row), not the user, so a login can be ended.
+    login_manager.id_attribute = "get_session_id"
 
     @login_manager.user_loader
-    def _load_user(user_id: str):
-        from lms.accounts.models import User
+    def _load_user(session_key: str):
+        from lms.accounts.sessions import user_for_session
 
-        if not user_id.isdigit() or _has_bearer(request):
+        if _has_bearer(request):
             # A request that brings a token is judged by the token alone, never the cookie.
             return None
-        user = db.session.get(User, int(user_id))
-        return user if user and user.is_active else None
+        return user_for_session(session_key)
 
     @login_manager.request_loader
     def _load_from_token(req):

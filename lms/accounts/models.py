@@ -44,6 +44,11 @@ class User(UserMixin, db.Model):
     )
     cadre = relationship("Cadre", uselist=False, back_populates="user", lazy="selectin")
 
+    # Set per request, never stored: the key of a login being started (see get_session_id)
+    # and the LoginSession the request's cookie named.
+    login_session_key = None
+    login_session = None
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.is_active_account
@@ -69,6 +74,14 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
+    def get_session_id(self) -> str:
+        """What the session and remember-me cookies hold: the login's key, not the user's id.
+
+        Flask-Login stores this (``login_manager.id_attribute``), so ending the login's
+        ``LoginSession`` row ends both cookies, and copies of them, at their next request.
+        """
+        return self.login_session_key
+
     def __repr__(self) -> str:
         return f"<User {self.username}>"
 
@@ -86,3 +99,25 @@ class UserRole(db.Model):
     role: Mapped[str] = mapped_column(String(20), index=True)
 
     user = relationship("User", back_populates="role_rows")
+
+
+class LoginSession(db.Model):
+    """One login on one device, named by a random key in its session and remember-me cookies.
+
+    Only the key's SHA-256 is stored. Deleting the row logs that device out; logout, a
+    password change or reset and deactivation delete the rows of the account.
+    """
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    is_remembered: Mapped[bool] = mapped_column(default=False)
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    address: Mapped[str | None] = mapped_column(String(64))
+
+    user = relationship("User")

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from lms.accounts.models import Role, User, UserRole
+from lms.accounts.sessions import end_sessions_of
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 
@@ -92,11 +93,13 @@ def reset_password(user: User) -> str:
     user.set_password(password)
     user.must_change_password = True
     revoke_all_tokens(user)
+    end_sessions_of(user)
     db.session.flush()
     return password
 
 
 def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password; every login of the account ends (the caller may start a new one)."""
     if not user.check_password(current):
         raise AccountError(_("The current password is not correct."))
     check_password_rules(new)
@@ -104,6 +107,7 @@ def change_password(user: User, current: str, new: str) -> None:
         raise AccountError(_("The new password must differ from the current one."))
     user.set_password(new)
     user.must_change_password = False
+    end_sessions_of(user)
     db.session.flush()
 
 
@@ -304,7 +308,7 @@ def save_cadre_record(user: User, details: UserDetails) -> None:
 
 
 def deactivate_user(user: User, acting_user=None) -> None:
-    """Stop a user logging in: their session ends at its next request, their tokens are revoked."""
+    """Stop a user logging in: their sessions end and their tokens are revoked."""
     if not user.is_active_account:
         return
     if acting_user is not None and acting_user.id == user.id:
@@ -315,6 +319,8 @@ def deactivate_user(user: User, acting_user=None) -> None:
             raise AccountError(refusal)
     user.is_active_account = False
     revoke_all_tokens(user)
+    # Ended, not suspended: reactivation does not bring the old cookies back.
+    end_sessions_of(user)
     db.session.flush()
 
 

@@ -14,8 +14,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from lms.accounts import services, throttle
+from lms.accounts import services, sessions, throttle
 from lms.accounts.forms import ChangePasswordForm, ConfirmForm, LoginForm, ProfileForm
+from lms.accounts.models import LoginSession
 from lms.api.models import ApiToken
 from lms.api.services import revoke_token
 from lms.extensions import db
@@ -43,7 +44,7 @@ def login():
         user = services.authenticate(form.username.data, form.password.data)
         if user is not None:
             attempt.succeeded()
-            login_user(user, remember=form.remember.data)
+            _log_in(user, remember=form.remember.data)
             db.session.commit()
             return redirect(next_url if services.is_safe_next(next_url) else url_for("core.home"))
         flash(_("The username or password is not correct."), "error")
@@ -53,9 +54,24 @@ def login():
     return response
 
 
+def _log_in(user, remember: bool) -> None:
+    """Start a login on this device and put its key in the session (and remember-me) cookie."""
+    sessions.start_session(
+        user,
+        remember=remember,
+        user_agent=request.headers.get("User-Agent", ""),
+        address=request.remote_addr,
+    )
+    login_user(user, remember=remember)
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
     """Log out (POST with a CSRF token, so a link on another site cannot log a user out)."""
+    if current_user.is_authenticated and current_user.login_session is not None:
+        # Ended on the server: a copy of the session or remember-me cookie stops working too.
+        sessions.end_session(current_user.login_session)
+        db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("accounts.login"))
@@ -66,6 +82,8 @@ def logout():
 def change_password():
     """Change one's own password (required after a reset)."""
     form = ChangePasswordForm()
+    login = current_user.login_session
+    remembered = bool(login is not None and login.is_remembered)
     if form.validate_on_submit():
         try:
             services.change_password(
@@ -74,6 +92,8 @@ def change_password():
         except services.AccountError as exc:
             form.new_password.errors.append(str(exc))
         else:
+            # Every login ended with the old password; this device goes on with a new one.
+            _log_in(current_user._get_current_object(), remember=remembered)
             db.session.commit()
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("accounts.profile"))
@@ -123,3 +143,40 @@ def revoke_own_token(token_id: int):
     db.session.commit()
     flash(_("The token has been revoked."), "success")
     return redirect(url_for("accounts.profile"))
+
+
+@bp.route("/account/sessions")
+@login_required
+def sessions_page():
+    """Where the user is logged in: device, address, last seen; any other login can be ended."""
+    return render_template(
+        "accounts/sessions.html",
+        logins=sessions.sessions_of(current_user),
+        current_id=current_user.login_session.id if current_user.login_session else None,
+        describe_device=sessions.describe_device,
+    )
+
+
+@bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
+@login_required
+def end_session(session_id: int):
+    """End one of the user's logins (ending this device's own is logging out)."""
+    login = db.session.get(LoginSession, session_id)
+    if login is None or login.user_id != current_user.id:
+        abort(404)
+    if current_user.login_session is not None and login.id == current_user.login_session.id:
+        return logout()
+    sessions.end_session(login)
+    db.session.commit()
+    flash(_("The session has been ended; that device is logged out."), "success")
+    return redirect(url_for("accounts.sessions_page"))
+
+
+@bp.route("/account/sessions/end-others", methods=["POST"])
+@login_required
+def end_other_sessions():
+    """End every login of the user except this device's."""
+    sessions.end_sessions_of(current_user, keep=current_user.login_session)
+    db.session.commit()
+    flash(_("Every other session has been ended."), "success")
+    return redirect(url_for("accounts.sessions_page"))

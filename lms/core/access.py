@@ -33,9 +33,19 @@ def protect_cookie_writes(exempt_endpoints=frozenset()):
     def hook():
         if (
             request.method not in {"GET", "HEAD", "OPTIONS"}
-            and "Authorization" not in request.headers
+            and not sends_bearer_token()
             and request.endpoint not in exempt_endpoints
         ):
             csrf.protect()
 
     return hook
+
+
+def sends_bearer_token() -> bool:
+    """Whether the request authenticates with ``Authorization: Bearer``.
+
+    Only a bearer token replaces the CSRF token: any other scheme (``Basic x``) leaves the
+    request authenticated by its cookie, which another site's page can make a browser send.
+    """
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and bool(credentials.strip())
