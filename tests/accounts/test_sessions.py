@@ -6,8 +6,10 @@ Each test logs in through the real form, copies the browser's cookies into other
 """
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from lms.accounts.models import LoginSession
@@ -189,6 +191,27 @@ def test_the_sessions_page_speaks_chinese(new_client, make_user):
     browser = _log_in(new_client(), user)
     page = browser.get("/account/sessions").get_data(as_text=True)
     assert "本设备" in page and "已登录的设备" in page
+
+
+def test_logins_note_when_they_were_seen_and_expire(new_client, make_user):
+    user = make_user("ann")
+    start = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as traveller:
+        plain = _log_in(new_client(), user)
+        remembered = _log_in(new_client(), user, remember=True)
+        _session_copy, remember_copy = _copies(remembered, new_client)
+        traveller.shift(timedelta(minutes=5))
+        assert _is_logged_in(remember_copy)
+        seen = db.session.scalars(select(LoginSession.last_seen_at).order_by(LoginSession.id))
+        assert list(seen) == [
+            start.replace(tzinfo=None),
+            start.replace(tzinfo=None) + timedelta(minutes=5),
+        ]
+        traveller.shift(timedelta(days=32))  # past Flask's 31-day session lifetime
+        assert not _is_logged_in(plain)
+        assert _is_logged_in(remember_copy)
+        traveller.shift(timedelta(days=340))  # past the remember-me cookie's year
+        assert not _is_logged_in(remember_copy)
 
 
 def test_only_a_bearer_authorization_skips_the_csrf_check(new_client, make_user):
