@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from lms.core import statsyear
 from lms.core.timeutil import local_zone
 from lms.extensions import db
 from lms.quizzes.models import Quiz, QuizAttempt
@@ -86,7 +87,9 @@ def study_targets(
     return max(0.0, done - recent), max(0.0, recent)
 
 
-def _spread(hours: float, first: date, last: date, rng: random.Random) -> list[tuple[date, float]]:
+def spread_sittings(
+    hours: float, first: date, last: date, rng: random.Random
+) -> list[tuple[date, float]]:
     """Sittings of about HOURS_PER_SITTING on weekends (then weekday evenings) in [first, last]."""
     if hours <= 0 or last < first:
         return []
@@ -152,11 +155,13 @@ def play(user, lessons: list, sittings: list[tuple[date, float]]) -> int:
     return beats
 
 
-def has_history(user_id: int) -> bool:
-    return (
-        db.session.scalar(select(LessonView.id).where(LessonView.user_id == user_id).limit(1))
-        is not None
+def has_history(user_id: int, window: tuple[date, date]) -> bool:
+    """Whether the cadre has played anything within ``window`` (their history is booked)."""
+    start, end = statsyear.utc_bounds(window)
+    found = select(LessonView.id).where(
+        LessonView.user_id == user_id, LessonView.opened_at >= start, LessonView.opened_at < end
     )
+    return db.session.scalar(found.limit(1)) is not None
 
 
 def seed_history(cadres: dict, quotas: dict, lessons_for, today: date, window) -> int:
@@ -166,7 +171,7 @@ def seed_history(cadres: dict, quotas: dict, lessons_for, today: date, window) -
     for number, user in cadres.items():
         profile = PROFILES.get(number, NEVER)
         quota = quotas.get(user.id)
-        if profile == NEVER or quota is None or has_history(user.id):
+        if profile == NEVER or quota is None or has_history(user.id, window):
             continue
         earlier, recent = study_targets(
             profile,
@@ -181,9 +186,9 @@ def seed_history(cadres: dict, quotas: dict, lessons_for, today: date, window) -
         rng = random.Random(number)
         first = max(window[0], today - timedelta(days=HISTORY_DAYS))
         yesterday = today - timedelta(days=1)
-        sittings = _spread(earlier, first, recent_from - timedelta(days=1), rng) + _spread(
-            recent, recent_from, yesterday, rng
-        )
+        sittings = spread_sittings(
+            earlier, first, recent_from - timedelta(days=1), rng
+        ) + spread_sittings(recent, recent_from, yesterday, rng)
         beats += play(user, lessons_for(number), sittings)
     return beats
 

@@ -1,6 +1,6 @@
 """Building the demo: idempotent, so it can run on every start of an empty or demo database."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -9,7 +9,7 @@ from lms.accounts.services import create_user, find_user
 from lms.core import statsyear
 from lms.core.timeutil import local_today
 from lms.courses.services import seed_demo_courses
-from lms.demo import catalogue, history, records
+from lms.demo import catalogue, history, records, season
 from lms.extensions import db
 from lms.org.models import Cadre, CadreCategory, Unit
 from lms.org.services import ensure_default_categories, ensure_unit_path
@@ -112,15 +112,16 @@ def seed_demo(
 
 def _seed_learning(root: Unit, cadres: dict, courses: list, today: date):
     """Quizzes, the plan of ``today``'s statistics year with its assignments, offline
-    records, an exemption, and the cadres' study and quiz attempts up to ``today``."""
+    records, an exemption, and the cadres' study and quiz attempts up to ``today``.
+
+    In the assessment season (the new year's first two months) the year just closed comes
+    first, complete: its plan, a whole year of study, quiz results, offline training and an
+    assessment run. A new year's first weeks hold only a few evenings of study: profiles
+    that judge the pace (``history.study_targets``) need weeks of it.
+    """
     series = catalogue.seed_series()
     tests, exam = catalogue.seed_quizzes(courses)
     year = statsyear.current_year(today)
-    records.ensure_assignments(seed_default_plan(year), root, series[0], exam)
-    plan = seed_demo_plan(root, year)  # the default rules, and required enrolments synced
-    window = plan.window
-    offline = records.seed_offline(window, today) + records.seed_exemption(window, today)
-    quotas = {uid: q.online_hours for uid, q in quotas_for_cadres(plan).items() if q.online_hours}
 
     def lessons_for(number: int) -> list:
         # The required series first, then the others in an order that differs per cadre.
@@ -128,9 +129,46 @@ def _seed_learning(root: Unit, cadres: dict, courses: list, today: date):
         shift = number % len(rest)
         return catalogue.series_lessons([series[0], *rest[shift:], *rest[:shift]])
 
-    beats = history.seed_history(cadres, quotas, lessons_for, today, window)
-    attempts = history.seed_attempts(cadres, exam, tests[0] if tests else None, today, window)
+    def plan_of(value: int):
+        records.ensure_assignments(seed_default_plan(value), root, series[0], exam)
+        plan = seed_demo_plan(root, value)  # the default rules, and required enrolments synced
+        quotas = {u: q.online_hours for u, q in quotas_for_cadres(plan).items() if q.online_hours}
+        return plan, quotas
+
+    offline = beats = attempts = 0
+    closed_note = ""
+    if season.in_season(today):
+        closed, quotas = plan_of(year - 1)
+        window = closed.window
+        seen_from = window[1] + timedelta(days=1)  # the closed year, seen from its cut-off
+        offline += records.seed_offline(window, seen_from)
+        offline += records.seed_exemption(window, seen_from)
+        beats += season.seed_closed_year(cadres, quotas, lessons_for, window)
+        attempts += history.seed_attempts(
+            cadres, exam, tests[0] if tests else None, seen_from, window
+        )
+        db.session.flush()
+        run = season.ensure_run(closed.year, root, find_user("supervisor"))
+        closed_note = (
+            f"the closed {closed.year} plan with its year of study and assessment run "
+            f"(version {run.version}); "
+        )
+    plan, quotas = plan_of(year)
+    window = plan.window
+    offline += records.seed_offline(window, today) + records.seed_exemption(window, today)
+    if statsyear.has_just_begun(year, today):
+        beats += season.seed_first_days(cadres, lessons_for, today, window)
+    else:
+        beats += history.seed_history(
+            cadres,
+            quotas,
+            lambda number: season.unfinished(cadres[number].id, lessons_for(number)),
+            today,
+            window,
+        )
+        attempts += history.seed_attempts(cadres, exam, tests[0] if tests else None, today, window)
     return plan, (
+        f"{closed_note}"
         f"{len(series)} lecture series, {len(tests)} course tests and the exam {exam.title}; "
         f"new: {offline} offline records or exemptions, {beats} viewing beats, "
         f"{attempts} graded quiz attempts."
