@@ -72,6 +72,8 @@ def beat(view_id: str):
         return api_error(413, "too_large", _("The beat is too large."))
     try:
         body = json.loads(raw) if raw else None
+    except RecursionError:  # nested deeper than the parser's stack: no beat looks like that
+        return api_error(400, "bad_request", _("The beat is nested too deeply."))
     except ValueError:
         return api_error(400, "bad_request", _("The beat must be JSON."))
     try:

@@ -24,7 +24,10 @@ class SegmentError(ValueError):
 def _number(value) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise SegmentError("segment bounds must be numbers")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float (JSON numbers have no bound)
+        raise SegmentError("segment bounds must be finite numbers") from None
     if not math.isfinite(number):
         raise SegmentError("segment bounds must be finite numbers")
     return number

@@ -46,6 +46,43 @@ def credit_beat(coverage: list[Interval], played: list[Interval], allowance: flo
     return BeatCredit(coverage=new_coverage, credited_seconds=credited)
 
 
+@dataclass(frozen=True)
+class UserBeat:
+    """What one beat changes: the user's clock, the lesson's coverage and the ledger."""
+
+    clock_at: datetime  # the user's clock after the beat: never earlier than before it
+    coverage: list[Interval]  # the lesson's credited coverage after this beat
+    credited_seconds: float  # what this beat added
+    by_date: dict[date, float]  # that credit on the local dates it fell on (rule 7)
+
+
+def credit_user_beat(
+    now: datetime,
+    clock_at: datetime | None,
+    view_opened_at: datetime,
+    coverage: list[Interval],
+    played: list[Interval],
+    max_rate: float,
+    heartbeat_seconds: float,
+    zone: ZoneInfo,
+) -> UserBeat:
+    """Rules 4, 5 and 7 for one beat read at ``now``, the user's clock standing at ``clock_at``.
+
+    The clock only moves forward. The service reads ``now`` once it holds the clock, so a
+    later beat cannot have moved it past ``now``; but two servers' clocks (or a simulation's)
+    may still disagree, and a reading behind the clock then earns nothing and leaves the
+    clock where it was: no stretch of real time is ever paid twice.
+    """
+    allowance = allowance_seconds(now, clock_at, view_opened_at, max_rate, heartbeat_seconds)
+    result = credit_beat(coverage, played, allowance)
+    return UserBeat(
+        clock_at=now if clock_at is None else max(clock_at, now),
+        coverage=result.coverage,
+        credited_seconds=result.credited_seconds,
+        by_date=split_by_local_date(now, result.credited_seconds, zone),
+    )
+
+
 def split_by_local_date(end_utc: datetime, seconds: float, zone: ZoneInfo) -> dict[date, float]:
     """Rule 7: book ``seconds`` that ended at ``end_utc`` on the local dates they fell on."""
     if seconds <= 0:

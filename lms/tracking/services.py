@@ -1,5 +1,6 @@
 """Opening viewing sessions and recording beats: the server decides what is credited."""
 
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -12,14 +13,21 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from lms.accounts.models import User
 from lms.core import statsyear
 from lms.core.timeutil import local_today, local_zone, to_local, utcnow
-from lms.courses.models import Course, Lesson
+from lms.courses.models import Course, Lesson, LessonStatus
 from lms.courses.services import can_see_course
 from lms.extensions import db
 from lms.tracking.intervals import SegmentError, parse_segments, union
 from lms.tracking.models import CreditClock, DailyCredit, LessonProgress, LessonView
-from lms.tracking.rules import BeatCredit, allowance_seconds, credit_beat, split_by_local_date
+from lms.tracking.rules import credit_user_beat
+
+# lesson_view.last_seq is an ``integer`` on PostgreSQL, where SQLite's holds 64 bits: one
+# range for both databases, so a larger seq gets the same 400 on each instead of a 500 on one.
+MAX_SEQ = 2**31 - 1
+# The highest playback rate a browser plays at (HTMLMediaElement.playbackRate); 0 is a pause.
+MAX_REPORTED_RATE = 16
 
 
 class BeatError(ValueError):
@@ -46,7 +54,7 @@ def can_watch(user, lesson: Lesson | None) -> bool:
 
 def open_view(user, lesson: Lesson, user_agent: str = "", address: str = "") -> LessonView:
     """Start a viewing session; the public id is the capability that authorizes its beats."""
-    if not lesson.duration_seconds:
+    if not _is_ready(lesson.status, lesson.duration_seconds):
         raise BeatError(_("This lesson is not ready to play yet."), status=409)
     view = LessonView(
         public_id=secrets.token_urlsafe(24),
@@ -73,14 +81,20 @@ def parse_beat(body) -> Beat:
     if not isinstance(body, dict):
         raise BeatError(_("The beat must be a JSON object."))
     seq = body.get("seq")
-    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
-        raise BeatError(_("“seq” must be a whole number that grows with each beat."))
-    position, rate = body.get("position", 0), body.get("rate", 1)
-    for name, value in (("position", position), ("rate", rate)):
-        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
-            raise BeatError(_("“%(name)s” must be a number.", name=name))
-        if value in (float("inf"), float("-inf")):
-            raise BeatError(_("“%(name)s” must be a number.", name=name))
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= MAX_SEQ:
+        raise BeatError(
+            _(
+                "“seq” must be a whole number from 0 to %(max)d that grows with each beat.",
+                max=MAX_SEQ,
+            )
+        )
+    position, rate = _finite(body.get("position", 0)), _finite(body.get("rate", 1))
+    if position is None:
+        raise BeatError(_("“%(name)s” must be a number.", name="position"))
+    if rate is None or not 0 <= rate <= MAX_REPORTED_RATE:
+        raise BeatError(
+            _("“rate” must be a playback rate from 0 to %(max)d.", max=MAX_REPORTED_RATE)
+        )
     ended = body.get("ended", False)
     if not isinstance(ended, bool):
         raise BeatError(_("“ended” must be true or false."))
@@ -89,33 +103,51 @@ def parse_beat(body) -> Beat:
         parse_segments(segments, duration=float("inf"))
     except SegmentError as exc:
         raise BeatError(_("The segments are not valid: %(reason)s", reason=str(exc))) from exc
-    return Beat(seq=seq, segments=segments, position=float(position), rate=float(rate), ended=ended)
+    return Beat(seq=seq, segments=segments, position=position, rate=rate, ended=ended)
+
+
+def _finite(value) -> float | None:
+    """A JSON number as a float, or None if it is not one or no float holds it (10**400)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def record_beat(view: LessonView, beat: Beat, now: datetime | None = None) -> dict:
-    """Credit one beat (rules 3–7) and return the answer for the player."""
-    now = now or utcnow()
-    if view.last_seq is not None and beat.seq == view.last_seq:
-        return dict(view.last_answer or {})  # a retry: same answer, nothing more credited
-    if view.last_seq is not None and beat.seq < view.last_seq:
-        raise BeatError(_("This beat is older than one already received."), status=409)
+    """Credit one beat (rules 3–7) and return the answer for the player.
 
+    Everything the beat reads, the time included, is read once the user's clock is held
+    (``now`` is for simulations and tests): a beat that waited for another beat of the same
+    user sees all that one wrote and is timed after it, so the clock never goes back and no
+    record of the view, the lesson or the day loses an update.
+    """
     db.session.flush()  # the Core statements below do not flush pending changes themselves
     connection = db.session.connection()
     state = _beat_state(connection, view, now)
-    duration = state.duration
+    if state.last_seq is not None and beat.seq == state.last_seq:
+        return dict(state.last_answer or {})  # a retry: same answer, nothing more credited
+    if state.last_seq is not None and beat.seq < state.last_seq:
+        raise BeatError(_("This beat is older than one already received."), status=409)
+    _refuse_unplayable(view, state)
+
+    now, duration, config = state.now, state.duration, current_app.config
     played = parse_segments(beat.segments, duration)
-    config = current_app.config
-    allowance = allowance_seconds(
+    coverage = [tuple(p) for p in state.coverage]
+    result = credit_user_beat(
         now,
         state.last_beat_at,
-        view.opened_at,
+        state.opened_at,
+        coverage,
+        played,
         float(config["MAX_PLAYBACK_RATE"]),
         float(config["HEARTBEAT_SECONDS"]),
+        local_zone(),
     )
-    coverage = [tuple(p) for p in state.coverage]
-    result = credit_beat(coverage, played, allowance)
-    year = state.year_seconds + _book(connection, view.user_id, now, result)
+    year = state.year_seconds + _book(connection, view.user_id, now, result.by_date)
 
     credited = min(duration, _length(result.coverage))
     position = min(max(0.0, beat.position), duration)
@@ -136,20 +168,45 @@ def record_beat(view: LessonView, beat: Beat, now: datetime | None = None) -> di
     if completed_at != state.completed_at:
         progress["completed_at"] = completed_at
     _save_progress(connection, view, state.has_progress, progress)
-    _save_view(connection, view, beat, played, result.credited_seconds, position, answer, now)
-    connection.execute(_UPDATE_CLOCK, {"b_user_id": view.user_id, "last_beat_at": now})
+    _save_view(connection, view, state, beat, played, result.credited_seconds, position, answer)
+    if result.clock_at != state.last_beat_at:
+        connection.execute(
+            _UPDATE_CLOCK, {"b_user_id": view.user_id, "last_beat_at": result.clock_at}
+        )
     return answer
 
 
+def _is_ready(status: str | None, duration_seconds: float | None) -> bool:
+    """A lesson can be played, and earn credit, once its media is processed."""
+    return status == LessonStatus.READY.value and bool(duration_seconds)
+
+
+def _refuse_unplayable(view: LessonView, state: "_BeatState") -> None:
+    """A view earns only while the user could open it: the lesson ready (its media may have
+    been removed since) and the course still visible to them (it may have been unpublished)."""
+    if not _is_ready(state.status, state.duration):
+        raise BeatError(_("This lesson is not ready to play yet."), status=409)
+    if not state.is_published and not can_watch(db.session.get(User, view.user_id), view.lesson):
+        raise BeatError(_("This course is no longer open for study."), status=409)
+
+
 # The beat reads and writes with Core statements built once, on the connection of the
-# session's transaction. A beat's rows are changed by that beat alone (the clock lock), so the
+# session's transaction. A user's rows are changed by one beat at a time (the clock lock), so the
 # ORM's unit of work and statement building would only add CPU: they cost the heartbeat path
 # more than its SQL did (benchmarks/beats_load.py).
 _LESSON, _VIEW, _PROGRESS = Lesson.__table__, LessonView.__table__, LessonProgress.__table__
-_CLOCK, _DAILY = CreditClock.__table__, DailyCredit.__table__
+_CLOCK, _DAILY, _COURSE = CreditClock.__table__, DailyCredit.__table__, Course.__table__
 _STATE = (
     select(
         _LESSON.c.duration_seconds,
+        _LESSON.c.status,
+        _COURSE.c.is_published,
+        _VIEW.c.opened_at,
+        _VIEW.c.last_seq,
+        _VIEW.c.last_answer,
+        _VIEW.c.played,
+        _VIEW.c.credited_seconds,
+        _VIEW.c.max_rate,
         _CLOCK.c.user_id,
         _CLOCK.c.last_beat_at,
         _PROGRESS.c.id,
@@ -164,15 +221,18 @@ _STATE = (
         .scalar_subquery(),
     )
     .select_from(
-        _LESSON.outerjoin(_CLOCK, _CLOCK.c.user_id == bindparam("user_id")).outerjoin(
+        _VIEW.join(_LESSON, _LESSON.c.id == _VIEW.c.lesson_id)
+        .join(_COURSE, _COURSE.c.id == _LESSON.c.course_id)
+        .outerjoin(_CLOCK, _CLOCK.c.user_id == _VIEW.c.user_id)
+        .outerjoin(
             _PROGRESS,
             and_(
-                _PROGRESS.c.user_id == bindparam("user_id"),
-                _PROGRESS.c.lesson_id == _LESSON.c.id,
+                _PROGRESS.c.user_id == _VIEW.c.user_id,
+                _PROGRESS.c.lesson_id == _VIEW.c.lesson_id,
             ),
         )
     )
-    .where(_LESSON.c.id == bindparam("lesson_id"))
+    .where(_VIEW.c.id == bindparam("view_id"))
 )
 _LOCK_CLOCK = select(_CLOCK.c.user_id).where(_CLOCK.c.user_id == bindparam("user_id"))
 _LOCK_CLOCK = _LOCK_CLOCK.with_for_update()
@@ -199,7 +259,16 @@ _UPSERT_DAY = {dialect: _upsert_day(dialect) for dialect in ("postgresql", "sqli
 
 @dataclass(frozen=True)
 class _BeatState:
+    now: datetime  # the beat's time, read once the user's clock is held
     duration: float
+    status: str | None
+    is_published: bool
+    opened_at: datetime
+    last_seq: int | None  # the view's record, as the user's previous beat left it
+    last_answer: dict | None
+    played: list
+    view_credited_seconds: float
+    view_max_rate: float
     last_beat_at: datetime | None
     has_progress: bool
     coverage: list
@@ -207,30 +276,39 @@ class _BeatState:
     year_seconds: float
 
 
-def _beat_state(connection, view: LessonView, now: datetime, retry: bool = True) -> _BeatState:
-    """What a beat reads, in one statement: the lesson's length, the user's clock, their
-    progress in the lesson and what they were credited in ``now``'s local year.
+def _beat_state(
+    connection, view: LessonView, now: datetime | None, retry: bool = True
+) -> _BeatState:
+    """What a beat reads, in one statement once the user's clock is held: the view's record,
+    the lesson (length, status, course published), the clock, the user's progress in the
+    lesson and what they were credited in the local year of the beat's time, read then.
 
-    The user's clock row is locked first, so the user's beats run one after the other (rule
-    5) and the progress needs no lock of its own. On PostgreSQL that takes a statement of its
-    own: a statement that waited for a lock reads the other tables as they were when it
-    started (READ COMMITTED), so it would miss the progress and credit of the beat it waited
-    for. A writing request on SQLite holds the database's write lock from its first statement
-    (lms/core/database.py).
+    The user's clock row guards every row a beat writes (the user's views, progress and
+    daily credit: only beats write them), and is locked before any of them is read, so the
+    user's beats run one after the other (rule 5) and one lock is the only lock: no order
+    to get wrong, no deadlock. The view was loaded before the lock (to authorize the beat),
+    so its record is read again here. On PostgreSQL the lock takes a statement of its own:
+    a statement that waited for a lock reads the other tables as they were when it started
+    (READ COMMITTED), so it would miss what the beat it waited for wrote. A writing request
+    on SQLite holds the database's write lock from its first statement (lms/core/database.py).
     """
     if connection.dialect.name == "postgresql":
         connection.execute(_LOCK_CLOCK, {"user_id": view.user_id})
-    year = to_local(now).year
+    # Read after the lock: a beat that waited is timed after the one it waited for.
+    at = now or utcnow()
+    year = to_local(at).year
     row = connection.execute(
         _STATE,
         {
             "user_id": view.user_id,
-            "lesson_id": view.lesson_id,
+            "view_id": view.id,
             "year_start": date(year, 1, 1),
             "year_end": date(year, 12, 31),
         },
     ).one()
-    duration, clock_user, last_beat_at, progress_id, coverage, completed_at, seconds = row
+    (duration, status, is_published, opened_at, last_seq, last_answer, played) = row[:7]
+    (view_credited, view_max_rate, clock_user, last_beat_at, progress_id) = row[7:12]
+    coverage, completed_at, seconds = row[12:]
     if clock_user is None and retry:  # a view older than the clocks: create it, read again
         _ensure_clock(view.user_id)
         return _beat_state(connection, view, now, retry=False)
@@ -238,7 +316,16 @@ def _beat_state(connection, view: LessonView, now: datetime, retry: bool = True)
         _expire_loaded(LessonProgress, progress_id)
     _expire_loaded(CreditClock, view.user_id)
     return _BeatState(
+        now=at,
         duration=float(duration or 0),
+        status=status,
+        is_published=bool(is_published),
+        opened_at=opened_at,
+        last_seq=last_seq,
+        last_answer=last_answer,
+        played=played or [],
+        view_credited_seconds=float(view_credited or 0.0),
+        view_max_rate=float(view_max_rate or 0.0),
         last_beat_at=last_beat_at,
         has_progress=progress_id is not None,
         coverage=coverage or [],
@@ -267,24 +354,25 @@ def _save_progress(connection, view: LessonView, exists: bool, values: dict) -> 
         )
 
 
-def _save_view(connection, view, beat, played, credited, position, answer, now) -> None:
-    """Write the view's record (rule 8) and keep the loaded object in step, unchanged for
-    the session (no second UPDATE at the next flush)."""
+def _save_view(connection, view, state, beat, played, credited, position, answer) -> None:
+    """Add the beat to the view's record (rule 8) as read under the lock, and keep the loaded
+    object in step, unchanged for the session (no second UPDATE at the next flush)."""
     values = {
-        "credited_seconds": (view.credited_seconds or 0.0) + credited,
+        "credited_seconds": state.view_credited_seconds + credited,
         "position_seconds": position,
         "last_seq": beat.seq,
-        "last_beat_at": now,
+        "last_beat_at": state.now,
         "last_answer": answer,
     }
-    seen = [tuple(p) for p in view.played or []]
+    seen = [tuple(p) for p in state.played]
     merged = union([*seen, *played])
     if merged != seen:
         values["played"] = [list(p) for p in merged]
-    if (max_rate := max(view.max_rate or 0.0, beat.rate)) != view.max_rate:
+    if (max_rate := max(state.view_max_rate, beat.rate)) != state.view_max_rate:
         values["max_rate"] = max_rate
     connection.execute(_UPDATE_VIEW, {"b_id": view.id, **values})
-    for key, value in values.items():
+    loaded = {"played": state.played, "max_rate": state.view_max_rate, "opened_at": state.opened_at}
+    for key, value in (loaded | values).items():
         set_committed_value(view, key, value)
 
 
@@ -325,15 +413,15 @@ def _progress(user_id: int, lesson_id: int, lock: bool) -> LessonProgress | None
     return db.session.scalar(query.with_for_update() if lock else query)
 
 
-def _book(connection, user_id: int, now: datetime, result: BeatCredit) -> float:
+def _book(connection, user_id: int, now: datetime, by_date: dict[date, float]) -> float:
     """Add a beat's credit to its local dates; returns the part booked in ``now``'s year.
 
-    One statement per date: an insert that adds to the day's row when it exists. The user's
-    clock row is locked already, so the user's beats are booked one after the other.
+    One statement per date: an insert that adds to the day's row when it exists, in one
+    step, so even a writer without the user's clock would lose no seconds.
     """
     upsert = _UPSERT_DAY[connection.dialect.name]
     year, in_year = to_local(now).year, 0.0
-    for local_date, part in split_by_local_date(now, result.credited_seconds, local_zone()).items():
+    for local_date, part in by_date.items():
         connection.execute(upsert, {"user_id": user_id, "local_date": local_date, "seconds": part})
         in_year += part if local_date.year == year else 0.0
     return in_year
