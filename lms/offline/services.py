@@ -18,6 +18,7 @@ from sqlalchemy import Select, event, func, or_, select
 from sqlalchemy.orm import Session
 
 from lms.accounts.models import Role, User
+from lms.core import statsyear
 from lms.core.database import user_ids_filter
 from lms.core.timeutil import utcnow
 from lms.extensions import db
@@ -692,8 +693,9 @@ def list_query(model, user, unit=None, status=None, year=None, kind=None):
         column = model.training_type if model is OfflineTraining else model.kind
         query = query.where(column == kind)
     if year:
-        start, end = year_bounds(year)
-        query = query.where(model.start_date <= end, model.end_date >= start)
+        # The statistics year, as the quota pages count a record: by the day it ends.
+        start, end = statsyear.window(year)
+        query = query.where(model.end_date >= start, model.end_date <= end)
     return query.order_by(model.start_date.desc(), model.id.desc())
 
 

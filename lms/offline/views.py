@@ -18,8 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import FileStorage
 
 from lms.accounts.models import Role, User
+from lms.core import statsyear
 from lms.core.access import role_required
-from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.offline import services
 from lms.offline.forms import (
@@ -102,9 +102,9 @@ def _filters(kind_choices):
     units = assignable_units(current_user)
     filters.unit.choices = [("", _("All my units"))] + [(str(u.id), u.name_path) for u in units]
     filters.kind.choices = [("", _("Any type")), *kind_choices.items()]
-    this_year = local_today().year
+    this_year = statsyear.current_year()
     filters.year.choices = [("", _("Any year"))] + [
-        (str(y), str(y)) for y in range(this_year + 1, this_year - YEARS_OFFERED, -1)
+        (str(y), statsyear.label(y)) for y in range(this_year + 1, this_year - YEARS_OFFERED, -1)
     ]
     unit = None
     if (filters.unit.data or "").isdigit():

@@ -186,6 +186,9 @@ def test_a_lesson_played_across_the_cutoff_splits_between_the_years(app, client,
 
         # The assessment of the year just closed, run through its page, takes the same hours.
         _log_in(client, people["admin"])
+        # The offline records list files the class under the year it counts toward.
+        assert "December class" in client.get("/offline/?year=2027").get_data(as_text=True)
+        assert "December class" not in client.get("/offline/?year=2026").get_data(as_text=True)
         page = client.get("/assessment/").get_data(as_text=True)
         field = re.search(r'<input[^>]*name="year"[^>]*>', page).group(0)
         assert 'value="2026"' in field  # assessment season: the year just closed
