@@ -161,3 +161,43 @@ def test_token_endpoint_counts_before_checking_and_says_how_long(storage_app, ma
     assert response.status_code == 429
     assert 1 <= int(response.headers["Retry-After"]) <= 60
     assert "Try again in" in response.get_json()["error"]["message"]
+
+
+def test_parallel_wrong_passwords_against_a_live_server(live_server, make_user, evaluated):
+    """The same through real HTTP: waitress serving the app, one cookie jar per thread."""
+    import http.cookiejar
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    make_user("ann")
+    db.session.commit()
+    openers, tokens = [], []
+    for _ in range(ATTEMPTS):
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        html = opener.open(f"{live_server}/login").read().decode()
+        tokens.append(re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1))
+        openers.append(opener)
+    barrier = threading.Barrier(ATTEMPTS)
+    statuses = [None] * ATTEMPTS
+
+    def attempt(index):
+        body = urllib.parse.urlencode(
+            {"username": "ann", "password": f"guess-{index}", "csrf_token": tokens[index]}
+        ).encode()
+        barrier.wait()
+        try:
+            statuses[index] = openers[index].open(f"{live_server}/login", data=body).status
+        except urllib.error.HTTPError as error:
+            statuses[index] = error.code
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(ATTEMPTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(evaluated) <= 5, f"{len(evaluated)} passwords checked against a limit of 5"
+    assert statuses.count(401) == len(evaluated) >= 1
+    assert statuses.count(429) == ATTEMPTS - len(evaluated)
