@@ -3,7 +3,6 @@ and run the job queue's consumer beside it."""
 
 import signal
 import sys
-import time
 
 from flask_migrate import upgrade
 from sqlalchemy import func, select
@@ -31,9 +30,6 @@ def prepare_database(app) -> bool:
         return seeded
 
 
-STOP_WAIT_SECONDS = 10  # for the consumer's threads to put their interrupted jobs back
-
-
 def start_job_consumer(app):
     """Run the job queue's consumer in this process beside the web server (None if disabled)."""
     from lms.media.queue import create_consumer
@@ -55,15 +51,10 @@ def start_job_consumer(app):
 
 def stop_job_consumer(consumer) -> None:
     """Stop the consumer without waiting out a long transcode: its job goes back to the queue."""
-    from lms.media.processing import interrupt_running_jobs
+    from lms.media.queue import stop_consumer
 
-    if consumer is None:
-        return
-    consumer.stop()  # the stop flag: idle workers and the scheduler end within a second
-    interrupt_running_jobs()
-    deadline = time.monotonic() + STOP_WAIT_SECONDS
-    for _worker, thread in consumer.worker_threads:
-        thread.join(max(deadline - time.monotonic(), 0))
+    if consumer is not None:
+        stop_consumer(consumer)
 
 
 def _stop_on_sigterm(signum, frame):

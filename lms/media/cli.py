@@ -14,7 +14,7 @@ from lms.courses.models import Lesson
 from lms.extensions import db
 from lms.media.models import AssetStatus, MediaAsset
 from lms.media.processing import process_asset, reprocess_asset
-from lms.media.queue import create_consumer
+from lms.media.queue import create_consumer, stop_consumer
 
 media_cli = AppGroup("media", help="Check and operate the media pipeline.")
 
@@ -82,4 +82,8 @@ def check_command():
 def worker_command(workers):
     """Run a job queue consumer (for the Redis queue, on any number of machines)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    create_consumer(current_app._get_current_object(), workers).run()
+    consumer = create_consumer(current_app._get_current_object(), workers)
+    try:
+        consumer.run()  # until Ctrl+C (waits for running jobs) or SIGTERM (at once)
+    finally:
+        stop_consumer(consumer)

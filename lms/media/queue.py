@@ -185,3 +185,18 @@ class LmsConsumer(Consumer):
 def create_consumer(app: Flask, workers: int) -> LmsConsumer:
     """The consumer ``run.py`` and ``flask --app lms worker`` run."""
     return LmsConsumer(get_huey(app), workers)
+
+
+def stop_consumer(consumer: Consumer, wait_seconds: float = 10) -> None:
+    """Stop a consumer without waiting out a long transcode: its job goes back to the queue.
+
+    Huey's thread workers are daemon threads that die with the process, and their ffmpeg
+    would live on: stop ffmpeg and give the workers a moment to hand their jobs back.
+    """
+    from lms.media.processing import interrupt_running_jobs
+
+    consumer.stop()  # the stop flag: idle workers and the scheduler end within a second
+    interrupt_running_jobs()
+    deadline = time.monotonic() + wait_seconds
+    for _worker, thread in consumer.worker_threads:
+        thread.join(max(deadline - time.monotonic(), 0))

@@ -246,3 +246,46 @@ def test_run_py_consumer_processes_jobs_and_leaves_signals_to_waitress(
         consumer.stop(graceful=True)
     assert done is not None and done.status == "ready", done
     assert done.attempts == 1
+
+
+def _ffmpeg_running_on(path: str) -> bool:
+    """Whether an ffmpeg names ``path`` (an orphan is reparented, so no parent test)."""
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if proc.name.isdigit() and "ffmpeg" in cmdline and path in cmdline:
+            return True
+    return False
+
+
+def test_sigterm_to_a_worker_stops_its_ffmpeg_and_hands_the_job_back(
+    app, tmp_path, make_clip, make_lesson, uploader
+):
+    """systemd stops ``flask worker`` with SIGTERM: Huey ends at once; ffmpeg must not live on
+    as an orphan, and the job goes back to pending with its attempt not counted."""
+    app.config["HUEY_IMMEDIATE"] = False
+    lesson = make_lesson("video")
+    asset = create_asset(lesson, str(make_clip(40, "640x360")), "long.mp4", uploader)
+    db.session.commit()
+    asset_id, source = asset.id, asset.source_path
+    enqueue_processing(asset_id)
+    worker, log = _start_worker(app, tmp_path, "worker")
+    try:
+        running = _poll(asset_id, lambda a: a.status == "processing" and a.progress > 1, 30)
+        assert running is not None, (tmp_path / "worker.log").read_text()
+        assert _ffmpeg_running_on(source)
+        started = time.monotonic()
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(15)
+        assert time.monotonic() - started < 15
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        log.close()
+    assert not _ffmpeg_running_on(source), "ffmpeg outlived the worker"
+    db.session.expire_all()
+    handed_back = db.session.get(MediaAsset, asset_id)
+    assert handed_back.status == "pending" and handed_back.attempts == 0
+    assert handed_back.heartbeat_at is None  # the next sweep queues it again
