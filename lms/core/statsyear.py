@@ -14,6 +14,7 @@ Each year's cut-off is its plan's; the plans feature registers where plans are k
 import calendar
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
@@ -21,7 +22,11 @@ from flask_babel import gettext as _
 from lms.core.timeutil import local_today, local_zone, to_local
 
 Cutoff = tuple[int, int]
-_SOURCE = "lms.stats_cutoffs"
+_SOURCE, _CACHE = "lms.stats_cutoffs", "lms.stats_cutoff_cache"
+# Each process keeps the cut-offs it read this long: every page, export and beat asks for
+# them, and they change once a year at most. A change saved in this process is seen at once
+# (the plans feature calls ``forget_cutoffs``); other processes see it within this time.
+CUTOFF_CACHE_SECONDS = 60.0
 
 # --- pure rules --------------------------------------------------------------------------
 
@@ -82,8 +87,18 @@ def setting_cutoff() -> Cutoff:
 
 def cutoff_for(year: int) -> Cutoff:
     """The year's cut-off: its plan's, or the setting's when there is no plan yet."""
-    source = current_app.extensions.get(_SOURCE)
-    return (source(year) if source else None) or setting_cutoff()
+    cache = current_app.extensions.setdefault(_CACHE, {})
+    now = monotonic()
+    cached = cache.get(year)
+    if cached is None or now - cached[1] >= CUTOFF_CACHE_SECONDS:
+        source = current_app.extensions.get(_SOURCE)
+        cached = cache[year] = (source(year) if source else None), now
+    return cached[0] or setting_cutoff()  # the setting read each time: a plan's is kept
+
+
+def forget_cutoffs() -> None:
+    """Drop the cut-offs this process keeps: a plan was created, changed or deleted."""
+    current_app.extensions.pop(_CACHE, None)
 
 
 def window(year: int) -> tuple[date, date]:

@@ -4,10 +4,21 @@ Admins set the plan (settings and quota rules, copy, the default plan); supervis
 and assign courses and exams within their own subtree.
 """
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    has_app_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from lms.accounts.models import Role
 from lms.core import statsyear
@@ -35,6 +46,14 @@ from lms.quizzes.services import refile_after_cutoff_change
 bp = Blueprint("plans", __name__, url_prefix="/plan")
 # Each year's cut-off is its plan's: the statistics year (lms.core) reads it from here.
 bp.record_once(lambda state: statsyear.register_cutoff_source(state.app, services.plan_cutoff))
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_cutoffs(session, _context) -> None:
+    """A plan written in this process: the statistics year reads the cut-offs again."""
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if has_app_context() and any(isinstance(item, TrainingYear) for item in changed):
+        statsyear.forget_cutoffs()
 
 STAFF = (Role.ADMIN, Role.SUPERVISOR)
 PREVIEW = "preview"

@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.accounts.models import User
 from lms.core import statsyear
-from lms.core.timeutil import local_today, local_zone, to_local, utcnow
+from lms.core.timeutil import local_today, local_zone, utcnow
 from lms.courses.models import Course, Lesson, LessonStatus
 from lms.courses.services import can_see_course
 from lms.extensions import db
@@ -296,14 +296,14 @@ def _beat_state(
         connection.execute(_LOCK_CLOCK, {"user_id": view.user_id})
     # Read after the lock: a beat that waited is timed after the one it waited for.
     at = now or utcnow()
-    year = to_local(at).year
+    year_start, year_end = statsyear.window(statsyear.year_of_moment(at))
     row = connection.execute(
         _STATE,
         {
             "user_id": view.user_id,
             "view_id": view.id,
-            "year_start": date(year, 1, 1),
-            "year_end": date(year, 12, 31),
+            "year_start": year_start,
+            "year_end": year_end,
         },
     ).one()
     (duration, status, is_published, opened_at, last_seq, last_answer, played) = row[:7]
@@ -377,14 +377,14 @@ def _save_view(connection, view, state, beat, played, credited, position, answer
 
 
 def year_credited_seconds(user_id: int, now: datetime | None = None) -> float:
-    """Seconds credited in the local calendar year that contains ``now``."""
-    year = to_local(now or utcnow()).year
+    """Seconds credited in the statistics year that ``now`` counts toward."""
+    start, end = statsyear.window(statsyear.year_of_moment(now or utcnow()))
     return float(
         db.session.scalar(
             select(func.coalesce(func.sum(DailyCredit.seconds), 0.0)).where(
                 DailyCredit.user_id == user_id,
-                DailyCredit.local_date >= date(year, 1, 1),
-                DailyCredit.local_date <= date(year, 12, 31),
+                DailyCredit.local_date >= start,
+                DailyCredit.local_date <= end,
             )
         )
     )
@@ -414,16 +414,18 @@ def _progress(user_id: int, lesson_id: int, lock: bool) -> LessonProgress | None
 
 
 def _book(connection, user_id: int, now: datetime, by_date: dict[date, float]) -> float:
-    """Add a beat's credit to its local dates; returns the part booked in ``now``'s year.
+    """Add a beat's credit to its local dates; returns the part booked in the statistics
+    year that ``now`` counts toward.
 
     One statement per date: an insert that adds to the day's row when it exists, in one
     step, so even a writer without the user's clock would lose no seconds.
     """
     upsert = _UPSERT_DAY[connection.dialect.name]
-    year, in_year = to_local(now).year, 0.0
+    start, end = statsyear.window(statsyear.year_of_moment(now))
+    in_year = 0.0
     for local_date, part in by_date.items():
         connection.execute(upsert, {"user_id": user_id, "local_date": local_date, "seconds": part})
-        in_year += part if local_date.year == year else 0.0
+        in_year += part if start <= local_date <= end else 0.0
     return in_year
 
 
@@ -560,5 +562,6 @@ def year_outlook(person, today: date | None = None) -> dict:
 def offline_days(user_id: int, year: int) -> float:
     """Approved offline training days ending in ``year``'s statistics window."""
     from lms.offline.services import approved_offline_totals
+
     totals = approved_offline_totals([user_id], *statsyear.window(year)).get(user_id)
     return round(totals.days, 1) if totals else 0.0

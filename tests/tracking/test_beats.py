@@ -249,7 +249,20 @@ def test_a_session_across_new_year_splits_by_local_date(app, cadre, lesson):
     assert answer["credited_seconds"] == 15
     booked = {row.local_date: row.seconds for row in db.session.scalars(select(DailyCredit))}
     assert booked == {date(2026, 12, 31): pytest.approx(10), date(2027, 1, 1): pytest.approx(5)}
-    assert answer["year_credited_seconds"] == pytest.approx(5)  # the new year's part
+    # New Year is inside one statistics year (README "The annual plan"): the beat's year
+    # holds both days.
+    assert answer["year_credited_seconds"] == pytest.approx(15)
+
+
+def test_a_session_across_the_cutoff_splits_between_the_statistics_years(app, cadre, lesson):
+    from datetime import date
+
+    midnight_utc = datetime(2026, 11, 30, 16, 0, 0)  # 00:00 on 1 December in Shanghai
+    view = _view(cadre, lesson, midnight_utc - timedelta(seconds=10))
+    answer = _record(view, 1, [[0, 15]], midnight_utc + timedelta(seconds=5))
+    booked = {row.local_date: row.seconds for row in db.session.scalars(select(DailyCredit))}
+    assert booked == {date(2026, 11, 30): pytest.approx(10), date(2026, 12, 1): pytest.approx(5)}
+    assert answer["year_credited_seconds"] == pytest.approx(5)  # 2027's part
 
 
 def test_the_view_keeps_its_own_record(app, cadre, lesson):

@@ -127,6 +127,9 @@ def check_every_figure_agrees(client, people, year: int) -> None:
         assert shown.group(1) == _hours(seconds)
         assert f"{_hours(seconds)} of {QUOTA:.1f} hours" in page  # the quota bar
         assert client.get("/api/v1/me/progress").get_json()["year"] == year
+        home = client.get("/").get_data(as_text=True)
+        shown = re.search(r"<strong>([\d.]+)</strong> study hours credited this year", home)
+        assert shown.group(1) == _hours(seconds)
 
     _log_in(client, admin)
     units = client.get(f"/api/v1/reports/units?year={year}").get_json()["units"]
