@@ -189,3 +189,29 @@ def test_a_second_tab_does_not_double_the_credit(page, live_server, lesson):
     played = first_played + second_played
     credited = _assert_credited(lesson_ids, played)
     assert credited <= wall + 0.5
+
+
+def test_a_player_in_2040_still_gets_its_beats_credited(page, live_server, lesson):
+    """The server takes a beat's seq up to 2^31 - 1 (PostgreSQL's integer): the player's
+    seq, which starts from the time, must stay below it after 2038."""
+    page.add_init_script(
+        """(() => {
+          const offset = Date.UTC(2040, 0, 1) - Date.now();
+          const realNow = Date.now;
+          Date.now = () => realNow() + offset;
+        })()"""
+    )
+    lesson_id = lesson(1.0)
+    refused = []
+    page.on(
+        "response",
+        lambda r: "/beats" in r.url and r.status != 200 and refused.append(r.status),
+    )
+    _open_player(page, live_server, lesson_id)
+    assert page.evaluate("new Date(Date.now()).getUTCFullYear()") == 2040
+    _play(page)
+    page.wait_for_timeout(3000)
+    played = _pause(page)
+
+    _assert_credited([lesson_id], played)
+    assert refused == []

@@ -9,6 +9,9 @@
 
   var STORE_KEY = "lms-tracker-pending";
   var JUMP_TOLERANCE = 1.5; // seconds of media time a timeupdate may advance per event
+  // A beat's seq grows, also across page loads: seconds since 2026 at the page's start. The
+  // server takes seq up to 2^31 - 1 (PostgreSQL's integer), which Unix seconds pass in 2038.
+  var SEQ_EPOCH = 1767225600; // 2026-01-01T00:00:00Z
 
   function now() { return Date.now() / 1000; }
 
@@ -27,7 +30,7 @@
     this.options = options;
     this.apiBase = options.apiBase || "/api/v1";
     this.viewId = null;
-    this.seq = Math.floor(now()); // grows with each beat, also across page loads
+    this.seq = Math.floor(now()) - SEQ_EPOCH; // grows with each beat, also across page loads
     this.heartbeat = 15;
     this.maxRate = 1;
     this.segment = null; // [start, end] being played now
