@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from lms.accounts.models import Role
@@ -48,12 +48,25 @@ bp = Blueprint("plans", __name__, url_prefix="/plan")
 bp.record_once(lambda state: statsyear.register_cutoff_source(state.app, services.plan_cutoff))
 
 
-@event.listens_for(Session, "after_flush")
-def _forget_cutoffs(session, _context) -> None:
-    """A plan written in this process: the statistics year reads the cut-offs again."""
-    changed = (*session.new, *session.dirty, *session.deleted)
-    if has_app_context() and any(isinstance(item, TrainingYear) for item in changed):
+@event.listens_for(Session, "before_flush")
+def _forget_cutoffs(session, _context, _instances) -> None:
+    """A plan created, deleted or given another cut-off in this process: the statistics year
+    reads the cut-offs again."""
+    plans_written = [
+        *(item for item in (*session.new, *session.deleted) if isinstance(item, TrainingYear)),
+        *(
+            item
+            for item in session.dirty
+            if isinstance(item, TrainingYear)
+            and any(
+                inspect(item).attrs[name].history.has_changes()
+                for name in ("year", "cutoff_month", "cutoff_day")
+            )
+        ),
+    ]
+    if plans_written and has_app_context():
         statsyear.forget_cutoffs()
+
 
 STAFF = (Role.ADMIN, Role.SUPERVISOR)
 PREVIEW = "preview"

@@ -214,6 +214,8 @@ def test_a_lesson_played_across_the_cutoff_splits_between_the_years(app, client,
         page = client.get("/assessment/non-participation?year=2027").get_data(as_text=True)
         assert "too early to list who did not take part" in page
         assert "ann" not in page.split("too early", 1)[1]
+        assert client.get("/assessment/non-participation.csv?year=2027").status_code == 409
+        assert client.get("/assessment/non-participation.csv?year=2026").status_code == 200
 
 
 def test_reminders_count_the_year_the_pages_count(app, client, people, lesson_id):
