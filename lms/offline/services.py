@@ -668,10 +668,6 @@ def update_exemption(actor, item: Exemption, fields: dict) -> bool:
 # --- lists -------------------------------------------------------------------------------
 
 
-def year_bounds(year: int) -> tuple[date, date]:
-    return date(year, 1, 1), date(year, 12, 31)
-
-
 def _scoped(model, user, unit: Unit | None):
     query = (
         select(model)

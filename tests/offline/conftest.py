@@ -93,3 +93,9 @@ def direct_exemption(recorder, cadre, approver=None, **overrides):
         services.review(approver, item, True)
     db.session.commit()
     return item
+
+
+def calendar_year(year: int) -> tuple[date, date]:
+    """1 January to 31 December of ``year``: a span of dates for the tests' records (the
+    statistics year is lms.core.statsyear's)."""
+    return date(year, 1, 1), date(year, 12, 31)

@@ -8,9 +8,9 @@ from sqlalchemy import event, select
 from lms.extensions import db
 from lms.offline import services
 from lms.offline.models import AuditEntry, Exemption
-from tests.offline.conftest import EXEMPTION, direct_exemption
+from tests.offline.conftest import EXEMPTION, calendar_year, direct_exemption
 
-YEAR = services.year_bounds(2025)
+YEAR = calendar_year(2025)
 
 
 def _exemptions():
@@ -131,7 +131,7 @@ def test_active_exemptions_for_many_cadres_in_one_query(app, org):
         event.remove(db.engine, "before_cursor_execute", listener)
     assert len(statements) == 1
     assert factors == {ids[0]: pytest.approx(1 - 40 / 365), ids[1]: 1.0, ids[2]: 1.0}
-    leap = services.quota_factors(ids, *services.year_bounds(2024))
+    leap = services.quota_factors(ids, *calendar_year(2024))
     assert leap[ids[2]] == pytest.approx(1 - 29 / 366)
 
 

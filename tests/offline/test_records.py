@@ -13,7 +13,7 @@ from lms.extensions import db
 from lms.offline import services
 from lms.offline.models import AuditEntry, Evidence, OfflineTraining
 from tests.conftest import csrf_token
-from tests.offline.conftest import TRAINING, direct_record, docx_bytes, pdf_bytes
+from tests.offline.conftest import TRAINING, calendar_year, direct_record, docx_bytes, pdf_bytes
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def test_recorder_cannot_approve_own_and_a_second_supervisor_can(client, org, lo
     assert "pending" in client.get(response.headers["Location"]).get_data(as_text=True).lower()
 
     # Only approved records count; the recorder's own approval is refused.
-    year = services.year_bounds(2025)
+    year = calendar_year(2025)
     assert services.approved_offline_totals([ann.id], *year) == {}
     page = client.get(f"/offline/{record.id}").get_data(as_text=True)
     assert "another supervisor must review it" in page and ">Approve<" not in page
@@ -275,7 +275,7 @@ def test_editing_an_approved_record_sends_it_back_and_is_audited(client, org, lo
     assert services.review_refusal(org["sup_a2"], record)
     assert services.review_refusal(org["sup_a1"], record)
     assert services.review_refusal(org["sup_district"], record) is None
-    assert services.approved_offline_totals([org["ann"].id], *services.year_bounds(2025)) == {}
+    assert services.approved_offline_totals([org["ann"].id], *calendar_year(2025)) == {}
 
     create, approve, update = _audit(record.id)
     assert (create.action, create.before, create.after["title"]) == (
@@ -326,8 +326,8 @@ def test_pending_count_and_list_filters(app, client, org, login):
     direct_record(
         org["sup_b"],
         org["cai"],
-        start_date=services.year_bounds(2024)[0],
-        end_date=services.year_bounds(2024)[0],
+        start_date=calendar_year(2024)[0],
+        end_date=calendar_year(2024)[0],
         days=1,
     )
     assert services.pending_counts(org["sup_a1"])["offline_training"] == 0  # their own
@@ -356,8 +356,8 @@ def test_offline_totals_are_set_based_and_count_only_approved_in_range(app, org)
         sup,
         org["bob"],
         approver=admin,
-        start_date=services.year_bounds(2025)[1],
-        end_date=services.year_bounds(2026)[0],
+        start_date=calendar_year(2025)[1],
+        end_date=calendar_year(2026)[0],
         days=2,
     )  # ends in 2026
     ids = [org["ann"].id, org["bob"].id, org["cai"].id]
@@ -368,8 +368,8 @@ def test_offline_totals_are_set_based_and_count_only_approved_in_range(app, org)
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        totals = services.approved_offline_totals(ids, *services.year_bounds(2025))
-        next_year = services.approved_offline_totals(ids, *services.year_bounds(2026))
+        totals = services.approved_offline_totals(ids, *calendar_year(2025))
+        next_year = services.approved_offline_totals(ids, *calendar_year(2026))
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(statements) == 2
