@@ -53,3 +53,35 @@ def test_after_the_cut_off_nothing_is_left_to_plan():
     assert f.weekends_left == 0 and f.hours_per_weekend == 20.0
     assert f.projected_hours == 50.0
     assert f.outlook is Outlook.BEHIND
+
+
+def test_a_year_just_begun_is_too_early_to_project():
+    # 5 h in the first four days of the 2027 year would "project" to about 456 h.
+    cutoff = date(2027, 11, 30)
+    hasty = forecast(5, 50, 5, 4, date(2026, 12, 4), cutoff, 6)
+    assert hasty.projected_hours > 400
+    early = forecast(5, 50, 5, 4, date(2026, 12, 4), cutoff, 6, is_early=True)
+    assert early.outlook is Outlook.EARLY and early.projected_hours is None
+    # A quota already met is met, however early.
+    met = forecast(50, 50, 50, 4, date(2026, 12, 4), cutoff, 6, is_early=True)
+    assert met.outlook is Outlook.MET
+
+
+def test_the_dashboards_outlook_is_the_forecasts_in_a_year_just_begun(app):
+    """The SQL twin (reports.sql.outlook_expression) says "early" exactly when the pure
+    forecast does: the first FORECAST_WEEKS weeks of the window, a quota not yet met."""
+    from sqlalchemy import literal, select
+
+    from lms.extensions import db
+    from lms.reports.sql import ForecastClock, outlook_expression
+
+    window = (date(2026, 12, 1), date(2027, 11, 30))
+    for today, done, expected in [
+        (date(2026, 12, 4), 5.0, "early"),
+        (date(2026, 12, 28), 5.0, "early"),
+        (date(2026, 12, 29), 5.0, "on_track"),  # four weeks passed: projected again
+        (date(2026, 12, 4), 50.0, "met"),
+    ]:
+        clock = ForecastClock.of(window, today, 4, 6.0)
+        outlook = outlook_expression(literal(done), literal(50.0), literal(done), literal(0), clock)
+        assert db.session.scalar(select(outlook)) == expected, today
