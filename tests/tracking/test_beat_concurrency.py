@@ -296,12 +296,16 @@ def test_a_beat_that_waited_sees_the_record_of_the_view_it_beats(app, cadre, les
     assert sum(day.seconds for day in days) == pytest.approx(expected)
 
 
-def test_parallel_beats_on_several_views_credit_no_more_than_real_time(app, cadre, make_lesson):
+@pytest.mark.parametrize("rate", [1.0, 2.0])
+def test_parallel_beats_on_several_views_credit_no_more_than_real_time(
+    app, cadre, make_lesson, rate
+):
     """One cadre's player tabs beating at once through the endpoint: never more credit than
     the real time elapsed times the maximum rate, and every record agrees with the others."""
+    app.config["MAX_PLAYBACK_RATE"] = rate
     lessons = [make_lesson(duration=36000.0) for _ in range(2)]
     headers = _token(app, cadre)
-    user_id, rate = cadre.id, float(app.config["MAX_PLAYBACK_RATE"])
+    user_id = cadre.id
     started = utcnow()
     view_ids = [_open(app, headers, lessons[i % 2].id) for i in range(4)]
     db.session.close()
