@@ -91,13 +91,14 @@ def _configure_security(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from lms.accounts import auth
-    from lms.core import database, i18n, templating  # noqa: F401 - database registers hooks
+    from lms.core import database, i18n, inputs, templating  # noqa: F401 - database hooks
 
     # Importing the models registers them on the metadata before migrations look.
     from lms.core.models import import_all_models
     from lms.media import queue as media_queue
 
     import_all_models()
+    inputs.init_app(app)  # before any blueprint: its <int:...> rules take the bounded converter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

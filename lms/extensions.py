@@ -24,7 +24,29 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+class Database(SQLAlchemy):
+    """Flask-SQLAlchemy whose ``paginate`` reads ``?page=`` and ``?per_page=`` within
+    bounds: its own reading takes any integer, and an OFFSET no database can hold failed."""
+
+    MAX_PER_PAGE = 100
+
+    def paginate(self, select, *, page=None, per_page=None, max_per_page=None, **kwargs):
+        from flask import has_request_context, request
+
+        from lms.core.inputs import INT_MAX
+
+        if has_request_context():
+            # A bounded ``type=int`` (lms.core.inputs.CheckedArgs): out of range is page 1.
+            page = page or request.args.get("page", 1, type=int)
+            per_page = per_page or request.args.get("per_page", 20, type=int)
+        page = min(max(page or 1, 1), INT_MAX // self.MAX_PER_PAGE)
+        max_per_page = min(max_per_page or self.MAX_PER_PAGE, self.MAX_PER_PAGE)
+        return super().paginate(
+            select, page=page, per_page=per_page, max_per_page=max_per_page, **kwargs
+        )
+
+
+db = Database(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

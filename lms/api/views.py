@@ -1,6 +1,6 @@
 """JSON API v1: token issue, the caller's identity; every error is a JSON body."""
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -9,6 +9,7 @@ from lms.accounts import throttle
 from lms.api.services import issue_token
 from lms.core.access import protect_cookie_writes
 from lms.core.errors import api_error
+from lms.core.openapi import ERROR, NULLABLE_STRING, array, documented, obj
 from lms.extensions import db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -37,7 +38,56 @@ def _bad_request(error: ApiBadRequest):
     return api_error(error.status, error.code, error.message)
 
 
+TOKEN = obj(["token", "expires_at"], token={"type": "string"}, expires_at={"type": "string"})
+CREDENTIALS = obj(
+    ["username", "password"],
+    username={"type": "string"},
+    password={"type": "string"},
+    name={"type": "string"},
+)
+ME = obj(
+    ["id", "username", "display_name", "roles", "unit", "cadre"],
+    id={"type": "integer"},
+    username={"type": "string"},
+    display_name={"type": "string"},
+    email=NULLABLE_STRING,
+    preferred_language=NULLABLE_STRING,
+    roles=array({"type": "string"}),
+    unit={
+        "oneOf": [
+            {"type": "null"},
+            obj(
+                ["id", "name", "path"],
+                id={"type": "integer"},
+                name={"type": "string"},
+                path={"type": "string"},
+            ),
+        ]
+    },
+    cadre={
+        "oneOf": [
+            {"type": "null"},
+            obj(
+                ["personnel_number", "category"],
+                personnel_number={"type": "string"},
+                category=NULLABLE_STRING,
+            ),
+        ]
+    },
+)
+
+
+@bp.route("/openapi.json")
+@documented(responses={200: {"type": "object"}}, auth=False)
+def openapi():
+    """This API described as OpenAPI 3.1 (generated from the routes and their declarations)."""
+    from lms.core.openapi import build_spec
+
+    return jsonify(build_spec(current_app))
+
+
 @bp.route("/auth/token", methods=["POST"])
+@documented(responses={201: TOKEN, 401: ERROR, 429: ERROR}, body=CREDENTIALS, auth=False)
 def create_token():
     """Exchange a username and password for a bearer token."""
     body = json_body()
@@ -65,6 +115,7 @@ def create_token():
 
 
 @bp.route("/me")
+@documented(responses={200: ME})
 @login_required
 def me():
     """The caller: user, roles and unit."""

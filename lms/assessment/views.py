@@ -16,6 +16,7 @@ from lms.assessment.rules import Formula
 from lms.core import statsyear
 from lms.core.access import role_required
 from lms.core.exports import ExportColumn, export_response
+from lms.core.inputs import parse_int
 from lms.extensions import db
 from lms.org import services as org
 from lms.org.models import Unit
@@ -246,8 +247,8 @@ def formula():
 
 def _year_from_args() -> int:
     raw = request.args.get("year", "")
-    year = int(raw) if raw.isdigit() else statsyear.year_to_judge()
-    if not 2000 <= year <= 2100:
+    year = parse_int(raw) if raw.strip() else statsyear.year_to_judge()
+    if year is None or not 2000 <= year <= 2100:
         abort(404)
     return year
 

@@ -12,6 +12,7 @@ from lms.banks.services import BankError
 from lms.core.access import role_required
 from lms.core.exports import download
 from lms.core.i18n import current_locale
+from lms.core.inputs import parse_int
 from lms.core.pagination import ListPage
 from lms.core.tabular import EXTENSIONS
 from lms.core.timeutil import utcnow
@@ -90,10 +91,8 @@ def _bank_fields(form: BankForm) -> dict:
     course_id, category_id = form.course_id.data or "", form.content_category_id.data or ""
     return {
         "title": form.title.data,
-        "course": db.session.get(Course, int(course_id)) if course_id.isdigit() else None,
-        "content_category": (
-            db.session.get(ContentCategory, int(category_id)) if category_id.isdigit() else None
-        ),
+        "course": db.session.get(Course, parse_int(course_id) or 0),
+        "content_category": db.session.get(ContentCategory, parse_int(category_id) or 0),
     }
 
 

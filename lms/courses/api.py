@@ -1,11 +1,13 @@
 """JSON API for courses: the courses visible to the caller, each with its lessons."""
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from lms.core.errors import api_error
+from lms.core.inputs import query_int
+from lms.core.openapi import NULLABLE_NUMBER, NULLABLE_STRING, array, documented, obj
 from lms.courses import services
 from lms.courses.models import Course
 from lms.extensions import db
@@ -39,18 +41,59 @@ def _quizzes(course) -> list[dict]:
     ]
 
 
+LESSON = obj(
+    ["id", "title", "kind", "duration_seconds", "status"],
+    id={"type": "integer"},
+    title={"type": "string"},
+    kind={"type": "string"},
+    duration_seconds=NULLABLE_NUMBER,
+    status=NULLABLE_STRING,
+)
+COURSES = obj(
+    ["courses", "page", "pages", "total"],
+    courses=array(
+        obj(
+            ["id", "title", "lessons"],
+            id={"type": "integer"},
+            title={"type": "string"},
+            lessons=array(LESSON),
+        )
+    ),
+    page={"type": "integer"},
+    pages={"type": "integer"},
+    total={"type": "integer"},
+)
+COURSE = obj(
+    ["id", "title", "summary", "instructors", "lessons", "quizzes"],
+    id={"type": "integer"},
+    title={"type": "string"},
+    summary=NULLABLE_STRING,
+    instructors=array({"type": "string"}),
+    lessons=array(LESSON),
+    quizzes=array(
+        obj(
+            ["id", "title", "is_required"],
+            id={"type": "integer"},
+            title={"type": "string"},
+            is_required={"type": "boolean"},
+        )
+    ),
+)
+
+
 @bp.route("/courses")
+@documented(
+    responses={200: COURSES},
+    query={
+        "page": {"type": "integer", "minimum": 1},
+        "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+    },
+)
 @login_required
 def courses():
     """The courses the caller may see (published, plus drafts they edit), with their lessons."""
-    page = request.args.get("page", 1, type=int)
-    per_page = request.args.get("per_page", DEFAULT_PER_PAGE, type=int)
-    if page is None or page < 1 or per_page is None or not 1 <= per_page <= MAX_PER_PAGE:
-        return api_error(
-            400,
-            "bad_request",
-            _("page must be 1 or more and per_page between 1 and %(max)d.", max=MAX_PER_PAGE),
-        )
+    page = query_int("page", 1, minimum=1)
+    per_page = query_int("per_page", DEFAULT_PER_PAGE, minimum=1, maximum=MAX_PER_PAGE)
     result = db.paginate(
         services.visible_courses_query(current_user).options(selectinload(Course.lessons)),
         page=page,
@@ -71,6 +114,7 @@ def courses():
 
 
 @bp.route("/courses/<int:course_id>")
+@documented(responses={200: COURSE})
 @login_required
 def course(course_id: int):
     """One course the caller may see, with its instructors and lessons."""

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from lms.accounts.models import Role, User
 from lms.core.access import role_required
 from lms.core.i18n import current_locale
+from lms.core.inputs import parse_int
 from lms.courses import services
 from lms.courses.forms import (
     NO_CATEGORY,
@@ -112,8 +113,7 @@ def menu():
 
 
 def _int_or_none(value) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.isdigit() else None
+    return parse_int(value or "")
 
 
 @bp.route("/mine")

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from lms.accounts.models import Role
 from lms.core.access import role_required
 from lms.core.errors import api_error
+from lms.core.inputs import parse_int
 from lms.courses.models import Caption, Lesson, LessonKind
 from lms.extensions import csrf, db
 from lms.media import uploads as tus
@@ -228,7 +229,7 @@ def _create_upload():
             _("The file is too large: at most %(mb)d MB.", mb=limit // (1024 * 1024)),
         )
     lesson_id = metadata.get("lesson_id", "")
-    lesson = db.session.get(Lesson, int(lesson_id)) if lesson_id.isdigit() else None
+    lesson = db.session.get(Lesson, parse_int(lesson_id) or 0)
     if lesson is None or not may_manage_course(current_user, lesson.course):
         return _tus_error(404, "not_found", _("The lesson was not found."))
     extra = None

@@ -20,6 +20,7 @@ from werkzeug.datastructures import FileStorage
 from lms.accounts.models import Role, User
 from lms.core import statsyear
 from lms.core.access import role_required
+from lms.core.inputs import parse_int
 from lms.extensions import db
 from lms.offline import services
 from lms.offline.forms import (
@@ -108,10 +109,10 @@ def _filters(kind_choices):
     ]
     unit = None
     if (filters.unit.data or "").isdigit():
-        unit = db.session.get(Unit, int(filters.unit.data))
+        unit = db.session.get(Unit, parse_int(filters.unit.data) or 0)
         if unit is None or not can_see_unit(current_user, unit):
             abort(404)
-    year = int(filters.year.data) if (filters.year.data or "").isdigit() else None
+    year = parse_int(filters.year.data or "", 2000, 2100)
     status = filters.status.data if filters.status.data in services.STATUS_LABELS else None
     kind = filters.kind.data if filters.kind.data in kind_choices else None
     return filters, {"unit": unit, "status": status, "year": year, "kind": kind}
@@ -125,7 +126,7 @@ def _picker_context(form):
     """The unit whose cadres are offered as checkboxes (its own members), and those cadres."""
     unit = None
     if request.args.get("unit_id", "").isdigit():
-        unit = db.session.get(Unit, int(request.args["unit_id"]))
+        unit = db.session.get(Unit, parse_int(request.args["unit_id"]) or 0)
         if unit is None or not can_see_unit(current_user, unit):
             abort(404)
     rows = []
@@ -150,7 +151,7 @@ def _preset_cadre() -> User | None:
     """The cadre named by ``?cadre_id=`` (from the cadre page), if the caller may see them."""
     if not request.args.get("cadre_id", "").isdigit():
         return None
-    cadre = db.session.get(Cadre, int(request.args["cadre_id"]))
+    cadre = db.session.get(Cadre, parse_int(request.args["cadre_id"]) or 0)
     if cadre is None or not can_see_person(current_user, cadre.user):
         abort(404)
     return cadre.user
@@ -469,8 +470,8 @@ def audit():
     entity = entity if entity in services.ENTITY_LABELS else None
     query = services.audit_query(current_user, chosen["unit"], entity)
     entity_id = request.args.get("entity_id", "")
-    if entity and entity_id.isdigit():
-        query = query.where(AuditEntry.entity_id == int(entity_id))
+    if entity and parse_int(entity_id) is not None:
+        query = query.where(AuditEntry.entity_id == parse_int(entity_id))
     page = _page(query)
     return render_template(
         "offline/audit.html",

@@ -4,6 +4,7 @@ from flask import abort, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms.core.inputs import parse_int
 from lms.extensions import db
 from lms.org import services
 from lms.org.models import Unit
@@ -21,7 +22,9 @@ def unit_from_args() -> Unit | None:
     """The unit chosen in ``?unit=`` (404 outside the user's scope), else the top of the
     user's scope (None for administrators: everything)."""
     raw = request.args.get("unit", "").strip()
-    return unit_or_404(int(raw)) if raw.isdigit() else services.scope_root(current_user)
+    if not raw.isdigit():
+        return services.scope_root(current_user)
+    return unit_or_404(parse_int(raw) or 0)  # no column holds a larger id: no such unit
 
 
 def unit_choices() -> list[tuple[str, str]]:

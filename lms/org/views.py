@@ -8,6 +8,7 @@ from sqlalchemy import select
 from lms.accounts.models import Role, User
 from lms.core.access import role_required
 from lms.core.i18n import current_locale
+from lms.core.inputs import parse_int
 from lms.extensions import db
 from lms.org import services
 from lms.org.forms import (
@@ -145,8 +146,8 @@ def _filtered_cadres(unit: Unit, filters: CadreFilterForm):
     category = filters.category.data or ""
     if category == NO_CATEGORY:
         query = query.where(Cadre.category_id.is_(None))
-    elif category.isdigit():
-        query = query.where(Cadre.category_id == int(category))
+    elif parse_int(category) is not None:
+        query = query.where(Cadre.category_id == parse_int(category))
     return query
 
 

@@ -7,6 +7,15 @@ from sqlalchemy import select
 
 from lms.core.access import protect_cookie_writes
 from lms.core.errors import api_error
+from lms.core.openapi import (
+    ERROR,
+    NULLABLE_INT,
+    NULLABLE_NUMBER,
+    NULLABLE_STRING,
+    array,
+    documented,
+    obj,
+)
 from lms.extensions import db
 from lms.quizzes import services
 from lms.quizzes.models import Quiz, QuizAttempt
@@ -14,6 +23,50 @@ from lms.quizzes.views import close_expired_on_read
 
 bp = Blueprint("quizzes_api", __name__, url_prefix="/api/v1")
 bp.before_request(protect_cookie_writes())
+
+
+QUESTION = obj(
+    ["id", "position", "kind", "text", "points", "options", "answer"],
+    id={"type": "integer"},
+    position={"type": "integer"},
+    kind={"type": "string"},
+    text={"type": "string"},
+    points={"type": "number"},
+    options=array(obj(["id", "text"], id={"type": "integer"}, text={"type": "string"})),
+    answer={},
+    awarded_points=NULLABLE_NUMBER,
+    correct_option_ids=array({"type": "integer"}),
+    accepted_answers=array({"type": "string"}),
+    explanation=NULLABLE_STRING,
+)
+ATTEMPT = obj(
+    ["id", "quiz", "number", "status", "started_at", "deadline_at", "questions"],
+    id={"type": "integer"},
+    quiz=obj(["id", "title"], id={"type": "integer"}, title={"type": "string"}),
+    number={"type": "integer"},
+    status={"type": "string"},
+    started_at=NULLABLE_STRING,
+    deadline_at=NULLABLE_STRING,
+    remaining_seconds=NULLABLE_INT,
+    max_score=NULLABLE_NUMBER,
+    questions=array(QUESTION),
+)
+ANSWER = obj(
+    ["answer"],
+    answer={
+        "oneOf": [
+            array({"type": "integer"}),
+            obj(["text"], text={"type": "string"}),
+            {"type": "null"},
+        ]
+    },
+)
+SAVED = obj(
+    ["question_id", "answer", "saved_at"],
+    question_id={"type": "integer"},
+    answer={},
+    saved_at=NULLABLE_STRING,
+)
 
 
 def _own_attempt(attempt_id: int) -> QuizAttempt | None:
@@ -36,6 +89,7 @@ def _quiz_error(exc: services.QuizError):
 
 
 @bp.route("/quizzes/<int:quiz_id>/attempts", methods=["POST"])
+@documented(responses={200: ATTEMPT, 201: ATTEMPT, 409: ERROR})
 @login_required
 def start_attempt(quiz_id: int):
     """Start an attempt, or resume the open one: questions without answers, deadline."""
@@ -51,6 +105,7 @@ def start_attempt(quiz_id: int):
 
 
 @bp.route("/attempts/<int:attempt_id>")
+@documented(responses={200: ATTEMPT})
 @login_required
 def attempt(attempt_id: int):
     """Read an attempt back (closed first if its time is up)."""
@@ -63,6 +118,7 @@ def attempt(attempt_id: int):
 
 
 @bp.route("/attempts/<int:attempt_id>/answers/<int:question_id>", methods=["PUT"])
+@documented(responses={200: SAVED, 409: ERROR}, body=ANSWER)
 @login_required
 def save_answer(attempt_id: int, question_id: int):
     """Save one answer: ``{"answer": [option ids]}`` or ``{"answer": {"text": "..."}}``."""
@@ -87,6 +143,7 @@ def save_answer(attempt_id: int, question_id: int):
 
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@documented(responses={200: ATTEMPT, 409: ERROR})
 @login_required
 def submit(attempt_id: int):
     """Submit and grade an open attempt; 409 on a closed one (its grade stays)."""

@@ -127,14 +127,14 @@ def manageable_quizzes_query(user):
 
 
 def usable_banks_query(user, quiz: Quiz):
-    """Banks whose questions ``quiz`` may use: the course's, shared ones, and the user's own."""
-    query = select(Bank).order_by(Bank.title, Bank.id)
-    if is_admin(user):
-        return query
-    conditions = [Bank.course_id.is_(None), Bank.owner_id == user.id]
-    if quiz.course_id is not None:
-        conditions.append(Bank.course_id == quiz.course_id)
-    return query.where(or_(*conditions))
+    """Banks whose questions ``quiz`` may use: only banks the user may open (their own and
+    those of the courses they teach; admins all). A bank the user gets 404 for would
+    otherwise hand its answer key over through the picker and the quiz's preview."""
+    from lms.banks.services import banks_visible_to
+
+    # The same for every quiz its manager edits: a course's banks are the banks of a course
+    # they teach (can_manage_quiz), which banks_visible_to already holds.
+    return banks_visible_to(user)
 
 
 def can_use_bank(user, quiz: Quiz, bank: Bank | None) -> bool:

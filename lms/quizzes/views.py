@@ -13,6 +13,7 @@ from lms.core import statsyear
 from lms.core.access import role_required
 from lms.core.database import will_write
 from lms.core.exports import ExportColumn, export_response
+from lms.core.inputs import parse_int
 from lms.core.pagination import ListPage
 from lms.core.timeutil import local_zone, to_local, utcnow
 from lms.courses import services as course_services
@@ -253,7 +254,7 @@ def questions(quiz_id: int):
     if not services.can_use_bank(current_user, quiz, bank):
         abort(404)
     if request.method == "POST":
-        ids = {int(v) for v in request.form.getlist("question_id") if v.isdigit()}
+        ids = {n for v in request.form.getlist("question_id") if (n := parse_int(v)) is not None}
         chosen = db.session.scalars(
             select(Question).where(Question.bank_id == bank.id, Question.id.in_(ids))
         ).all()
@@ -400,9 +401,9 @@ def _form_answer(item, form):
     if item.question.kind == "fill_blank":
         return {"text": form.get(key, "")}
     if item.question.kind == "multiple":
-        return [int(v) for v in form.getlist(key) if v.isdigit()]
-    value = form.get(key, "")
-    return [int(value)] if value.isdigit() else None
+        return [n for v in form.getlist(key) if (n := parse_int(v)) is not None]
+    value = parse_int(form.get(key, ""))
+    return [value] if value is not None else None
 
 
 @bp.route("/attempts/<int:attempt_id>", methods=["POST"])
@@ -439,9 +440,10 @@ def _result_year() -> int:
     raw = request.args.get("year", "").strip()
     if not raw:
         return statsyear.current_year()
-    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+    year = parse_int(raw)
+    if year is None or not 2000 <= year <= 2100:
         abort(404)
-    return int(raw)
+    return year
 
 
 def _year_choices(year: int, with_results) -> list[int]:

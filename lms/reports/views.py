@@ -17,10 +17,12 @@ from flask_login import current_user
 from lms.accounts.models import Role
 from lms.core import statsyear
 from lms.core.access import protect_cookie_writes, role_required
-from lms.core.errors import api_error
 from lms.core.exports import ExportColumn, export_response
 from lms.core.i18n import current_locale
+from lms.core.inputs import parse_int, query_int
+from lms.core.openapi import ERROR, array, documented, obj
 from lms.courses.models import Course, Lesson
+from lms.courses.services import can_see_course
 from lms.extensions import db
 from lms.org import services as org
 from lms.org.models import Unit
@@ -68,9 +70,10 @@ def _year() -> int:
     raw = request.args.get("year", "").strip()
     if not raw:
         return statsyear.current_year()
-    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+    year = parse_int(raw)
+    if year is None or not 2000 <= year <= 2100:
         abort(404)
-    return int(raw)
+    return year
 
 
 def _filtered() -> tuple[Unit | None, services.Scope, services.Context]:
@@ -87,7 +90,7 @@ def _scope(unit: Unit | None) -> services.Scope:
     kind = request.args.get("kind", "").strip()
     return services.Scope.of(
         unit,
-        category_id=int(category) if category.isdigit() else None,
+        category_id=parse_int(category),
         priority_group=group if group in plan_rules.PRIORITY_GROUPS else None,
         course_kind=kind if kind in KIND_LABELS else None,
     )
@@ -189,7 +192,9 @@ def units():
     """The ranking's top: admins see the top-level units, supervisors start at their unit."""
     root = _root()
     if root is not None:
-        return redirect(url_for("reports.unit", unit_id=root.id, **request.args))
+        # The filters go along; a ``unit_id`` among them would name the unit twice.
+        filters = {k: v for k, v in request.args.items() if k != "unit_id"}
+        return redirect(url_for("reports.unit", unit_id=root.id, **filters))
     return _ranking_page(None)
 
 
@@ -244,13 +249,21 @@ def courses():
     )
 
 
+def _course_or_404(course_id: int) -> Course:
+    """A course the user may see: a draft is as missing to a supervisor as on its own page."""
+    course = db.session.get(Course, course_id)
+    if course is None or not can_see_course(current_user, course):
+        abort(404)
+    return course
+
+
 @bp.route("/courses/<int:course_id>")
 @role_required(*STAFF)
 def course(course_id: int):
     """A course's lessons with their viewers among the cadres in scope, each linked to its
     audience curve over those viewers."""
     unit, scope, context = _filtered()
-    course = db.get_or_404(Course, course_id)
+    course = _course_or_404(course_id)
     return render_template(
         "reports/course.html",
         context=context,
@@ -270,7 +283,7 @@ def lesson_audience(course_id: int, lesson_id: int):
     instructors see every viewer's on /learning/lessons/<id>/audience)."""
     unit, scope, context = _filtered()
     lesson = db.session.get(Lesson, lesson_id)
-    if lesson is None or lesson.course_id != course_id:
+    if lesson is None or lesson.course_id != _course_or_404(course_id).id:
         abort(404)
     audience = lesson_audiences.lesson_audience(lesson, services.scoped_user_ids(scope, context))
     return render_audience(
@@ -508,14 +521,33 @@ def export(table: str, fmt: str):
 # --- API -----------------------------------------------------------------------------------
 
 
+UNITS = obj(
+    ["year", "units"],
+    year={"type": "integer"},
+    units=array(
+        obj(
+            ["id", "name", "path", "cadre_count", "participation_rate", "credited_hours"],
+            id={"type": "integer"},
+            name={"type": "string"},
+            path={"type": "string"},
+            cadre_count={"type": "integer"},
+            participation_rate={"type": "number"},
+            credited_hours={"type": "number"},
+            meeting_quota={"type": ["integer", "null"]},
+        )
+    ),
+)
+
+
 @api_bp.route("/units")
+@documented(
+    responses={200: UNITS, 403: ERROR},
+    query={"year": {"type": "integer", "minimum": 2000, "maximum": 2100}},
+)
 @role_required(*STAFF)
 def api_units():
     """Every unit in the caller's scope with its subtree's figures for a year."""
-    raw = request.args.get("year", "").strip()
-    if raw and (not raw.isdigit() or not 2000 <= int(raw) <= 2100):
-        return api_error(400, "bad_request", _("The year is not valid."))
-    year = int(raw) if raw else statsyear.current_year()
+    year = query_int("year", statsyear.current_year(), minimum=2000, maximum=2100)
     if not org.is_admin(current_user) and current_user.unit is None:
         return jsonify({"year": year, "units": []})
     root = None if org.is_admin(current_user) else current_user.unit

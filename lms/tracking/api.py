@@ -10,6 +10,8 @@ from sqlalchemy import bindparam, select
 from lms.core import statsyear
 from lms.core.access import protect_cookie_writes
 from lms.core.errors import api_error
+from lms.core.inputs import query_int
+from lms.core.openapi import ERROR, array, documented, obj
 from lms.courses.models import Lesson
 from lms.extensions import db
 from lms.tracking import services
@@ -28,7 +30,35 @@ _VIEW_OF_USER = select(LessonView).where(
 )
 
 
+VIEW = obj(
+    ["view_id", "resume_position", "heartbeat_seconds", "max_playback_rate"],
+    view_id={"type": "string"},
+    resume_position={"type": "number"},
+    heartbeat_seconds={"type": "number"},
+    max_playback_rate={"type": "number"},
+    completion_threshold={"type": "number"},
+)
+BEAT = obj(
+    ["seq"],
+    seq={"type": "integer", "minimum": 0, "maximum": services.MAX_SEQ},
+    position={"type": "number"},
+    rate={"type": "number", "minimum": 0, "maximum": services.MAX_REPORTED_RATE},
+    ended={"type": "boolean"},
+    segments=array(array({"type": "number"})),
+)
+BEAT_ANSWER = obj(
+    ["credited_seconds"],
+    credited_seconds={"type": "number"},
+    lesson_credited_seconds={"type": "number"},
+    lesson_progress={"type": "number"},
+    lesson_completed={"type": "boolean"},
+    year_credited_seconds={"type": "number"},
+)
+PROGRESS = {"type": "object", "required": ["year"], "properties": {"year": {"type": "integer"}}}
+
+
 @bp.route("/lessons/<int:lesson_id>/views", methods=["POST"])
+@documented(responses={201: VIEW, 409: ERROR})
 @login_required
 def open_view(lesson_id: int):
     """Open a viewing session on a lesson the caller may watch."""
@@ -61,6 +91,11 @@ def open_view(lesson_id: int):
 
 
 @bp.route("/views/<view_id>/beats", methods=["POST"])
+@documented(
+    responses={200: BEAT_ANSWER, 409: ERROR, 413: ERROR},
+    body=BEAT,
+    body_types=("application/json", "text/plain"),
+)
 @login_required
 def beat(view_id: str):
     """Record one beat; the body may be sent as text/plain JSON (navigator.sendBeacon)."""
@@ -87,6 +122,9 @@ def beat(view_id: str):
 
 
 @bp.route("/me/progress")
+@documented(
+    responses={200: PROGRESS}, query={"year": {"type": "integer", "minimum": 2000, "maximum": 2100}}
+)
 @login_required
 def my_progress():
     """The caller's figures for a statistics year (default: the one today counts toward):
@@ -96,9 +134,7 @@ def my_progress():
     from lms.plans.services import forecast_for, quota_summary
 
     today = local_today()
-    year = request.args.get("year", type=int) or statsyear.current_year(today)
-    if not 2000 <= year <= 2100:
-        return api_error(400, "bad_request", _("The year is not valid."))
+    year = query_int("year", statsyear.current_year(today), minimum=2000, maximum=2100)
     return jsonify(
         services.year_progress(current_user.id, year)
         | quota_summary(current_user, year)
