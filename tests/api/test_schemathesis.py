@@ -10,6 +10,7 @@ import threading
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -79,7 +80,7 @@ def cadre_token(make_user, make_unit):
     return raw
 
 
-def _run(base_url: str, headers: dict) -> int:
+def _run(base_url: str, headers: dict, mode=GenerationMode.POSITIVE, checks=CHECKS) -> int:
     schema = schemathesis.openapi.from_url(f"{base_url}/api/v1/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
     for operation in operations:
@@ -90,9 +91,9 @@ def _run(base_url: str, headers: dict) -> int:
             database=None,
             suppress_health_check=list(HealthCheck),
         )
-        @given(case=operation.as_strategy())
+        @given(case=operation.as_strategy(generation_mode=mode))
         def check(case):
-            case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS)
+            case.call_and_validate(base_url=base_url, headers=headers, checks=checks)
 
         check()
     return len(operations)
@@ -101,6 +102,14 @@ def _run(base_url: str, headers: dict) -> int:
 def test_the_api_holds_its_description_for_a_cadre(app, api_server, cadre_token):
     db.session.commit()  # the server's sessions see the records; the test holds no lock
     assert _run(api_server, {"Authorization": f"Bearer {cadre_token}"}) >= 12
+
+
+def test_input_outside_the_description_never_gives_a_500(app, api_server, cadre_token):
+    """Negative cases: ids beyond the columns, wrong types, bodies of the wrong shape."""
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {cadre_token}"}
+    checks = [not_a_server_error, content_type_conformance]
+    assert _run(api_server, headers, GenerationMode.NEGATIVE, checks) >= 12
 
 
 def test_the_api_holds_its_description_unauthenticated(app, api_server, make_user):
