@@ -7,6 +7,7 @@ from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaF
 from wtforms.validators import Length, NumberRange, Optional
 
 from lms.accounts.forms import MultiCheckboxField
+from lms.core.inputs import bounded_int
 from lms.offline.services import (
     EXEMPTION_EFFECT_LABELS,
     EXEMPTION_KIND_LABELS,
@@ -21,7 +22,7 @@ from lms.offline.services import (
 class _CadrePicker:
     """Cadres ticked in a unit's list, and/or personnel numbers pasted (one record each)."""
 
-    cadre_ids = MultiCheckboxField(_l("Cadres"), coerce=int, validate_choice=False)
+    cadre_ids = MultiCheckboxField(_l("Cadres"), coerce=bounded_int, validate_choice=False)
     personnel_numbers = TextAreaField(
         _l("Personnel numbers"),
         validators=[Length(max=20000)],

@@ -203,3 +203,39 @@ def test_lone_surrogate_username_on_admin_create_user_is_refused(client, make_us
     raw_bytes = _form(client, "/admin/users/new", b"username=\xed\xa0\x80bob" + rest)
     assert raw_bytes.status_code == 400
     assert db.session.scalar(select(func.count(User.id))) == before
+
+
+def test_ids_beyond_the_columns_in_a_form_are_refused_not_a_500(client, make_user, make_unit, post):
+    unit = make_unit("City/District")
+    make_user("cadre1", unit=unit)
+    client_login = make_user("sup", roles=["supervisor"], unit=unit)
+    response = client.post(
+        "/login",
+        data={
+            "username": client_login.username,
+            "password": "secret-pass-1",
+            "csrf_token": csrf_token(client),
+        },
+    )
+    assert response.status_code == 302
+    forms = {
+        "/offline/new": {
+            "training_type": "party_school",
+            "title": "Class",
+            "provider": "Party school",
+            "start_date": "2026-03-02",
+            "end_date": "2026-03-06",
+            "days": "5",
+        },
+        "/offline/exemptions/new": {
+            "kind": "illness",
+            "start_date": "2026-03-02",
+            "end_date": "2026-03-06",
+            "effect": "prorate",
+        },
+    }
+    for path, fields in forms.items():
+        for value in (str(2**64), str(INT_MAX + 1), "²"):
+            response = post(path, {**fields, "cadre_ids": value}, token_page=path)
+            assert response.status_code < 500, (path, value)
+            assert "form has expired" not in response.get_data(as_text=True)
