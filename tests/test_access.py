@@ -26,7 +26,15 @@ CADRE = {"cadre"}
 OFFLINE_VIEWERS = {"admin", "supervisor", "cadre"}
 
 # Reachable without logging in.
-PUBLIC = {"accounts.login", "core.health", "core.set_language", "static", "api.create_token"}
+# The API's description is public, as the login it documents is: it names calls, not data.
+PUBLIC = {
+    "accounts.login",
+    "core.health",
+    "core.set_language",
+    "static",
+    "api.create_token",
+    "api.openapi",
+}
 
 # Who may use each protected endpoint. A new endpoint must be added here, or the first
 # test below fails: nothing ships unclassified.
