@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from lms.accounts.models import Role, User
 from lms.accounts.services import is_safe_next
+from lms.core import statsyear
 from lms.core.health import check_database, check_disk, check_ffmpeg, overall
 from lms.extensions import db
 from lms.org.models import Cadre, Unit
@@ -42,6 +43,7 @@ def home():
         from lms.tracking.services import year_credited_seconds
 
         context["year_hours"] = year_credited_seconds(current_user.id) / 3600
+        context["year_label"] = statsyear.label(statsyear.current_year())
     if current_user.has_role(Role.ADMIN):
         context["user_count"] = db.session.scalar(select(func.count(User.id)))
         context["health"] = system_health()

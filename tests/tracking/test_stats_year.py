@@ -130,6 +130,7 @@ def check_every_figure_agrees(client, people, year: int) -> None:
         home = client.get("/").get_data(as_text=True)
         shown = re.search(r"<strong>([\d.]+)</strong> study hours credited this year", home)
         assert shown.group(1) == _hours(seconds)
+        assert label in home  # the home page's year says its dates too
 
     _log_in(client, admin)
     units = client.get(f"/api/v1/reports/units?year={year}").get_json()["units"]
