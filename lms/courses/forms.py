@@ -1,6 +1,7 @@
 """Forms for courses, lessons, content categories and the course menu's filters."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -59,7 +60,7 @@ class ContentCategoryForm(FlaskForm):
 class CourseForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=MAX_TITLE)])
     summary = TextAreaField(
-        _l("Summary"),
+        lazy_pgettext("course", "Summary"),
         validators=[Length(max=MAX_SUMMARY)],
         description=_l("One or two sentences shown in the course menu."),
     )

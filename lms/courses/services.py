@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nh3
 from flask import current_app
-from flask_babel import format_decimal
+from flask_babel import format_decimal, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -45,7 +45,7 @@ LESSON_STATUS_LABELS = {
     LessonStatus.EMPTY.value: _l("No media yet"),
     LessonStatus.PROCESSING.value: _l("Processing"),
     LessonStatus.READY.value: _l("Ready"),
-    LessonStatus.FAILED.value: _l("Failed"),
+    LessonStatus.FAILED.value: lazy_pgettext("processing", "Failed"),
 }
 
 MAX_TITLE = 200

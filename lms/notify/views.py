@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -19,8 +20,8 @@ bp = Blueprint("notify", __name__, url_prefix="/notifications")
 
 MAIL_STATUS_LABELS = {
     MailStatus.PENDING.value: _l("Waiting"),
-    MailStatus.SENT.value: _l("Sent"),
-    MailStatus.FAILED.value: _l("Failed"),
+    MailStatus.SENT.value: lazy_pgettext("mail status", "Sent"),
+    MailStatus.FAILED.value: lazy_pgettext("mail status", "Failed"),
 }
 
 

@@ -1,6 +1,7 @@
 """Forms for the unit tree, the cadre list filters and the cadre categories."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SearchField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
@@ -47,7 +48,7 @@ class CadreFilterForm(FlaskForm):
         csrf = False
 
     q = SearchField(_l("Name or personnel number"), validators=[Length(max=100)])
-    category = SelectField(_l("Category"), coerce=str, validate_choice=False)
+    category = SelectField(lazy_pgettext("cadre", "Category"), coerce=str, validate_choice=False)
     scope = SelectField(
         _l("Units"),
         coerce=str,

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -36,11 +37,11 @@ MAX_DRAW = 200
 
 COUNTING_LABELS = {
     CountingRule.HIGHEST.value: _l("Highest attempt"),
-    CountingRule.LAST.value: _l("Last attempt"),
+    CountingRule.LAST.value: lazy_pgettext("counting rule", "Last attempt"),
     CountingRule.AVERAGE.value: _l("Average of attempts"),
 }
 REVEAL_LABELS = {
-    RevealRule.NEVER.value: _l("Never"),
+    RevealRule.NEVER.value: lazy_pgettext("reveal answers", "Never"),
     RevealRule.AFTER_ATTEMPT.value: _l("After each attempt"),
     RevealRule.AFTER_CLOSE.value: _l("After the quiz closes"),
 }

@@ -4,6 +4,7 @@ from datetime import UTC
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -501,7 +502,7 @@ def _people_columns() -> list[ExportColumn]:
         ExportColumn(_("Attempts"), "int"),
         ExportColumn(_("Counted score (%)"), "decimal"),
         ExportColumn(_("Passed"), width=10),
-        ExportColumn(_("Last attempt"), "datetime", width=18),
+        ExportColumn(pgettext("date", "Last attempt"), "datetime", width=18),
     ]
 
 

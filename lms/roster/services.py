@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -49,7 +49,7 @@ COLUMNS = (
     Column("personnel_number", _l("Personnel number"), ("人员编号", "工号", "编号"), True, 40),
     Column("name", _l("Name"), ("姓名",), True, 100),
     Column("unit", _l("Unit"), ("单位", "所在单位", "部门"), True),
-    Column("category", _l("Category"), ("干部类别", "类别")),
+    Column("category", lazy_pgettext("cadre", "Category"), ("干部类别", "类别")),
     Column("rank", _l("Rank"), ("职级",), max_length=100),
     Column("position", _l("Position"), ("职务",), max_length=200),
     Column("date_of_birth", _l("Date of birth"), ("出生日期",)),
