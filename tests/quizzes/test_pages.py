@@ -227,3 +227,17 @@ def test_exam_assigned_in_the_plan_is_visible_to_its_audience(
     login(cadre)
     assert "Annual theory exam" in client.get("/quizzes/").get_data(as_text=True)
     assert _start_page(client, post, exam).startswith("/quizzes/attempts/")
+
+
+def test_an_open_attempt_is_resumed_in_chinese_words(client, login, post, make_quiz, cadre):
+    """Issue 14: 继续作答 (not the upload word 续传); （判断题，1 分） in Chinese punctuation."""
+    cadre.preferred_language = "zh_CN"
+    db.session.commit()
+    quiz = make_quiz()
+    login(cadre)
+    location = _start_page(client, post, quiz)
+    take = client.get(location).get_data(as_text=True)
+    assert "（判断题，1 分）" in take and "(判断题, 1 分)" not in take
+    course = client.get(f"/courses/{quiz.course_id}").get_data(as_text=True)
+    assert re.search(r">继续作答<span class=\"visually-hidden\">", course)
+    assert "续传" not in course
