@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
+from flask_babel import lazy_pgettext, ngettext
 from sqlalchemy import Select, event, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -48,7 +48,7 @@ TRAINING_TYPE_LABELS = {
 STATUS_LABELS = {
     ReviewStatus.PENDING.value: _l("Pending approval"),
     ReviewStatus.APPROVED.value: _l("Approved"),
-    ReviewStatus.REJECTED.value: _l("Rejected"),
+    ReviewStatus.REJECTED.value: lazy_pgettext("review", "Rejected"),
 }
 EXEMPTION_KIND_LABELS = {
     ExemptionKind.LEAVE.value: _l("Leave"),
@@ -64,7 +64,7 @@ AUDIT_ACTION_LABELS = {
     "create": _l("Recorded"),
     "update": _l("Edited"),
     "approve": _l("Approved"),
-    "reject": _l("Rejected"),
+    "reject": lazy_pgettext("review", "Rejected"),
     "delete": _l("Deleted"),
 }
 TRAINING_ENTITY = "offline_training"

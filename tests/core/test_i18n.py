@@ -34,6 +34,7 @@ AMBIGUOUS = {
     "Category",  # a cadre's: 干部类别; a course's: 内容分类
     "Categories",
     "Last attempt",  # counting rule: 取最后一次; a date column: 最近作答时间
+    "Rejected",  # an offline record's review: 已退回; an import row: 不予导入
     "Date",
 }
 
