@@ -32,7 +32,7 @@ def prepare_database(app) -> bool:
 
 def start_job_consumer(app):
     """Run the job queue's consumer in this process beside the web server (None if disabled)."""
-    from lms.media.queue import create_consumer
+    from lms.core.queue import create_consumer
 
     workers = app.config["JOB_WORKERS"]
     if workers <= 0:
@@ -51,7 +51,7 @@ def start_job_consumer(app):
 
 def stop_job_consumer(consumer) -> None:
     """Stop the consumer without waiting out a long transcode: its job goes back to the queue."""
-    from lms.media.queue import stop_consumer
+    from lms.core.queue import stop_consumer
 
     if consumer is not None:
         stop_consumer(consumer)

@@ -8,6 +8,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
+from lms.core.unit_of_work import App
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,7 +17,7 @@ MIN_SECRET_KEY_LENGTH = 32
 
 def create_app(config=None) -> Flask:
     """Build the app: ``config`` is a dict or class of overrides applied after the environment."""
-    app = Flask(
+    app = App(
         __name__,
         template_folder=str(ROOT / "templates"),
         instance_path=os.environ.get("LMS_INSTANCE_PATH") or str(ROOT / "instance"),
@@ -90,14 +91,11 @@ def _configure_security(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from lms.accounts import auth
-    from lms.core import database, i18n, inputs, templating  # noqa: F401 - database hooks
-
     # Importing the models registers them on the metadata before migrations look.
-    from lms.core.models import import_all_models
-    from lms.media import queue as media_queue
+    from lms import models  # noqa: F401
+    from lms.accounts import auth
+    from lms.core import database, i18n, inputs, queue, templating  # noqa: F401 - database hooks
 
-    import_all_models()
     inputs.init_app(app)  # before any blueprint: its <int:...> rules take the bounded converter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -111,12 +109,17 @@ def _init_extensions(app: Flask) -> None:
     from lms.core import security_headers
 
     security_headers.init_app(app)  # CSP, framing, referrer: on every response
-    media_queue.init_app(app)
+    queue.init_app(app)
+    from lms.media import tasks as media_tasks
+    from lms.notify import tasks as notify_tasks
     from lms.plans import tasks as plan_tasks
     from lms.quizzes import tasks as quiz_tasks
 
-    app.extensions["quiz_tasks"] = quiz_tasks.register(app.extensions["huey"], app)
-    app.extensions["plan_tasks"] = plan_tasks.register(app.extensions["huey"], app)
+    huey = app.extensions["huey"]
+    app.extensions["media_tasks"] = media_tasks.register(huey, app)
+    app.extensions["notify_tasks"] = notify_tasks.register(huey, app)
+    app.extensions["quiz_tasks"] = quiz_tasks.register(huey, app)
+    app.extensions["plan_tasks"] = plan_tasks.register(huey, app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -127,9 +130,9 @@ def _register_blueprints(app: Flask) -> None:
     from lms.assessment.views import bp as assessment_bp
     from lms.banks.views import bp as banks_bp
     from lms.core.errors import register_error_handlers
-    from lms.core.views import bp as core_bp
     from lms.courses.api import bp as courses_api_bp
     from lms.courses.views import bp as courses_bp
+    from lms.home.views import bp as home_bp
     from lms.media.views import bp as media_bp
     from lms.notify.views import bp as notify_bp
     from lms.offline.views import bp as offline_bp
@@ -145,7 +148,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.tracking.views import bp as tracking_bp
 
     for bp in (
-        core_bp,
+        home_bp,
         accounts_bp,
         admin_users_bp,
         org_bp,

@@ -205,7 +205,7 @@ def post(client):
 
 def run_queued_jobs(app) -> list[str]:
     """Run every job the requests queued, as a consumer would; returns the jobs' names."""
-    from lms.media.queue import get_huey
+    from lms.core.queue import get_huey
 
     db.session.commit()  # a consumer's own session must see, and may write, everything
     huey = get_huey(app)

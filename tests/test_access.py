@@ -29,8 +29,8 @@ OFFLINE_VIEWERS = {"admin", "supervisor", "cadre"}
 # The API's description is public, as the login it documents is: it names calls, not data.
 PUBLIC = {
     "accounts.login",
-    "core.health",
-    "core.set_language",
+    "home.health",
+    "home.set_language",
     "static",
     "api.create_token",
     "api.openapi",
@@ -74,7 +74,7 @@ ACCESS = {
     "banks.restore_question": EDITORS,
     "banks.retire_question": EDITORS,
     "banks.template": EDITORS,
-    "core.home": ANY,
+    "home.home": ANY,
     "courses.activate_category": ADMIN,
     "courses.add_default_categories": ADMIN,
     "courses.add_lesson": EDITORS,

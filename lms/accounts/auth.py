@@ -48,7 +48,7 @@ def init_login(app) -> None:
             current_user.is_authenticated
             and current_user.must_change_password
             and request.endpoint
-            not in {"accounts.change_password", "accounts.logout", "static", "core.set_language"}
+            not in {"accounts.change_password", "accounts.logout", "static", "home.set_language"}
             and not request.path.startswith("/api/")
         ):
             return redirect(url_for("accounts.change_password"))

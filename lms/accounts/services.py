@@ -129,7 +129,7 @@ def is_safe_next(target: str | None) -> bool:
 
 # --- the admin's user management -----------------------------------------------------------
 
-# A supervisor's scope is their unit, and a cadre belongs to exactly one unit (DOMAIN.md).
+# A supervisor's scope is their unit, and a cadre belongs to exactly one unit (docs/domain.md).
 ROLES_NEEDING_UNIT = frozenset({Role.SUPERVISOR, Role.CADRE})
 
 

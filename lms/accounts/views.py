@@ -28,7 +28,7 @@ bp = Blueprint("accounts", __name__)
 def login():
     """The login form; attempts are throttled per account and per address."""
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("home.home"))
     form = LoginForm()
     next_url = request.values.get("next")
     if form.validate_on_submit():
@@ -46,7 +46,7 @@ def login():
             attempt.succeeded()
             _log_in(user, remember=form.remember.data)
             db.session.commit()
-            return redirect(next_url if services.is_safe_next(next_url) else url_for("core.home"))
+            return redirect(next_url if services.is_safe_next(next_url) else url_for("home.home"))
         flash(_("The username or password is not correct."), "error")
     response = make_response(render_template("accounts/login.html", form=form, next=next_url))
     if request.method == "POST":

@@ -1,6 +1,6 @@
 """The non-participation list (通报) and the five-year rule, computed live for a subtree.
 
-DOMAIN.md: "Those who did not take part 'for no reason' are listed per unit. A recorded
+docs/domain.md: "Those who did not take part 'for no reason' are listed per unit. A recorded
 exemption (leave, illness, secondment abroad) takes a cadre off the list." A cadre did not
 take part when, by the statistics cut-off, they have no credited hours or fewer than
 ``LMS_PARTICIPATION_MIN_SHARE`` of their quota, and no approved exemption in the year.
@@ -127,7 +127,7 @@ def cycle_for(year: int, start: int) -> tuple[int, int]:
 
 def without_general_training(year: int, unit: Unit | None) -> tuple[tuple[int, int], dict]:
     """Cadres with no approved offline training ending in the current five-year cycle so far,
-    grouped by unit path. DOMAIN.md: every cadre gets general training at least once every
+    grouped by unit path. docs/domain.md: every cadre gets general training at least once every
     five years."""
     first, last = cycle_for(year, current_app.config["FIVE_YEAR_CYCLE_START"])
     trained = select(OfflineTraining.user_id).where(

@@ -4,7 +4,7 @@ No Flask or database. A result explains itself as a list of lines, each a ``kind
 numeric ``params``; the pages render them in the reader's language, so a stored snapshot
 never depends on the language of whoever ran it.
 
-The formula (DOMAIN.md: "participation, study hours, quiz results and offline training are
+The formula (docs/domain.md: "participation, study hours, quiz results and offline training are
 combined into an annual result with grade bands"):
 
 - each term is a share of what was owed, capped at 1, times the term's weight in points:

@@ -1,11 +1,35 @@
-"""Error pages for browsers and ``{"error": {"code", "message"}}`` bodies for the API."""
+"""Error pages for browsers, ``{"error": {"code", "message"}}`` bodies for the API, and the one
+base class of the refusals services raise."""
 
-from flask import jsonify, render_template, request
+from urllib.parse import urlsplit
+
+from flask import flash, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from lms.extensions import db
+
+
+class LmsError(ValueError):
+    """A refusal a user can read and act on: a rule says no, with the reason as the message.
+
+    Services raise it (or a feature's subclass of it); a view may catch it to show the message
+    beside a form field, and whatever no view catches is answered by one handler: a JSON error
+    for the API, a flash and a return to the form for a posted form, an error page otherwise.
+    The request's writes are rolled back either way (``lms.core.unit_of_work``).
+    """
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = str(message)
+        if status is not None:
+            self.status = status
+        if code is not None:
+            self.code = code
 
 
 def wants_json() -> bool:
@@ -61,8 +85,20 @@ def register_error_handlers(app) -> None:
             400, _("The form has expired or was sent from another site. Please try again.")
         )
 
+    @app.errorhandler(LmsError)
+    def _refused(error: LmsError):
+        db.session.rollback()
+        if wants_json():
+            return api_error(error.status, error.code, error.message)
+        back = request.referrer
+        if request.method == "POST" and back and urlsplit(back).netloc == request.host:
+            flash(error.message, "error")
+            return redirect(back, 303)
+        return render_error(error.status, error.message)
+
     @app.errorhandler(HTTPException)
     def _http(error):
+        db.session.rollback()
         status = error.code or 500
         if status == 429:
             return render_error(429)

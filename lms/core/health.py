@@ -1,7 +1,7 @@
 """Checks of what the platform needs beyond the web process, for /healthz and the admin home.
 
 Each check answers a dict with a ``status`` of ``ok``, ``warn`` or ``down``; the features add
-their own (the job queue in ``lms.media.queue``, the outbox in ``lms.notify.services``).
+their own (the job queue in ``lms.core.queue``, the outbox in ``lms.notify.services``).
 """
 
 import os

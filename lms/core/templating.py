@@ -1,5 +1,6 @@
 """Template filters and globals: local times, role names, numbers."""
 
+from flask import render_template
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
@@ -23,6 +24,11 @@ def localtime(value, format="short"):
 
 def role_label(role) -> str:
     return str(ROLE_LABELS.get(str(role), str(role)))
+
+
+def render_form(template: str, form, **context):
+    """A page with a form: 400 when the posted form was refused, so nothing it did is kept."""
+    return render_template(template, form=form, **context), 400 if form.errors else 200
 
 
 def init_app(app) -> None:

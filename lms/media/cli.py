@@ -10,11 +10,11 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from lms.core.queue import create_consumer, stop_consumer
 from lms.courses.models import Lesson
 from lms.extensions import db
 from lms.media.models import AssetStatus, MediaAsset
 from lms.media.processing import process_asset, reprocess_asset
-from lms.media.queue import create_consumer, stop_consumer
 
 media_cli = AppGroup("media", help="Check and operate the media pipeline.")
 

@@ -1,16 +1,35 @@
 """Huey tasks for the media pipeline: thin wrappers that run the plain job functions."""
 
+import shutil
+
 from flask import Flask, current_app
 from huey import crontab
 from huey.api import Huey
 
+from lms.core.events import consumer_stopping
+from lms.core.queue import get_huey
 from lms.extensions import db
-from lms.media.queue import get_huey
+
+
+@consumer_stopping.connect
+def _stop_ffmpeg(_consumer) -> None:
+    """A stopping consumer's transcodes end now; their jobs go back to the queue."""
+    from lms.media.processing import interrupt_running_jobs
+
+    interrupt_running_jobs()
 
 
 def register(huey: Huey, app: Flask) -> dict:
     """Register the media tasks on ``huey``; each runs its job inside an app context of ``app``."""
     from lms.media.processing import process_asset, sweep_stale
+
+    for tool in ("ffmpeg", "ffprobe"):
+        if shutil.which(tool) is None:
+            app.logger.warning(
+                "%s was not found on PATH: uploaded lectures cannot be checked or processed "
+                "until it is installed (for example: apt install ffmpeg).",
+                tool,
+            )
 
     @huey.task(name="media.process_asset")
     def process_asset_task(asset_id: int):

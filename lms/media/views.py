@@ -21,6 +21,7 @@ from lms.accounts.models import Role
 from lms.core.access import role_required
 from lms.core.errors import api_error
 from lms.core.inputs import parse_int
+from lms.core.queue import queue_state
 from lms.courses.models import Caption, Lesson, LessonKind
 from lms.extensions import csrf, db
 from lms.media import uploads as tus
@@ -33,7 +34,6 @@ from lms.media.delivery import (
 from lms.media.models import AssetStatus, MediaAsset
 from lms.media.probe import MediaRejected
 from lms.media.processing import retry_asset as reset_asset
-from lms.media.queue import queue_state
 from lms.media.tasks import enqueue_processing
 
 bp = Blueprint("media", __name__, url_prefix="/media")

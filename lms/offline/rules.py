@@ -53,7 +53,7 @@ def exempted_days(exemptions: Iterable[Period], year_start: date, year_end: date
 
 def quota_factor(exemptions: Iterable[ExemptionLike], year_start: date, year_end: date) -> float:
     """The share of the year's quota a cadre still owes: 0 when an exemption in the year waives
-    it, else 1 minus the share of the year's days that are exempted (DOMAIN.md: "an exempted
+    it, else 1 minus the share of the year's days that are exempted (docs/domain.md: "an exempted
     cadre's quota is reduced in proportion, or waived, as the exemption says")."""
     year_days = period_days(year_start, year_end)
     if year_days == 0:

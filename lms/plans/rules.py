@@ -12,7 +12,7 @@ from datetime import date
 
 from lms.core.statsyear import clamp_date
 
-# The four priorities of DOMAIN.md: "reserve cadres, young cadres, newly promoted cadres,
+# The four priorities of docs/domain.md: "reserve cadres, young cadres, newly promoted cadres,
 # cadres in key positions".
 RESERVE, YOUNG, NEWLY_PROMOTED, KEY_POSITION = "reserve", "young", "newly_promoted", "key_position"
 PRIORITY_GROUPS = (RESERVE, YOUNG, NEWLY_PROMOTED, KEY_POSITION)
@@ -148,7 +148,7 @@ class Quota:
 def resolve_quota(
     rules: Iterable[RuleFigures], facts: CadreFacts, as_of: date, limits: Limits = Limits()
 ) -> Quota:
-    """The highest of each figure over the rules that match (DOMAIN.md: "a cadre in several
+    """The highest of each figure over the rules that match (docs/domain.md: "a cadre in several
     groups owes the highest quota that applies"); each figure is maximized on its own."""
     matched = [rule for rule in rules if matches(rule.audience, facts, as_of, limits)]
     if not matched:

@@ -691,7 +691,7 @@ def copy_plan(to_year: int, actor=None) -> TrainingYear:
 
 
 DISTRICT_MANAGEMENT = "district_management"
-# DOMAIN.md: "civil servants below department level owe at least two months of training a
+# docs/domain.md: "civil servants below department level owe at least two months of training a
 # year"; department-level cadres are the district-management category, so these categories
 # are the ones below it.
 TRAINING_DAY_CATEGORIES = ("civil_servant", "professional_technical")

@@ -7,8 +7,8 @@ from huey import crontab
 from huey.api import Huey
 
 from lms.core import statsyear
+from lms.core.queue import get_huey
 from lms.extensions import db
-from lms.media.queue import get_huey
 
 
 def register(huey: Huey, app: Flask) -> dict:

@@ -168,7 +168,7 @@ class AttemptQuestion(db.Model):
 class QuizResult(db.Model):
     """A cadre's result of a quiz in a training year, by the quiz's counting rule.
 
-    The annual assessment weighs these rows (DOMAIN.md: quiz results are part of the
+    The annual assessment weighs these rows (docs/domain.md: quiz results are part of the
     credit-system assessment); the year is the statistics year of the attempts, by the plan's
     cut-off like the hours (``lms.quizzes.services.result_year``).
     """

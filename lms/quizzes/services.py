@@ -590,7 +590,7 @@ def regrade_question(question: Question) -> RegradeOutcome:
     (after an editor corrected a wrong key), and recompute those attempts' scores and the
     cadres' results; running it again changes nothing.
 
-    Results feed the annual assessment (DOMAIN.md), so a wrong key must not keep counting.
+    Results feed the annual assessment (docs/domain.md), so a wrong key must not keep counting.
     """
     outcome = RegradeOutcome()
     attempts = db.session.scalars(
@@ -640,7 +640,7 @@ def questions_in_use(question_ids) -> set[int]:
 def result_year(submitted_at: datetime) -> int:
     """The year a result of an attempt submitted at ``submitted_at`` (UTC) is filed under.
 
-    The statistics year of its local date, as for hours (DOMAIN.md: the training year has a
+    The statistics year of its local date, as for hours (docs/domain.md: the training year has a
     statistics cut-off before the annual appraisal): an exam passed after the cut-off counts
     toward next year's assessment, like the hours studied that day.
     """

@@ -35,7 +35,7 @@ def _greatest_sqlite(element, compiler, **kw):
 
 def quota_expression(quota_rules, as_of: date, limits: Limits, audience_clause):
     """The online-hour quota of the cadre on the current row: the highest ``online_hours``
-    of the rules whose audience holds (DOMAIN.md: "a cadre in several groups owes the
+    of the rules whose audience holds (docs/domain.md: "a cadre in several groups owes the
     highest quota that applies"), 0 when none does.
 
     ``quota_rules`` are (Audience, online_hours) pairs; ``audience_clause`` is

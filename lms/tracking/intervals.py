@@ -2,7 +2,7 @@
 
 Pure functions, no Flask or database: a lesson's coverage for a user is a sorted list of
 disjoint ``(start, end)`` pairs in media seconds, and credit is only ever the part of a
-newly played segment that this union did not hold before (DOMAIN.md: "replays, skipping
+newly played segment that this union did not hold before (docs/domain.md: "replays, skipping
 ahead ... earn nothing extra").
 """
 

@@ -546,7 +546,7 @@ def credited_by_course(user_id: int, course_ids) -> dict[int, float]:
 
 def year_outlook(person, today: date | None = None) -> dict:
     """What a cadre's pages show of the current statistics year besides hours: the year,
-    the forecast ("every cadre page shows the forecast", DOMAIN.md) and approved offline
+    the forecast ("every cadre page shows the forecast", docs/domain.md) and approved offline
     days; the context of ``tracking/_year_outlook.html``."""
     from lms.plans.services import forecast_for
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import OperationalError
 
+from lms.core.queue import create_consumer, get_huey, record_heartbeat
 from lms.core.timeutil import utcnow
 from lms.extensions import db
-from lms.media.queue import create_consumer, get_huey, record_heartbeat
 from lms.notify.models import OutboxMessage
 
 ROOT = Path(__file__).resolve().parents[2]

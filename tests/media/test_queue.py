@@ -15,12 +15,12 @@ from huey import RedisHuey, SqliteHuey
 from sqlalchemy import update
 
 from lms import create_app
+from lms.core.queue import get_huey
 from lms.core.timeutil import utcnow
 from lms.courses.models import Lesson
 from lms.extensions import db
 from lms.media.models import MediaAsset
 from lms.media.processing import create_asset, sweep_stale
-from lms.media.queue import get_huey
 from lms.media.tasks import enqueue_processing
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from lms.core import statsyear
+from lms.core.queue import get_huey
 from lms.core.timeutil import local_today
 from lms.courses.models import Enrollment, Lesson
 from lms.extensions import db
-from lms.media.queue import get_huey
 from lms.plans import services
 from lms.plans.services import AudienceInput
 from lms.tracking.models import DailyCredit, LessonProgress

@@ -21,7 +21,7 @@ from lms.extensions import db
 from lms.org.models import Cadre, Unit
 from lms.org.services import scope_root, unit_scope_clause
 
-bp = Blueprint("core", __name__)
+bp = Blueprint("home", __name__)
 
 
 @bp.route("/")
@@ -59,12 +59,12 @@ def set_language(code: str):
             current_user.preferred_language = code
             db.session.commit()
     target = request.form.get("next")
-    return redirect(target if is_safe_next(target) else url_for("core.home"))
+    return redirect(target if is_safe_next(target) else url_for("home.home"))
 
 
 def system_health() -> dict:
     """Every check of /healthz: database, job queue, ffmpeg, media disk, outbox."""
-    from lms.media.queue import queue_state
+    from lms.core.queue import queue_state
     from lms.media.uploads import DISK_RESERVE_BYTES
     from lms.notify.services import outbox_backlog
 

@@ -4,7 +4,6 @@ import contextlib
 import json
 import os
 import secrets
-import shutil
 import socket
 import time
 from dataclasses import dataclass
@@ -15,14 +14,13 @@ from huey import RedisHuey, SqliteHuey
 from huey.api import Huey
 from huey.consumer import Consumer, Scheduler
 
+from lms.core.events import consumer_stopping
+
 HUEY_NAME = "lms"
 
 
 def init_app(app: Flask) -> None:
-    """Create the app's Huey, register the media jobs on it, and report a missing ffmpeg."""
-    from lms.media import tasks
-    from lms.notify import tasks as notify_tasks
-
+    """Create the app's Huey; each feature registers its jobs on it (``lms.create_app``)."""
     # Jobs record their outcome on their own rows: Huey need not keep results.
     if app.config.get("REDIS_URL"):
         huey = RedisHuey(HUEY_NAME, url=app.config["REDIS_URL"], results=False)
@@ -31,15 +29,6 @@ def init_app(app: Flask) -> None:
         huey = SqliteHuey(HUEY_NAME, filename=str(path), results=False)
     huey.immediate = bool(app.config.get("HUEY_IMMEDIATE"))
     app.extensions["huey"] = huey
-    app.extensions["media_tasks"] = tasks.register(huey, app)
-    app.extensions["notify_tasks"] = notify_tasks.register(huey, app)
-    for tool in ("ffmpeg", "ffprobe"):
-        if shutil.which(tool) is None:
-            app.logger.warning(
-                "%s was not found on PATH: uploaded lectures cannot be checked or processed "
-                "until it is installed (for example: apt install ffmpeg).",
-                tool,
-            )
 
 
 def get_huey(app: Flask | None = None) -> Huey:
@@ -193,10 +182,8 @@ def stop_consumer(consumer: Consumer, wait_seconds: float = 10) -> None:
     Huey's thread workers are daemon threads that die with the process, and their ffmpeg
     would live on: stop ffmpeg and give the workers a moment to hand their jobs back.
     """
-    from lms.media.processing import interrupt_running_jobs
-
     consumer.stop()  # the stop flag: idle workers and the scheduler end within a second
-    interrupt_running_jobs()
+    consumer_stopping.send(consumer)  # media stops its ffmpeg runs
     deadline = time.monotonic() + wait_seconds
     for _worker, thread in consumer.worker_threads:
         thread.join(max(deadline - time.monotonic(), 0))

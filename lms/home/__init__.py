@@ -1,0 +1,1 @@
+"""Pages that gather many features: each role's home, the language switch, /healthz."""
