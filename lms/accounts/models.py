@@ -57,6 +57,11 @@ class User(UserMixin, db.Model):
     def roles(self) -> set[Role]:
         return {Role(row.role) for row in self.role_rows}
 
+    @property
+    def is_admin(self) -> bool:
+        """An administrator sees and manages everything (the one admin check)."""
+        return self.has_role(Role.ADMIN)
+
     def has_role(self, *roles: Role | str) -> bool:
         mine = {r.value for r in self.roles}
         return any(str(role) in mine for role in roles)

@@ -36,6 +36,16 @@ class Unit(db.Model):
     parent = relationship("Unit", remote_side=[id], back_populates="children")
     children = relationship("Unit", back_populates="parent", order_by="Unit.name")
 
+    @classmethod
+    def subtree_clause(cls, root: "Unit | str", column=None):
+        """SQL: ``column`` (a tree path, ``Unit.tree_path`` by default) is ``root`` or below it.
+
+        The one way to write the subtree condition; ``root`` is a unit or a tree path. A
+        prefix match that the ``ix_unit_tree_path`` index serves on both databases.
+        """
+        path = root if isinstance(root, str) else root.tree_path
+        return (cls.tree_path if column is None else column).like(path + "%")
+
     def is_within(self, other: "Unit") -> bool:
         """True when this unit is ``other`` or below it."""
         return self.tree_path.startswith(other.tree_path)
