@@ -1,6 +1,24 @@
 // Small progressive enhancements; every page works without this script.
 (function () {
   "use strict";
+  // Phones: the header's menu folds behind one button (a disclosure: Escape closes it).
+  var toggle = document.querySelector(".menu-toggle");
+  var nav = document.getElementById("main-nav");
+  if (toggle && nav) {
+    var setOpen = function (open) {
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      nav.classList.toggle("open", open);
+    };
+    toggle.addEventListener("click", function () {
+      setOpen(toggle.getAttribute("aria-expanded") !== "true");
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && nav.classList.contains("open")) {
+        setOpen(false);
+        toggle.focus();
+      }
+    });
+  }
   // Destructive actions ask first: forms with data-confirm show the question.
   document.addEventListener("submit", function (event) {
     var form = event.target;
