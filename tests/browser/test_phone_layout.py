@@ -111,3 +111,29 @@ def test_without_scripts_the_phone_menu_stays_usable(browser, live_server, cadre
         assert not page.locator(".menu-toggle").is_visible()
     finally:
         context.close()
+
+
+def test_my_courses_fits_a_phone_one_card_per_course(page, live_server, browser_login, cadre):
+    from lms.courses.models import Course, Enrollment
+
+    for n, required in ((1, True), (2, False)):
+        course = Course(title=f"依法行政专题 {n}", is_published=True, duration_seconds=5400)
+        db.session.add(course)
+        db.session.flush()
+        db.session.add(Enrollment(user_id=cadre.id, course_id=course.id, is_required=required))
+    db.session.commit()
+    browser_login(cadre)
+    page.goto(f"{live_server}/courses/mine")
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
+    cards = page.locator("main tbody tr")
+    assert cards.count() == 2
+    first = cards.first.bounding_box()
+    assert first["width"] <= 390 - 2 * 15  # inside the page's margins
+    # Each figure says what it is, read from the column header.
+    labels = cards.first.locator("td").evaluate_all(
+        "(cells) => cells.map((c) => getComputedStyle(c, '::before').content)"
+    )
+    assert labels[:3] == ['"类型"', '"讲数"', '"时长"']
+    assert "必修" in cards.first.inner_text()
+    remove = cards.nth(1).get_by_role("button", name="移除 依法行政专题 2")
+    assert remove.is_visible()
