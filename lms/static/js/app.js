@@ -27,6 +27,28 @@
       event.preventDefault();
     }
   });
+  // A table wider than its box scrolls inside it: make that box reachable by keyboard (arrow
+  // keys scroll it) and name it after its table, as WCAG asks of scrollable regions.
+  var markScrollable = function () {
+    document.querySelectorAll(".table-wrap").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        var caption = box.querySelector("caption");
+        var heading = box.closest("section") && box.closest("section").querySelector("h2, h3");
+        var name = (caption || heading || document.querySelector("h1") || {}).textContent;
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        if (name) {
+          box.setAttribute("aria-label", name.trim());
+        }
+      } else if (box.getAttribute("role") === "region") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  };
+  markScrollable();
+  window.addEventListener("resize", markScrollable);
   // Print buttons (the printable lists): the browser's print dialog.
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-print]");
