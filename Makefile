@@ -2,7 +2,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint format translations extract-messages
+.PHONY: install run test lint format translations extract-messages screenshots
 
 install:
 	bash scripts/install.sh
@@ -32,3 +32,7 @@ extract-messages:
 
 translations:
 	$(BIN)/pybabel compile -d lms/translations
+
+# The screenshot tour: the demo's main pages per role, phone and laptop, into screenshots/.
+screenshots: install
+	$(BIN)/python scripts/screenshots.py
