@@ -1,4 +1,7 @@
-"""Supervisors' and admins' pages over the unit tree and the cadres in it; admins edit both."""
+"""Supervisors' and admins' pages over the unit tree and the cadres in it; admins edit both.
+
+A cadre's own page gathers many features and lives at the top, in ``lms.home.views``
+(docs/architecture.md)."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -24,15 +27,12 @@ from lms.org.models import Cadre, CadreCategory, Unit
 from lms.org.scope import unit_or_404
 from lms.org.services import OrgError
 from lms.plans.tasks import enqueue_sync
-from lms.tracking import reports as tracking_reports
-from lms.tracking import services as tracking_services
 
 bp = Blueprint("org", __name__, url_prefix="/org")
 
 ALL_UNITS = "all"
 THIS_UNIT_ONLY = "unit"
 NO_CATEGORY = "none"
-CADRE_PAGE_LESSONS = 10  # the latest lessons on a cadre's page; the rest on their own page
 
 
 # --- the tree ----------------------------------------------------------------------------
@@ -209,28 +209,6 @@ def delete_unit(unit_id: int):
     if parent_id is not None:
         return redirect(url_for("org.unit_detail", unit_id=parent_id))
     return redirect(url_for("org.units"))
-
-
-# --- one cadre ---------------------------------------------------------------------------
-
-
-@bp.route("/cadres/<int:cadre_id>")
-@role_required(Role.ADMIN, Role.SUPERVISOR)
-def cadre_detail(cadre_id: int):
-    """A cadre's personnel record and account."""
-    cadre = db.session.get(Cadre, cadre_id)
-    if cadre is None or not services.can_see_person(current_user, cadre.user):
-        abort(404)
-    unit = cadre.user.unit
-    return render_template(
-        "org/cadre.html",
-        cadre=cadre,
-        person=cadre.user,
-        unit=unit,
-        unit_visible=unit is not None and services.can_see_unit(current_user, unit),
-        learning=tracking_reports.latest_lessons(cadre.user_id, CADRE_PAGE_LESSONS),
-        **tracking_services.year_outlook(cadre.user),
-    )
 
 
 # --- cadre categories --------------------------------------------------------------------
