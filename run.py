@@ -26,7 +26,7 @@ def prepare_database(app) -> bool:
         if empty and app.config["LMS_ENV"] != "production":
             print(seed_demo())
             seeded = True
-        db.session.commit()
+        db.session.commit()  # start-up, not a request: the seeded data is kept here
         return seeded
 
 

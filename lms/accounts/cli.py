@@ -35,6 +35,6 @@ def create_user_command(username, roles, unit_path, password, display_name):
     except (services.AccountError, OrgError) as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
-    db.session.commit()
+    db.session.commit()  # a CLI command is not a request: it commits its own work
     roles_text = ", ".join(sorted(r.value for r in user.roles))
     click.echo(f"Created {user.username} ({roles_text}).")

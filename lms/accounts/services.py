@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from lms.accounts.models import Role, User, UserRole
 from lms.accounts.sessions import end_sessions_of
+from lms.core.errors import LmsError
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from lms.org.models import CadreCategory, Unit
 
 
-class AccountError(ValueError):
+class AccountError(LmsError):
     """A rule about accounts was broken; the message is shown to the user."""
 
 

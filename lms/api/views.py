@@ -10,7 +10,6 @@ from lms.api.services import issue_token
 from lms.core.access import protect_cookie_writes
 from lms.core.errors import api_error
 from lms.core.openapi import ERROR, NULLABLE_STRING, array, documented, obj
-from lms.extensions import db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -107,7 +106,6 @@ def create_token():
     raw, token = issue_token(
         user, name=str(body.get("name") or "API"), created_from=request.remote_addr
     )
-    db.session.commit()
     return (
         jsonify({"token": raw, "expires_at": token.expires_at.isoformat() + "Z"}),
         201,

@@ -18,5 +18,5 @@ def seed_demo_command(password, no_media):
     from lms.extensions import db
 
     summary = seed_demo(password, with_media=not no_media)
-    db.session.commit()
+    db.session.commit()  # a CLI command is not a request: the seeded demo is kept here
     click.echo(summary)

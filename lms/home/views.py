@@ -85,7 +85,6 @@ def set_language(code: str):
         session["language"] = code
         if current_user.is_authenticated:
             current_user.preferred_language = code
-            db.session.commit()
     target = request.form.get("next")
     return redirect(target if is_safe_next(target) else url_for("home.home"))
 

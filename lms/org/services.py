@@ -8,13 +8,14 @@ from flask_babel import gettext as _
 from sqlalchemy import false, func, select, true, update
 
 from lms.accounts.models import Role, User
+from lms.core.errors import LmsError
 from lms.extensions import db
 from lms.org.models import PATH_SEPARATOR, Cadre, CadreCategory, Unit
 
 MAX_UNIT_NAME = 100
 
 
-class OrgError(ValueError):
+class OrgError(LmsError):
     """A rule about units or cadres was broken; the message is shown to the user."""
 
 

@@ -71,10 +71,8 @@ def new_unit():
         try:
             unit = services.create_unit(form.name.data, parent)
         except OrgError as exc:
-            db.session.rollback()
             form.name.errors.append(str(exc))
         else:
-            db.session.commit()
             flash(_("The unit %(name)s has been added.", name=unit.name), "success")
             return redirect(url_for("org.unit_detail", unit_id=unit.id))
     return _render_units(form, 400)
@@ -161,10 +159,8 @@ def rename_unit(unit_id: int):
         try:
             services.rename_unit(unit, form.new_name.data)
         except OrgError as exc:
-            db.session.rollback()
             form.new_name.errors.append(str(exc))
         else:
-            db.session.commit()
             flash(_("The unit has been renamed."), "success")
             return redirect(url_for("org.unit_detail", unit_id=unit.id))
     return _render_unit(unit, rename_form=form, status=400)
@@ -182,10 +178,8 @@ def move_unit(unit_id: int):
         try:
             services.move_unit(unit, _unit_or_none(form.new_parent_id.data))
         except OrgError as exc:
-            db.session.rollback()
             form.new_parent_id.errors.append(str(exc))
         else:
-            db.session.commit()
             enqueue_sync()  # its cadres may now fall in (or out of) an assigned audience
             flash(_("The unit has been moved."), "success")
             return redirect(url_for("org.unit_detail", unit_id=unit_id))
@@ -201,10 +195,8 @@ def delete_unit(unit_id: int):
     try:
         services.delete_unit(unit)
     except OrgError as exc:
-        db.session.rollback()
         flash(str(exc), "error")
         return _render_unit(unit, status=400)
-    db.session.commit()
     flash(_("The unit %(name)s has been deleted.", name=name), "success")
     if parent_id is not None:
         return redirect(url_for("org.unit_detail", unit_id=parent_id))
