@@ -97,9 +97,7 @@ def seed_demo(
 
         published = [course.title for course in courses if course.is_published]
         processed = seed_demo_media(published)
-    unit_count = db.session.scalar(
-        select(func.count(Unit.id)).where(Unit.tree_path.like(root.tree_path + "%"))
-    )
+    unit_count = db.session.scalar(select(func.count(Unit.id)).where(Unit.subtree_clause(root)))
     return (
         f"Demo ready: {unit_count} units under {ROOT_UNIT}, users admin, supervisor, "
         f"instructor and cadre1..cadre20 (password: {password}); "

@@ -30,5 +30,5 @@ def unit_from_args() -> Unit | None:
 def unit_choices() -> list[tuple[str, str]]:
     """(value, label) of the units in the user's scope for a unit filter; "everyone" (an
     empty value) first for administrators."""
-    choices = [("", _("Everyone"))] if services.is_admin(current_user) else []
+    choices = [("", _("Everyone"))] if current_user.is_admin else []
     return choices + services.unit_options(current_user)

@@ -120,7 +120,7 @@ def move_unit(unit: Unit, new_parent: Unit | None) -> None:
     _rewrite_name_paths(unit, new_path)
     db.session.execute(
         update(Unit)
-        .where(Unit.tree_path.like(old_tree + "%"))
+        .where(Unit.subtree_clause(old_tree))
         .values(
             tree_path=func.replace(Unit.tree_path, old_tree, new_tree),
             depth=Unit.depth + depth_shift,
@@ -134,9 +134,7 @@ def move_unit(unit: Unit, new_parent: Unit | None) -> None:
 
 def _rewrite_name_paths(unit: Unit, new_path: str) -> None:
     old_path = unit.name_path
-    for descendant in db.session.scalars(
-        select(Unit).where(Unit.tree_path.like(unit.tree_path + "%"))
-    ):
+    for descendant in db.session.scalars(select(Unit).where(Unit.subtree_clause(unit))):
         descendant.name_path = new_path + descendant.name_path[len(old_path) :]
     db.session.flush()
 
@@ -154,35 +152,31 @@ def delete_unit(unit: Unit) -> None:
 # --- scope -------------------------------------------------------------------------------
 
 
-def is_admin(user) -> bool:
-    return user.has_role(Role.ADMIN)
-
-
 def scope_root(user) -> Unit | None:
     """The unit whose subtree a supervisor sees (None for admins: everything)."""
-    return None if is_admin(user) else user.unit
+    return None if user.is_admin else user.unit
 
 
 def unit_scope_clause(user, tree_path_column=Unit.tree_path):
     """A SQL condition limiting a query on units (or a joined unit) to what ``user`` may see."""
-    if is_admin(user):
+    if user.is_admin:
         return true()
     if not user.has_role(Role.SUPERVISOR) or user.unit is None:
         return false()
-    return tree_path_column.like(user.unit.tree_path + "%")
+    return Unit.subtree_clause(user.unit, column=tree_path_column)
 
 
 def can_see_unit(user, unit: Unit | None) -> bool:
     if unit is None:
-        return is_admin(user)
-    if is_admin(user):
+        return user.is_admin
+    if user.is_admin:
         return True
     return user.has_role(Role.SUPERVISOR) and user.unit is not None and unit.is_within(user.unit)
 
 
 def can_see_person(user, person: User) -> bool:
     """Admins see everyone; supervisors the people in their subtree; anyone themselves."""
-    if person.id == user.id or is_admin(user):
+    if person.id == user.id or user.is_admin:
         return True
     return person.unit is not None and can_see_unit(user, person.unit)
 
@@ -242,7 +236,7 @@ def cadres_in_scope(user, unit: Unit | None = None, search: str | None = None):
         .where(unit_scope_clause(user))
     )
     if unit is not None:
-        query = query.where(Unit.tree_path.like(unit.tree_path + "%"))
+        query = query.where(Unit.subtree_clause(unit))
     if search:
         like = f"%{search.strip()}%"
         query = query.where(
@@ -300,7 +294,7 @@ def subtree_cadre_counts(user, within: Unit | None = None) -> dict[int, int]:
         .group_by(Unit.id, Unit.tree_path)
     )
     if within is not None:
-        query = query.where(Unit.tree_path.like(within.tree_path + "%"))
+        query = query.where(Unit.subtree_clause(within))
     totals: dict[int, int] = defaultdict(int)
     # Each unit's own count is added to every unit on its path: a few thousand units of
     # depth five or so is a few ten thousand additions, far cheaper than a query per unit.
@@ -337,11 +331,7 @@ def unit_ancestors(unit: Unit) -> list[Unit]:
 def units_outside(unit: Unit) -> list[Unit]:
     """Every unit not in ``unit``'s subtree, in tree order: where it may be moved to."""
     return list(
-        db.session.scalars(
-            select(Unit)
-            .where(Unit.tree_path.not_like(unit.tree_path + "%"))
-            .order_by(Unit.name_path)
-        )
+        db.session.scalars(select(Unit).where(~Unit.subtree_clause(unit)).order_by(Unit.name_path))
     )
 
 

@@ -46,9 +46,9 @@ def units():
 
 
 def _render_units(form: NewUnitForm, status: int = 200):
-    has_scope = services.is_admin(current_user) or current_user.unit is not None
+    has_scope = current_user.is_admin or current_user.unit is not None
     roots = services.unit_tree(current_user) if has_scope else []
-    if services.is_admin(current_user):
+    if current_user.is_admin:
         form.parent_id.choices = unit_choices(_flatten(roots))
     return render_template("org/units.html", roots=roots, has_scope=has_scope, form=form), status
 
@@ -121,7 +121,7 @@ def _render_unit(unit: Unit, rename_form=None, move_form=None, status: int = 200
         "filters": filters,
         "cadres": cadres,
     }
-    if services.is_admin(current_user):
+    if current_user.is_admin:
         rename_form = rename_form or RenameUnitForm(formdata=None, new_name=unit.name)
         move_form = move_form or MoveUnitForm(
             formdata=None, new_parent_id=str(unit.parent_id or ROOT_CHOICE)

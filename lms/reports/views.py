@@ -59,7 +59,7 @@ TABLES += ("courses", "lessons")
 
 def _root() -> Unit | None:
     """The top of what the user sees: None for admins (everything), else their unit."""
-    if org.is_admin(current_user):
+    if current_user.is_admin:
         return None
     if current_user.unit is None:
         abort(404)  # a supervisor without a unit sees nothing
@@ -548,9 +548,9 @@ UNITS = obj(
 def api_units():
     """Every unit in the caller's scope with its subtree's figures for a year."""
     year = query_int("year", statsyear.current_year(), minimum=2000, maximum=2100)
-    if not org.is_admin(current_user) and current_user.unit is None:
+    if not current_user.is_admin and current_user.unit is None:
         return jsonify({"year": year, "units": []})
-    root = None if org.is_admin(current_user) else current_user.unit
+    root = None if current_user.is_admin else current_user.unit
     lines = services.units_in_scope(root, services.make_context(year))
     return jsonify(
         {
