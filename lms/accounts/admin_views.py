@@ -26,8 +26,8 @@ from lms.core.access import role_required
 from lms.core.i18n import current_locale
 from lms.core.templating import render_form
 from lms.extensions import db
+from lms.org.categories import active_categories
 from lms.org.models import Cadre, CadreCategory, Unit
-from lms.org.services import active_categories
 from lms.plans.tasks import enqueue_sync
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")

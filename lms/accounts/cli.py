@@ -6,7 +6,7 @@ from flask.cli import with_appcontext
 from lms.accounts import services
 from lms.accounts.models import Role
 from lms.extensions import db
-from lms.org.services import OrgError, ensure_unit_path
+from lms.org.tree import OrgError, ensure_unit_path
 
 
 @click.command("create-user")

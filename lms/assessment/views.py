@@ -18,7 +18,7 @@ from lms.core.access import role_required
 from lms.core.exports import ExportColumn, export_response
 from lms.core.inputs import parse_int
 from lms.extensions import db
-from lms.org import services as org
+from lms.org import visibility as org
 from lms.org.models import Unit
 from lms.org.scope import unit_choices, unit_from_args
 

@@ -25,7 +25,7 @@ from lms.extensions import db
 from lms.media.uploads import DISK_RESERVE_BYTES
 from lms.notify.services import outbox_backlog
 from lms.org.models import Cadre, Unit
-from lms.org.services import can_see_person, can_see_unit, scope_root, unit_scope_clause
+from lms.org.visibility import can_see_person, can_see_unit, scope_root, unit_scope_clause
 from lms.tracking.reports import latest_lessons
 from lms.tracking.services import year_credited_seconds, year_outlook
 

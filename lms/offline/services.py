@@ -34,7 +34,7 @@ from lms.offline.models import (
     TrainingType,
 )
 from lms.org.models import Cadre, Unit
-from lms.org.services import can_see_person, unit_scope_clause
+from lms.org.visibility import can_see_person, unit_scope_clause
 
 TRAINING_TYPE_LABELS = {
     TrainingType.PARTY_SCHOOL.value: _l("Party-school class"),

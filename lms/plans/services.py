@@ -27,8 +27,10 @@ from lms.core.database import user_ids_filter
 from lms.core.i18n import current_locale
 from lms.courses.models import Course, Enrollment, Lesson
 from lms.extensions import db
+from lms.org.categories import ensure_default_categories
 from lms.org.models import Cadre, CadreCategory, Unit
-from lms.org.services import can_see_unit, ensure_default_categories, tree_path_ids
+from lms.org.tree import tree_path_ids
+from lms.org.visibility import can_see_unit
 from lms.plans import rules
 from lms.plans.models import Assignment, QuotaRule, TrainingYear
 from lms.tracking.models import DailyCredit, LessonView

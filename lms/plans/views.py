@@ -28,7 +28,7 @@ from lms.courses.models import Course
 from lms.extensions import db
 from lms.org.forms import unit_choices
 from lms.org.models import CadreCategory, Unit
-from lms.org.services import can_see_unit, scope_root, visible_units
+from lms.org.visibility import can_see_unit, scope_root, visible_units
 from lms.plans import services
 from lms.plans.forms import (
     ANY,
