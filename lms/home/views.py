@@ -22,7 +22,7 @@ from lms.core.access import role_required
 from lms.core.health import check_database, check_disk, check_ffmpeg, overall
 from lms.core.queue import queue_state
 from lms.extensions import db
-from lms.media.uploads import DISK_RESERVE_BYTES
+from lms.media import uploads
 from lms.notify.services import outbox_backlog
 from lms.org.models import Cadre, Unit
 from lms.org.visibility import can_see_person, can_see_unit, scope_root, unit_scope_clause
@@ -94,7 +94,7 @@ def system_health() -> dict:
     checks = {"database": check_database()}
     checks["queue"] = queue_state().as_dict()
     checks["ffmpeg"] = check_ffmpeg()
-    checks["disk"] = check_disk(current_app.config["MEDIA_ROOT"], DISK_RESERVE_BYTES)
+    checks["disk"] = check_disk(current_app.config["MEDIA_ROOT"], uploads.DISK_RESERVE_BYTES)
     if checks["database"]["status"] == "ok":
         checks["outbox"] = outbox_backlog()
     return {"status": overall(checks), "checks": checks}
