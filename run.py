@@ -8,15 +8,15 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from lms import create_app
+from lms.accounts.models import User
+from lms.core.queue import create_consumer, stop_consumer
+from lms.demo.services import seed_demo
 from lms.extensions import db
+from lms.org.categories import ensure_default_categories
 
 
 def prepare_database(app) -> bool:
     """Bring the schema up to date; seed the demo into an empty database. True if seeded."""
-    from lms.accounts.models import User
-    from lms.demo.services import seed_demo
-    from lms.org.services import ensure_default_categories
-
     with app.app_context():
         upgrade()
         ensure_default_categories()
@@ -26,14 +26,12 @@ def prepare_database(app) -> bool:
         if empty and app.config["LMS_ENV"] != "production":
             print(seed_demo())
             seeded = True
-        db.session.commit()
+        db.session.commit()  # start-up, not a request: the seeded data is kept here
         return seeded
 
 
 def start_job_consumer(app):
     """Run the job queue's consumer in this process beside the web server (None if disabled)."""
-    from lms.core.queue import create_consumer
-
     workers = app.config["JOB_WORKERS"]
     if workers <= 0:
         return None
@@ -51,8 +49,6 @@ def start_job_consumer(app):
 
 def stop_job_consumer(consumer) -> None:
     """Stop the consumer without waiting out a long transcode: its job goes back to the queue."""
-    from lms.core.queue import stop_consumer
-
     if consumer is not None:
         stop_consumer(consumer)
 

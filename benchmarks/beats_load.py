@@ -151,7 +151,7 @@ def create_cadres(prefix: str, count: int, unit_path: str) -> list[tuple[int, st
     from lms.api.services import issue_token
     from lms.extensions import db
     from lms.org.models import Cadre, CadreCategory
-    from lms.org.services import ensure_unit_path
+    from lms.org.tree import ensure_unit_path
 
     unit, _ = ensure_unit_path(unit_path)
     category = db.session.query(CadreCategory).order_by(CadreCategory.sort_order).first()

@@ -41,8 +41,8 @@ from lms import create_app
 from lms.accounts.models import User, UserRole
 from lms.courses.models import Course, Enrollment
 from lms.extensions import db
+from lms.org.categories import ensure_default_categories
 from lms.org.models import Cadre, CadreCategory, Unit
-from lms.org.services import ensure_default_categories
 from lms.plans import rules
 from lms.plans.models import Assignment
 from lms.plans.services import ensure_plan, sync_assignments

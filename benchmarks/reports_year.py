@@ -40,8 +40,9 @@ from lms import create_app
 from lms.accounts.models import User, UserRole
 from lms.courses.models import Course, Enrollment, Lesson
 from lms.extensions import db
+from lms.org.categories import ensure_default_categories
 from lms.org.models import Cadre, CadreCategory
-from lms.org.services import create_unit, ensure_default_categories
+from lms.org.tree import create_unit
 from lms.plans.services import seed_default_plan
 from lms.quizzes.models import Quiz, QuizResult
 from lms.tracking.models import DailyCredit, LessonProgress

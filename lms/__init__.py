@@ -8,8 +8,49 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
+
+# Importing the models registers them on the metadata before migrations look; importing
+# lms.core.database installs its SQLite hooks.
+from lms import models  # noqa: F401
+from lms.accounts import auth
+from lms.accounts.admin_views import bp as admin_users_bp
+from lms.accounts.cli import create_user_command
+from lms.accounts.views import bp as accounts_bp
+from lms.api.views import bp as api_bp
+from lms.archive.views import bp as archive_bp
+from lms.assessment.cli import assess_command
+from lms.assessment.views import bp as assessment_bp
+from lms.banks.views import bp as banks_bp
+from lms.core import database, i18n, inputs, queue, security_headers, templating  # noqa: F401
+from lms.core.errors import register_error_handlers
 from lms.core.unit_of_work import App
+from lms.courses.api import bp as courses_api_bp
+from lms.courses.views import bp as courses_bp
+from lms.demo.cli import seed_demo_command
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lms.home.views import bp as home_bp
+from lms.media import tasks as media_tasks
+from lms.media.cli import media_cli, worker_command
+from lms.media.views import bp as media_bp
+from lms.notify import tasks as notify_tasks
+from lms.notify.cli import send_mail_command, send_reminders_command
+from lms.notify.views import bp as notify_bp
+from lms.offline.views import bp as offline_bp
+from lms.org.views import bp as org_bp
+from lms.plans import tasks as plan_tasks
+from lms.plans.cli import plan_seed_command, plan_sync_command
+from lms.plans.views import bp as plans_bp
+from lms.quizzes import tasks as quiz_tasks
+from lms.quizzes.api import bp as quizzes_api_bp
+from lms.quizzes.cli import quiz_refile_command
+from lms.quizzes.views import bp as quizzes_bp
+from lms.reports.monthly import bp as monthly_bp
+from lms.reports.views import api_bp as reports_api_bp
+from lms.reports.views import bp as reports_bp
+from lms.roster.cli import import_roster_command
+from lms.roster.views import bp as roster_bp
+from lms.tracking.api import bp as tracking_api_bp
+from lms.tracking.views import bp as tracking_bp
 
 ROOT = Path(__file__).resolve().parent.parent
 MIN_SECRET_KEY_LENGTH = 32
@@ -91,11 +132,6 @@ def _configure_security(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    # Importing the models registers them on the metadata before migrations look.
-    from lms import models  # noqa: F401
-    from lms.accounts import auth
-    from lms.core import database, i18n, inputs, queue, templating  # noqa: F401 - database hooks
-
     inputs.init_app(app)  # before any blueprint: its <int:...> rules take the bounded converter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -106,15 +142,8 @@ def _init_extensions(app: Flask) -> None:
     auth.init_login(app)
     i18n.init_app(app)
     templating.init_app(app)
-    from lms.core import security_headers
-
     security_headers.init_app(app)  # CSP, framing, referrer: on every response
     queue.init_app(app)
-    from lms.media import tasks as media_tasks
-    from lms.notify import tasks as notify_tasks
-    from lms.plans import tasks as plan_tasks
-    from lms.quizzes import tasks as quiz_tasks
-
     huey = app.extensions["huey"]
     app.extensions["media_tasks"] = media_tasks.register(huey, app)
     app.extensions["notify_tasks"] = notify_tasks.register(huey, app)
@@ -123,30 +152,6 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from lms.accounts.admin_views import bp as admin_users_bp
-    from lms.accounts.views import bp as accounts_bp
-    from lms.api.views import bp as api_bp
-    from lms.archive.views import bp as archive_bp
-    from lms.assessment.views import bp as assessment_bp
-    from lms.banks.views import bp as banks_bp
-    from lms.core.errors import register_error_handlers
-    from lms.courses.api import bp as courses_api_bp
-    from lms.courses.views import bp as courses_bp
-    from lms.home.views import bp as home_bp
-    from lms.media.views import bp as media_bp
-    from lms.notify.views import bp as notify_bp
-    from lms.offline.views import bp as offline_bp
-    from lms.org.views import bp as org_bp
-    from lms.plans.views import bp as plans_bp
-    from lms.quizzes.api import bp as quizzes_api_bp
-    from lms.quizzes.views import bp as quizzes_bp
-    from lms.reports.monthly import bp as monthly_bp
-    from lms.reports.views import api_bp as reports_api_bp
-    from lms.reports.views import bp as reports_bp
-    from lms.roster.views import bp as roster_bp
-    from lms.tracking.api import bp as tracking_api_bp
-    from lms.tracking.views import bp as tracking_bp
-
     for bp in (
         home_bp,
         accounts_bp,
@@ -181,15 +186,6 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from lms.accounts.cli import create_user_command
-    from lms.assessment.cli import assess_command
-    from lms.demo.cli import seed_demo_command
-    from lms.media.cli import media_cli, worker_command
-    from lms.notify.cli import send_mail_command, send_reminders_command
-    from lms.plans.cli import plan_seed_command, plan_sync_command
-    from lms.quizzes.cli import quiz_refile_command
-    from lms.roster.cli import import_roster_command
-
     commands = (
         create_user_command,
         seed_demo_command,

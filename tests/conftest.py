@@ -127,7 +127,7 @@ def client(app):
 @pytest.fixture
 def make_unit(app):
     """``make_unit("District/Bureau")`` creates the path and returns its last unit."""
-    from lms.org.services import ensure_unit_path
+    from lms.org.tree import ensure_unit_path
 
     def _make(path="District"):
         unit, _ = ensure_unit_path(path)

@@ -11,8 +11,8 @@ from lms.banks.models import Bank, Option, Question
 from lms.courses.services import seed_demo_courses
 from lms.extensions import db
 from lms.offline.services import record_exemptions, record_offline_training
+from lms.org.categories import ensure_default_categories
 from lms.org.models import CadreCategory
-from lms.org.services import ensure_default_categories
 from lms.quizzes.models import DrawRule, Quiz, QuizAttempt, QuizQuestion
 from lms.quizzes.services import start_or_resume, submit_attempt
 from tests.conftest import csrf_token
@@ -74,6 +74,7 @@ ACCESS = {
     "banks.restore_question": EDITORS,
     "banks.retire_question": EDITORS,
     "banks.template": EDITORS,
+    "home.cadre_detail": STAFF,
     "home.home": ANY,
     "courses.activate_category": ADMIN,
     "courses.add_default_categories": ADMIN,
@@ -146,7 +147,6 @@ ACCESS = {
     "plans.overview": STAFF,
     "plans.seed_default": ADMIN,
     "org.activate_category": ADMIN,
-    "org.cadre_detail": STAFF,
     "org.categories": ADMIN,
     "org.deactivate_category": ADMIN,
     "org.delete_unit": ADMIN,

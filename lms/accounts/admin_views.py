@@ -24,9 +24,10 @@ from lms.api.models import ApiToken
 from lms.api.services import revoke_token
 from lms.core.access import role_required
 from lms.core.i18n import current_locale
+from lms.core.templating import render_form
 from lms.extensions import db
+from lms.org.categories import active_categories
 from lms.org.models import Cadre, CadreCategory, Unit
-from lms.org.services import active_categories
 from lms.plans.tasks import enqueue_sync
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
@@ -105,12 +106,10 @@ def create():
             user, one_time = services.create_account(
                 _details_from(form), password=form.password.data or None
             )
-            db.session.commit()
         except services.UserFieldErrors as exc:
-            db.session.rollback()
             _attach_errors(form, exc.errors)
         except IntegrityError:
-            db.session.rollback()
+            db.session.rollback()  # the failed flush; the page reads the database again
             _attach_errors(form, {"username": _conflict_message()})
         else:
             _sync_plan_for(user)
@@ -118,8 +117,7 @@ def create():
             if one_time:
                 return _one_time_password_page(user, one_time, created=True)
             return redirect(url_for("admin_users.detail", user_id=user.id))
-    status = 400 if form.errors else 200
-    return render_template("admin/users_form.html", form=form, user=None), status
+    return render_form("admin/users_form.html", form, user=None)
 
 
 @bp.route("/<int:user_id>")
@@ -152,19 +150,16 @@ def edit(user_id: int):
     if form.validate_on_submit():
         try:
             services.update_user(user, _details_from(form), acting_user=current_user)
-            db.session.commit()
         except services.UserFieldErrors as exc:
-            db.session.rollback()
             _attach_errors(form, exc.errors)
         except IntegrityError:
-            db.session.rollback()
+            db.session.rollback()  # the failed flush; the page reads the database again
             _attach_errors(form, {"username": _conflict_message()})
         else:
             _sync_plan_for(user)
             flash(_("The user %(name)s has been saved.", name=user.username), "success")
             return redirect(url_for("admin_users.detail", user_id=user.id))
-    status = 400 if form.errors else 200
-    return render_template("admin/users_form.html", form=form, user=user), status
+    return render_form("admin/users_form.html", form, user=user)
 
 
 @bp.route("/<int:user_id>/deactivate", methods=["POST"])
@@ -175,9 +170,7 @@ def deactivate(user_id: int):
     try:
         services.deactivate_user(user, acting_user=current_user)
     except services.AccountError as exc:
-        db.session.rollback()
         return _detail_page(user, error=str(exc), status=400)
-    db.session.commit()
     _sync_plan_for(user)
     flash(_("The user %(name)s has been deactivated.", name=user.username), "success")
     return redirect(url_for("admin_users.detail", user_id=user.id))
@@ -189,7 +182,6 @@ def reactivate(user_id: int):
     """Let a deactivated user log in again."""
     user = _get_user(user_id)
     services.reactivate_user(user)
-    db.session.commit()
     _sync_plan_for(user)
     flash(_("The user %(name)s can log in again.", name=user.username), "success")
     return redirect(url_for("admin_users.detail", user_id=user.id))
@@ -201,7 +193,6 @@ def reset_password(user_id: int):
     """Give the user a one-time password, shown once on the page this POST returns."""
     user = _get_user(user_id)
     one_time = services.reset_password(user)
-    db.session.commit()
     return _one_time_password_page(user, one_time, created=False)
 
 
@@ -214,7 +205,6 @@ def revoke_user_token(user_id: int, token_id: int):
     if token is None or token.user_id != user.id:
         abort(404)
     revoke_token(token)
-    db.session.commit()
     flash(_("The token has been revoked."), "success")
     return redirect(url_for("admin_users.detail", user_id=user.id))
 

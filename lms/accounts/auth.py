@@ -2,7 +2,10 @@
 
 from flask import redirect, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
+from lms.accounts.sessions import user_for_session
+from lms.api.services import authenticate_token
 from lms.core.errors import api_error
 from lms.extensions import login_manager
 
@@ -19,8 +22,6 @@ def init_login(app) -> None:
 
     @login_manager.user_loader
     def _load_user(session_key: str):
-        from lms.accounts.sessions import user_for_session
-
         if _has_bearer(request):
             # A request that brings a token is judged by the token alone, never the cookie.
             return None
@@ -30,8 +31,6 @@ def init_login(app) -> None:
     def _load_from_token(req):
         if not _has_bearer(req):
             return None
-        from lms.api.services import authenticate_token
-
         return authenticate_token(req.headers["Authorization"][7:].strip())
 
     @login_manager.unauthorized_handler
@@ -42,8 +41,6 @@ def init_login(app) -> None:
 
     @app.before_request
     def _force_password_change():
-        from flask_login import current_user
-
         if (
             current_user.is_authenticated
             and current_user.must_change_password

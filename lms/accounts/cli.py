@@ -6,7 +6,7 @@ from flask.cli import with_appcontext
 from lms.accounts import services
 from lms.accounts.models import Role
 from lms.extensions import db
-from lms.org.services import OrgError, ensure_unit_path
+from lms.org.tree import OrgError, ensure_unit_path
 
 
 @click.command("create-user")
@@ -35,6 +35,6 @@ def create_user_command(username, roles, unit_path, password, display_name):
     except (services.AccountError, OrgError) as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
-    db.session.commit()
+    db.session.commit()  # a CLI command is not a request: it commits its own work
     roles_text = ", ".join(sorted(r.value for r in user.roles))
     click.echo(f"Created {user.username} ({roles_text}).")

@@ -3,7 +3,6 @@
 import secrets
 import string
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -12,14 +11,14 @@ from sqlalchemy import func, select
 
 from lms.accounts.models import Role, User, UserRole
 from lms.accounts.sessions import end_sessions_of
+from lms.api.services import revoke_tokens_of
+from lms.core.errors import LmsError
 from lms.core.timeutil import utcnow
 from lms.extensions import db
-
-if TYPE_CHECKING:
-    from lms.org.models import CadreCategory, Unit
+from lms.org.models import Cadre, CadreCategory, Unit
 
 
-class AccountError(ValueError):
+class AccountError(LmsError):
     """A rule about accounts was broken; the message is shown to the user."""
 
 
@@ -112,8 +111,6 @@ def change_password(user: User, current: str, new: str) -> None:
 
 
 def revoke_all_tokens(user: User) -> None:
-    from lms.api.services import revoke_tokens_of
-
     revoke_tokens_of(user)
 
 
@@ -202,8 +199,6 @@ def check_user_details(details: UserDetails, user: User | None = None, acting_us
 
 
 def _personnel_number_error(details: UserDetails, user: User | None) -> str | None:
-    from lms.org.models import Cadre
-
     record = user.cadre if user is not None else None
     if not details.personnel_number:
         if Role.CADRE in details.roles or record is not None:
@@ -294,8 +289,6 @@ def update_user(user: User, details: UserDetails, acting_user=None) -> None:
 
 def save_cadre_record(user: User, details: UserDetails) -> None:
     """Create or update the user's cadre record from ``details``."""
-    from lms.org.models import Cadre
-
     cadre = user.cadre
     if cadre is None:
         cadre = Cadre(user=user)

@@ -76,25 +76,30 @@ def user_for_session(key: str) -> User | None:
     now = utcnow()
     if row is None or row.expires_at <= now or not row.user.is_active:
         return None
-    if now - row.last_seen_at > LAST_SEEN_RESOLUTION:
-        # Committed at once, so a read-only request holds no write lock for it; on a busy
-        # SQLite database the stamp is skipped rather than failing the request.
-        row_id, user_id = row.id, row.user_id
-        try:
-            db.session.execute(
-                update(LoginSession).where(LoginSession.id == row_id).values(last_seen_at=now)
-            )
-            db.session.commit()
-        except OperationalError:
-            db.session.rollback()
-        row = db.session.get(LoginSession, row_id)
-        if row is None:  # ended while we wrote
-            return None
-        user = db.session.get(User, user_id)
-    else:
-        user = row.user
+    if now - row.last_seen_at > LAST_SEEN_RESOLUTION and not _note_seen(row, now):
+        return None  # ended while we wrote
+    user = row.user
     user.login_session = row
     return user
+
+
+def _note_seen(row: LoginSession, now) -> bool:
+    """Stamp ``last_seen_at``; False when the row was ended meanwhile.
+
+    The request's unit of work commits the stamp with the rest of the request
+    (docs/architecture.md); a refused request (4xx) keeps nothing, the stamp included: it
+    is a one-minute approximation, and the next accepted request records it. On a busy
+    SQLite database the stamp is skipped rather than failing the request (the loader runs
+    before the view, so the rollback discards nothing else)."""
+    row_id = row.id
+    try:
+        result = db.session.execute(
+            update(LoginSession).where(LoginSession.id == row_id).values(last_seen_at=now)
+        )
+    except OperationalError:
+        db.session.rollback()
+        return db.session.get(LoginSession, row_id) is not None
+    return result.rowcount > 0
 
 
 def sessions_of(user: User) -> list[LoginSession]:

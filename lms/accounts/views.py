@@ -19,6 +19,7 @@ from lms.accounts.forms import ChangePasswordForm, ConfirmForm, LoginForm, Profi
 from lms.accounts.models import LoginSession
 from lms.api.models import ApiToken
 from lms.api.services import revoke_token
+from lms.core.templating import render_form
 from lms.extensions import db
 
 bp = Blueprint("accounts", __name__)
@@ -45,7 +46,6 @@ def login():
         if user is not None:
             attempt.succeeded()
             _log_in(user, remember=form.remember.data)
-            db.session.commit()
             return redirect(next_url if services.is_safe_next(next_url) else url_for("home.home"))
         flash(_("The username or password is not correct."), "error")
     response = make_response(render_template("accounts/login.html", form=form, next=next_url))
@@ -71,7 +71,6 @@ def logout():
     if current_user.is_authenticated and current_user.login_session is not None:
         # Ended on the server: a copy of the session or remember-me cookie stops working too.
         sessions.end_session(current_user.login_session)
-        db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("accounts.login"))
@@ -94,11 +93,9 @@ def change_password():
         else:
             # Every login ended with the old password; this device goes on with a new one.
             _log_in(current_user._get_current_object(), remember=remembered)
-            db.session.commit()
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("accounts.profile"))
-    status = 400 if form.errors else 200
-    return render_template("accounts/change_password.html", form=form), status
+    return render_form("accounts/change_password.html", form)
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -114,7 +111,6 @@ def profile():
         current_user.phone = form.phone.data or None
         current_user.preferred_language = form.preferred_language.data or None
         current_user.wants_email_reminders = form.wants_email_reminders.data
-        db.session.commit()
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("accounts.profile"))
     tokens = db.session.scalars(
@@ -123,13 +119,7 @@ def profile():
         .order_by(ApiToken.created_at.desc())
         .limit(50)
     ).all()
-    status = 400 if form.errors else 200
-    return (
-        render_template(
-            "accounts/profile.html", form=form, tokens=tokens, revoke_form=ConfirmForm()
-        ),
-        status,
-    )
+    return render_form("accounts/profile.html", form, tokens=tokens, revoke_form=ConfirmForm())
 
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
@@ -140,7 +130,6 @@ def revoke_own_token(token_id: int):
     if token is None or token.user_id != current_user.id:
         abort(404)
     revoke_token(token)
-    db.session.commit()
     flash(_("The token has been revoked."), "success")
     return redirect(url_for("accounts.profile"))
 
@@ -167,7 +156,6 @@ def end_session(session_id: int):
     if current_user.login_session is not None and login.id == current_user.login_session.id:
         return logout()
     sessions.end_session(login)
-    db.session.commit()
     flash(_("The session has been ended; that device is logged out."), "success")
     return redirect(url_for("accounts.sessions_page"))
 
@@ -177,6 +165,5 @@ def end_session(session_id: int):
 def end_other_sessions():
     """End every login of the user except this device's."""
     sessions.end_sessions_of(current_user, keep=current_user.login_session)
-    db.session.commit()
     flash(_("Every other session has been ended."), "success")
     return redirect(url_for("accounts.sessions_page"))

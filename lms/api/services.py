@@ -63,16 +63,25 @@ def authenticate_token(raw: str):
     if token is None or not token.is_usable(now) or not token.user.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        # Committed at once, so a read-only request holds no write lock for it; on a busy
-        # SQLite database the stamp is skipped rather than failing the caller's request.
-        user_id = token.user_id
-        try:
-            db.session.execute(
-                update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)
-            )
-            db.session.commit()
-        except OperationalError:
-            db.session.rollback()
+        return _note_used(token, now)
+    return token.user
+
+
+def _note_used(token: ApiToken, now) -> User | None:
+    """Stamp ``last_used_at`` and return the token's user.
+
+    The request's unit of work commits the stamp with the rest of the request
+    (docs/architecture.md). A refused request (4xx) keeps nothing, the stamp included:
+    ``keep_on_refusal`` would keep the whole request's writes, not just the stamp, and the
+    stamp only shows the owner, to the minute, when the token was last used; the next
+    accepted request records it. On a busy SQLite database the stamp is skipped rather than
+    failing the caller's request (the loader runs before the view: the rollback discards
+    nothing else)."""
+    token_id, user_id = token.id, token.user_id
+    try:
+        db.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+    except OperationalError:
+        db.session.rollback()
         return db.session.get(User, user_id)
     return token.user
 

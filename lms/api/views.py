@@ -9,8 +9,7 @@ from lms.accounts import throttle
 from lms.api.services import issue_token
 from lms.core.access import protect_cookie_writes
 from lms.core.errors import api_error
-from lms.core.openapi import ERROR, NULLABLE_STRING, array, documented, obj
-from lms.extensions import db
+from lms.core.openapi import ERROR, NULLABLE_STRING, array, build_spec, documented, obj
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -81,8 +80,6 @@ ME = obj(
 @documented(responses={200: {"type": "object"}}, auth=False)
 def openapi():
     """This API described as OpenAPI 3.1 (generated from the routes and their declarations)."""
-    from lms.core.openapi import build_spec
-
     return jsonify(build_spec(current_app))
 
 
@@ -107,7 +104,6 @@ def create_token():
     raw, token = issue_token(
         user, name=str(body.get("name") or "API"), created_from=request.remote_addr
     )
-    db.session.commit()
     return (
         jsonify({"token": raw, "expires_at": token.expires_at.isoformat() + "Z"}),
         201,

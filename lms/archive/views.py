@@ -9,7 +9,7 @@ from lms.archive.pdf import pdf_response
 from lms.core import statsyear
 from lms.core.timeutil import local_today
 from lms.extensions import db
-from lms.org import services as org
+from lms.org import visibility as org
 from lms.plans import services as plans
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")

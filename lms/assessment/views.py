@@ -18,7 +18,7 @@ from lms.core.access import role_required
 from lms.core.exports import ExportColumn, export_response
 from lms.core.inputs import parse_int
 from lms.extensions import db
-from lms.org import services as org
+from lms.org import visibility as org
 from lms.org.models import Unit
 from lms.org.scope import unit_choices, unit_from_args
 
@@ -52,7 +52,7 @@ def _visible_run(run_id: int) -> AssessmentRun:
 
 
 def _may_see_run(run: AssessmentRun) -> bool:
-    if org.is_admin(current_user):
+    if current_user.is_admin:
         return True
     return run.unit is not None and org.can_see_unit(current_user, run.unit)
 
@@ -65,12 +65,12 @@ def index():
     form.unit.choices = unit_choices()
     if request.method == "GET":
         form.year.data = statsyear.year_to_judge()
-        if current_user.unit and not org.is_admin(current_user):
+        if current_user.unit and not current_user.is_admin:
             form.unit.data = str(current_user.unit.id)
     status = 200
     if form.validate_on_submit():
         unit = db.session.get(Unit, int(form.unit.data)) if form.unit.data else None
-        if (unit is None and not org.is_admin(current_user)) or (
+        if (unit is None and not current_user.is_admin) or (
             unit is not None and not org.can_see_unit(current_user, unit)
         ):
             abort(404)
@@ -217,7 +217,7 @@ def formula():
     """The formula in plain words for everyone; admins change it (a new version)."""
     current = services.current_formula()
     form = FormulaForm(data=asdict(services.as_rules(current)))
-    is_admin = org.is_admin(current_user)
+    is_admin = current_user.is_admin
     if request.method == "POST":
         if not is_admin:
             abort(403)

@@ -5,6 +5,8 @@ from functools import wraps
 from flask import abort, request
 from flask_login import current_user, login_required
 
+from lms.extensions import csrf
+
 
 def role_required(*roles):
     """Let the view run only for a logged-in user holding one of ``roles``; others get 403."""
@@ -28,7 +30,6 @@ def protect_cookie_writes(exempt_endpoints=frozenset()):
     Bearer tokens cannot be sent by another site, so they need no CSRF token; a browser
     calling with the session cookie must send the page's token in the X-CSRFToken header.
     """
-    from lms.extensions import csrf
 
     def hook():
         if (

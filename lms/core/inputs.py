@@ -18,6 +18,8 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.routing import IntegerConverter
 
+from lms.core.errors import LmsError, render_error
+
 # PostgreSQL's ``integer``: every id column and every other integer column the URLs reach.
 INT_MAX = 2**31 - 1
 # Deeper than any body the API documents (an answer is two levels), far below the
@@ -74,8 +76,8 @@ def bad_request(message: str):
     raise error
 
 
-class JSONRefused(ValueError):
-    """A JSON body the app will not take; its message says why."""
+class JSONRefused(LmsError):
+    """A JSON body the app will not take; its message says why (a 400, as every LmsError)."""
 
 
 def loads_checked(data):
@@ -126,8 +128,9 @@ class CheckedJSONProvider(DefaultJSONProvider):
         return loads_checked(s)
 
 
-class RefusedJSON(BadRequest):
-    """400 for a body ``loads_checked`` refused, with its reason as the message."""
+class RefusedInput(BadRequest):
+    """400 for request input the app will not take, with its reason as the message: a JSON
+    body ``loads_checked`` refused, or a query string or form carrying a NUL character."""
 
     lms_message = True
 
@@ -150,7 +153,7 @@ class CheckedArgs(ImmutableMultiDict):
         # Only text: uploaded files come in this class too, and their bytes are not looked at.
         texts = (t for item in self.items(multi=True) for t in item if isinstance(t, str))
         if any("\x00" in text for text in texts):
-            raise RefusedJSON(_("The text contains a NUL character, which no text may hold."))
+            raise RefusedInput(_("The text contains a NUL character, which no text may hold."))
 
     def get(self, key, default=None, type=None):
         return super().get(key, default, bounded_int if type is int else type)
@@ -165,13 +168,13 @@ class CheckedRequest(Request):
 
     def on_json_loading_failed(self, e):
         if isinstance(e, JSONRefused):
-            raise RefusedJSON(str(e))
+            raise RefusedInput(str(e))
         return super().on_json_loading_failed(e)
 
     def get_json(self, force=False, silent=False, cache=True):
         try:
             return super().get_json(force=force, silent=False, cache=cache)
-        except RefusedJSON:
+        except RefusedInput:
             raise
         except HTTPException:
             if silent:
@@ -188,6 +191,4 @@ def init_app(app) -> None:
     @app.errorhandler(RecursionError)
     def _too_deep(_error):
         # A view that parses a body itself (json.loads) meets the same limit.
-        from lms.core.errors import render_error
-
         return render_error(400, _("The JSON is nested too deeply."))

@@ -31,8 +31,8 @@ from lms.courses.forms import (
 from lms.courses.models import ContentCategory, Course, Lesson, LessonStatus
 from lms.courses.services import CourseError
 from lms.extensions import db
+from lms.org.categories import active_categories
 from lms.org.models import CadreCategory
-from lms.org.services import active_categories
 from lms.tracking.services import credited_by_course
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")

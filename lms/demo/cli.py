@@ -3,6 +3,9 @@
 import click
 from flask.cli import with_appcontext
 
+from lms.demo.services import seed_demo
+from lms.extensions import db
+
 
 @click.command("seed-demo")
 @click.option(
@@ -14,9 +17,6 @@ from flask.cli import with_appcontext
 @with_appcontext
 def seed_demo_command(password, no_media):
     """Create (or refresh) the demo units, users and cadres; safe to run again."""
-    from lms.demo.services import seed_demo
-    from lms.extensions import db
-
     summary = seed_demo(password, with_media=not no_media)
-    db.session.commit()
+    db.session.commit()  # a CLI command is not a request: the seeded demo is kept here
     click.echo(summary)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from lms.accounts.models import User
 from lms.courses.models import Course, LessonStatus
 from lms.extensions import db
+from lms.media.processing import create_asset, process_asset
 
 DEMO_SECONDS = 60
 
@@ -43,8 +44,6 @@ def seed_demo_media(course_titles, seconds: int = DEMO_SECONDS) -> int:
     when the command returns; lessons that already have media are left alone. Returns the
     number of lessons processed.
     """
-    from lms.media.processing import create_asset, process_asset
-
     instructor = db.session.scalar(select(User).where(User.username == "instructor"))
     lessons = [
         lesson

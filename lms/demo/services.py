@@ -10,9 +10,11 @@ from lms.core import statsyear
 from lms.core.timeutil import local_today
 from lms.courses.services import seed_demo_courses
 from lms.demo import catalogue, history, records, season
+from lms.demo.media import seed_demo_media
 from lms.extensions import db
+from lms.org.categories import ensure_default_categories
 from lms.org.models import Cadre, CadreCategory, Unit
-from lms.org.services import ensure_default_categories, ensure_unit_path
+from lms.org.tree import ensure_unit_path
 from lms.plans.services import quotas_for_cadres, seed_default_plan, seed_demo_plan
 
 ROOT_UNIT = "未央区"
@@ -93,13 +95,9 @@ def seed_demo(
     plan, learning = _seed_learning(root, cadres, courses, today)
     processed = 0
     if with_media:
-        from lms.demo.media import seed_demo_media
-
         published = [course.title for course in courses if course.is_published]
         processed = seed_demo_media(published)
-    unit_count = db.session.scalar(
-        select(func.count(Unit.id)).where(Unit.tree_path.like(root.tree_path + "%"))
-    )
+    unit_count = db.session.scalar(select(func.count(Unit.id)).where(Unit.subtree_clause(root)))
     return (
         f"Demo ready: {unit_count} units under {ROOT_UNIT}, users admin, supervisor, "
         f"instructor and cadre1..cadre20 (password: {password}); "

@@ -1,7 +1,9 @@
-"""The home page for each role, the language switch and a health check."""
+"""The pages that gather many features (docs/architecture.md): each role's home page, a
+cadre's page; the language switch and a health check."""
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     jsonify,
     redirect,
@@ -16,12 +18,20 @@ from sqlalchemy import func, select
 from lms.accounts.models import Role, User
 from lms.accounts.services import is_safe_next
 from lms.core import statsyear
+from lms.core.access import role_required
 from lms.core.health import check_database, check_disk, check_ffmpeg, overall
+from lms.core.queue import queue_state
 from lms.extensions import db
+from lms.media import uploads
+from lms.notify.services import outbox_backlog
 from lms.org.models import Cadre, Unit
-from lms.org.services import scope_root, unit_scope_clause
+from lms.org.visibility import can_see_person, can_see_unit, scope_root, unit_scope_clause
+from lms.tracking.reports import latest_lessons
+from lms.tracking.services import year_credited_seconds, year_outlook
 
 bp = Blueprint("home", __name__)
+
+CADRE_PAGE_LESSONS = 10  # the latest lessons on a cadre's page; the rest on their own page
 
 
 @bp.route("/")
@@ -40,14 +50,32 @@ def home():
         )
         context["scope_root"] = scope_root(current_user)
     if current_user.has_role(Role.CADRE):
-        from lms.tracking.services import year_credited_seconds
-
         context["year_hours"] = year_credited_seconds(current_user.id) / 3600
         context["year_label"] = statsyear.label(statsyear.current_year())
     if current_user.has_role(Role.ADMIN):
         context["user_count"] = db.session.scalar(select(func.count(User.id)))
         context["health"] = system_health()
     return render_template("core/home.html", **context)
+
+
+@bp.route("/org/cadres/<int:cadre_id>")
+@role_required(Role.ADMIN, Role.SUPERVISOR)
+def cadre_detail(cadre_id: int):
+    """A cadre's page: personnel record and account, the year's forecast, the latest
+    lessons and offline training (the URL is the unit pages' own, under /org)."""
+    cadre = db.session.get(Cadre, cadre_id)
+    if cadre is None or not can_see_person(current_user, cadre.user):
+        abort(404)
+    unit = cadre.user.unit
+    return render_template(
+        "home/cadre.html",
+        cadre=cadre,
+        person=cadre.user,
+        unit=unit,
+        unit_visible=unit is not None and can_see_unit(current_user, unit),
+        learning=latest_lessons(cadre.user_id, CADRE_PAGE_LESSONS),
+        **year_outlook(cadre.user),
+    )
 
 
 @bp.route("/language/<code>", methods=["POST"])
@@ -57,21 +85,16 @@ def set_language(code: str):
         session["language"] = code
         if current_user.is_authenticated:
             current_user.preferred_language = code
-            db.session.commit()
     target = request.form.get("next")
     return redirect(target if is_safe_next(target) else url_for("home.home"))
 
 
 def system_health() -> dict:
     """Every check of /healthz: database, job queue, ffmpeg, media disk, outbox."""
-    from lms.core.queue import queue_state
-    from lms.media.uploads import DISK_RESERVE_BYTES
-    from lms.notify.services import outbox_backlog
-
     checks = {"database": check_database()}
     checks["queue"] = queue_state().as_dict()
     checks["ffmpeg"] = check_ffmpeg()
-    checks["disk"] = check_disk(current_app.config["MEDIA_ROOT"], DISK_RESERVE_BYTES)
+    checks["disk"] = check_disk(current_app.config["MEDIA_ROOT"], uploads.DISK_RESERVE_BYTES)
     if checks["database"]["status"] == "ok":
         checks["outbox"] = outbox_backlog()
     return {"status": overall(checks), "checks": checks}

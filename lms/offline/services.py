@@ -34,7 +34,7 @@ from lms.offline.models import (
     TrainingType,
 )
 from lms.org.models import Cadre, Unit
-from lms.org.services import can_see_person, is_admin, unit_scope_clause
+from lms.org.visibility import can_see_person, unit_scope_clause
 
 TRAINING_TYPE_LABELS = {
     TrainingType.PARTY_SCHOOL.value: _l("Party-school class"),
@@ -123,7 +123,7 @@ def review_refusal(user, item) -> str | None:
 
 def can_delete(user, item) -> bool:
     """Approved records count toward quotas, so only administrators delete those."""
-    return can_manage(user, item) and (not item.is_approved or is_admin(user))
+    return can_manage(user, item) and (not item.is_approved or user.is_admin)
 
 
 # --- the audit log -----------------------------------------------------------------------

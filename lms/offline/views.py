@@ -34,7 +34,7 @@ from lms.offline.forms import (
 from lms.offline.models import AuditEntry, Exemption, OfflineTraining
 from lms.offline.services import OfflineError
 from lms.org.models import Cadre, Unit
-from lms.org.services import assignable_units, can_see_person, can_see_unit
+from lms.org.visibility import assignable_units, can_see_person, can_see_unit
 
 bp = Blueprint("offline", __name__, url_prefix="/offline")
 

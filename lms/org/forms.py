@@ -6,12 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SearchField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
-from lms.org.services import (
-    CATEGORY_CODE_PATTERN,
-    MAX_CATEGORY_CODE,
-    MAX_CATEGORY_NAME,
-    MAX_UNIT_NAME,
-)
+from lms.org.categories import CATEGORY_CODE_PATTERN, MAX_CATEGORY_CODE, MAX_CATEGORY_NAME
+from lms.org.tree import MAX_UNIT_NAME
 
 ROOT_CHOICE = ""
 

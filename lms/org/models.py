@@ -27,7 +27,7 @@ class Unit(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
-    # Materialized paths, kept in step by ``lms.org.services`` whenever a unit is
+    # Materialized paths, kept in step by ``lms.org.tree`` whenever a unit is
     # created, renamed or moved: ids for subtree queries, names for display and import.
     tree_path: Mapped[str] = mapped_column(String(400))
     name_path: Mapped[str] = mapped_column(String(1000), unique=True)

@@ -6,14 +6,14 @@ from flask_login import current_user
 
 from lms.core.inputs import parse_int
 from lms.extensions import db
-from lms.org import services
 from lms.org.models import Unit
+from lms.org.visibility import can_see_unit, scope_root, unit_options
 
 
 def unit_or_404(unit_id: int) -> Unit:
     """The unit, if the current user may see it; 404 otherwise (as if it did not exist)."""
     unit = db.session.get(Unit, unit_id)
-    if unit is None or not services.can_see_unit(current_user, unit):
+    if unit is None or not can_see_unit(current_user, unit):
         abort(404)
     return unit
 
@@ -23,12 +23,12 @@ def unit_from_args() -> Unit | None:
     user's scope (None for administrators: everything)."""
     raw = request.args.get("unit", "").strip()
     if not raw.isdigit():
-        return services.scope_root(current_user)
+        return scope_root(current_user)
     return unit_or_404(parse_int(raw) or 0)  # no column holds a larger id: no such unit
 
 
 def unit_choices() -> list[tuple[str, str]]:
     """(value, label) of the units in the user's scope for a unit filter; "everyone" (an
     empty value) first for administrators."""
-    choices = [("", _("Everyone"))] if services.is_admin(current_user) else []
-    return choices + services.unit_options(current_user)
+    choices = [("", _("Everyone"))] if current_user.is_admin else []
+    return choices + unit_options(current_user)

@@ -1,4 +1,7 @@
-"""Supervisors' and admins' pages over the unit tree and the cadres in it; admins edit both."""
+"""Supervisors' and admins' pages over the unit tree and the cadres in it; admins edit both.
+
+A cadre's own page gathers many features and lives at the top, in ``lms.home.views``
+(docs/architecture.md)."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,7 +13,13 @@ from lms.core.access import role_required
 from lms.core.i18n import current_locale
 from lms.core.inputs import parse_int
 from lms.extensions import db
-from lms.org import services
+from lms.org import tree
+from lms.org.categories import (
+    category_cadre_counts,
+    create_category,
+    set_category_active,
+    update_category,
+)
 from lms.org.forms import (
     ROOT_CHOICE,
     CadreFilterForm,
@@ -22,17 +31,15 @@ from lms.org.forms import (
 )
 from lms.org.models import Cadre, CadreCategory, Unit
 from lms.org.scope import unit_or_404
-from lms.org.services import OrgError
+from lms.org.tree import OrgError, unit_ancestors, units_outside
+from lms.org.visibility import cadres_in_scope, can_see_unit, subtree_cadre_counts, unit_tree
 from lms.plans.tasks import enqueue_sync
-from lms.tracking import reports as tracking_reports
-from lms.tracking import services as tracking_services
 
 bp = Blueprint("org", __name__, url_prefix="/org")
 
 ALL_UNITS = "all"
 THIS_UNIT_ONLY = "unit"
 NO_CATEGORY = "none"
-CADRE_PAGE_LESSONS = 10  # the latest lessons on a cadre's page; the rest on their own page
 
 
 # --- the tree ----------------------------------------------------------------------------
@@ -46,9 +53,9 @@ def units():
 
 
 def _render_units(form: NewUnitForm, status: int = 200):
-    has_scope = services.is_admin(current_user) or current_user.unit is not None
-    roots = services.unit_tree(current_user) if has_scope else []
-    if services.is_admin(current_user):
+    has_scope = current_user.is_admin or current_user.unit is not None
+    roots = unit_tree(current_user) if has_scope else []
+    if current_user.is_admin:
         form.parent_id.choices = unit_choices(_flatten(roots))
     return render_template("org/units.html", roots=roots, has_scope=has_scope, form=form), status
 
@@ -69,12 +76,10 @@ def new_unit():
     if form.validate_on_submit():
         parent = _unit_or_none(form.parent_id.data)
         try:
-            unit = services.create_unit(form.name.data, parent)
+            unit = tree.create_unit(form.name.data, parent)
         except OrgError as exc:
-            db.session.rollback()
             form.name.errors.append(str(exc))
         else:
-            db.session.commit()
             flash(_("The unit %(name)s has been added.", name=unit.name), "success")
             return redirect(url_for("org.unit_detail", unit_id=unit.id))
     return _render_units(form, 400)
@@ -115,20 +120,19 @@ def _render_unit(unit: Unit, rename_form=None, move_form=None, status: int = 200
     context = {
         "unit": unit,
         "ancestors": [
-            (ancestor, services.can_see_unit(current_user, ancestor))
-            for ancestor in services.unit_ancestors(unit)
+            (ancestor, can_see_unit(current_user, ancestor)) for ancestor in unit_ancestors(unit)
         ],
         "sub_units": unit.children,
-        "counts": services.subtree_cadre_counts(current_user, within=unit),
+        "counts": subtree_cadre_counts(current_user, within=unit),
         "filters": filters,
         "cadres": cadres,
     }
-    if services.is_admin(current_user):
+    if current_user.is_admin:
         rename_form = rename_form or RenameUnitForm(formdata=None, new_name=unit.name)
         move_form = move_form or MoveUnitForm(
             formdata=None, new_parent_id=str(unit.parent_id or ROOT_CHOICE)
         )
-        move_form.new_parent_id.choices = unit_choices(services.units_outside(unit))
+        move_form.new_parent_id.choices = unit_choices(units_outside(unit))
         context.update(rename_form=rename_form, move_form=move_form, new_form=NewUnitForm())
     return render_template("org/unit_detail.html", **context), status
 
@@ -140,7 +144,7 @@ def _category_label(category: CadreCategory) -> str:
 
 def _filtered_cadres(unit: Unit, filters: CadreFilterForm):
     search = (filters.q.data or "").strip()[:100]
-    query = services.cadres_in_scope(current_user, unit, search or None)
+    query = cadres_in_scope(current_user, unit, search or None)
     if filters.scope.data == THIS_UNIT_ONLY:
         query = query.where(User.unit_id == unit.id)
     category = filters.category.data or ""
@@ -159,12 +163,10 @@ def rename_unit(unit_id: int):
     form = RenameUnitForm()
     if form.validate_on_submit():
         try:
-            services.rename_unit(unit, form.new_name.data)
+            tree.rename_unit(unit, form.new_name.data)
         except OrgError as exc:
-            db.session.rollback()
             form.new_name.errors.append(str(exc))
         else:
-            db.session.commit()
             flash(_("The unit has been renamed."), "success")
             return redirect(url_for("org.unit_detail", unit_id=unit.id))
     return _render_unit(unit, rename_form=form, status=400)
@@ -180,12 +182,10 @@ def move_unit(unit_id: int):
     form.new_parent_id.choices = unit_choices(_all_units())
     if form.validate_on_submit():
         try:
-            services.move_unit(unit, _unit_or_none(form.new_parent_id.data))
+            tree.move_unit(unit, _unit_or_none(form.new_parent_id.data))
         except OrgError as exc:
-            db.session.rollback()
             form.new_parent_id.errors.append(str(exc))
         else:
-            db.session.commit()
             enqueue_sync()  # its cadres may now fall in (or out of) an assigned audience
             flash(_("The unit has been moved."), "success")
             return redirect(url_for("org.unit_detail", unit_id=unit_id))
@@ -199,38 +199,14 @@ def delete_unit(unit_id: int):
     unit = unit_or_404(unit_id)
     parent_id, name = unit.parent_id, unit.name
     try:
-        services.delete_unit(unit)
+        tree.delete_unit(unit)
     except OrgError as exc:
-        db.session.rollback()
         flash(str(exc), "error")
         return _render_unit(unit, status=400)
-    db.session.commit()
     flash(_("The unit %(name)s has been deleted.", name=name), "success")
     if parent_id is not None:
         return redirect(url_for("org.unit_detail", unit_id=parent_id))
     return redirect(url_for("org.units"))
-
-
-# --- one cadre ---------------------------------------------------------------------------
-
-
-@bp.route("/cadres/<int:cadre_id>")
-@role_required(Role.ADMIN, Role.SUPERVISOR)
-def cadre_detail(cadre_id: int):
-    """A cadre's personnel record and account."""
-    cadre = db.session.get(Cadre, cadre_id)
-    if cadre is None or not services.can_see_person(current_user, cadre.user):
-        abort(404)
-    unit = cadre.user.unit
-    return render_template(
-        "org/cadre.html",
-        cadre=cadre,
-        person=cadre.user,
-        unit=unit,
-        unit_visible=unit is not None and services.can_see_unit(current_user, unit),
-        learning=tracking_reports.latest_lessons(cadre.user_id, CADRE_PAGE_LESSONS),
-        **tracking_services.year_outlook(cadre.user),
-    )
 
 
 # --- cadre categories --------------------------------------------------------------------
@@ -249,7 +225,7 @@ def _render_categories(form: CategoryForm, status: int = 200):
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
-    counts = services.category_cadre_counts(c.id for c in page.items)
+    counts = category_cadre_counts(c.id for c in page.items)
     return render_template("org/categories.html", page=page, counts=counts, form=form), status
 
 
@@ -260,7 +236,7 @@ def new_category():
     form = CategoryForm()
     if form.validate_on_submit():
         try:
-            category = services.create_category(
+            category = create_category(
                 form.code.data, form.name_zh.data, form.name_en.data, form.sort_order.data
             )
         except OrgError as exc:
@@ -291,7 +267,7 @@ def edit_category(category_id: int):
     form = CategoryForm(obj=category)
     if form.validate_on_submit():
         try:
-            services.update_category(
+            update_category(
                 category,
                 form.code.data,
                 form.name_zh.data,
@@ -325,7 +301,7 @@ def activate_category(category_id: int):
 
 def _set_category_active(category_id: int, active: bool):
     category = _category(category_id)
-    services.set_category_active(category, active)
+    set_category_active(category, active)
     db.session.commit()
     name = _category_label(category)
     if active:

@@ -27,8 +27,10 @@ from lms.core.database import user_ids_filter
 from lms.core.i18n import current_locale
 from lms.courses.models import Course, Enrollment, Lesson
 from lms.extensions import db
+from lms.org.categories import ensure_default_categories
 from lms.org.models import Cadre, CadreCategory, Unit
-from lms.org.services import can_see_unit, ensure_default_categories, is_admin, tree_path_ids
+from lms.org.tree import tree_path_ids
+from lms.org.visibility import can_see_unit
 from lms.plans import rules
 from lms.plans.models import Assignment, QuotaRule, TrainingYear
 from lms.tracking.models import DailyCredit, LessonView
@@ -445,7 +447,7 @@ def delete_rule(rule: QuotaRule) -> None:
 
 def can_manage_assignment(actor, assignment: Assignment) -> bool:
     """Admins manage every assignment; supervisors those aimed inside their subtree."""
-    if is_admin(actor):
+    if actor.is_admin:
         return True
     return assignment.unit is not None and can_see_unit(actor, assignment.unit)
 
@@ -465,7 +467,7 @@ def create_assignment(
     """
     if (course is None) == (quiz is None):
         raise PlanError(_("Choose either a course or an exam."))
-    if audience.unit is None and not is_admin(actor):
+    if audience.unit is None and not actor.is_admin:
         raise PlanError(_("Choose a unit in your scope."))
     if audience.unit is not None and not can_see_unit(actor, audience.unit):
         raise PlanError(_("Choose a unit in your scope."))
@@ -525,7 +527,7 @@ def visible_assignments_query(actor, plan: TrainingYear):
         .where(Assignment.training_year_id == plan.id)
         .order_by(Assignment.due_on, Assignment.id)
     )
-    if is_admin(actor):
+    if actor.is_admin:
         return query
     if actor.unit is None:
         return query.where(false())

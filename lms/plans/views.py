@@ -28,7 +28,7 @@ from lms.courses.models import Course
 from lms.extensions import db
 from lms.org.forms import unit_choices
 from lms.org.models import CadreCategory, Unit
-from lms.org.services import can_see_unit, is_admin, scope_root, visible_units
+from lms.org.visibility import can_see_unit, scope_root, visible_units
 from lms.plans import services
 from lms.plans.forms import (
     ANY,
@@ -102,7 +102,7 @@ def overview(year: int):
     """A year's plan: its settings, its rules in plain words and who they reach."""
     plan = services.get_plan(_year_or_404(year))
     scope = scope_root(current_user)
-    has_scope = is_admin(current_user) or scope is not None
+    has_scope = current_user.is_admin or scope is not None
     context = {"year": year, "plan": plan, "has_scope": has_scope}
     if plan is not None:
         context["rules"] = [(rule, services.describe_rule(rule, plan)) for rule in plan.quota_rules]
@@ -206,7 +206,7 @@ def copy_previous(year: int):
 def _setup_audience(form: AudienceForm, current=None) -> None:
     """Fill the unit and category choices: supervisors get their subtree, no "everyone"."""
     units = list(db.session.scalars(visible_units(current_user)))
-    if is_admin(current_user):
+    if current_user.is_admin:
         form.unit_id.choices = unit_choices(units, root_label=_("Everyone (all units)"))
     else:
         form.unit_id.choices = unit_choices(units)[1:]

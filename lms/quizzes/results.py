@@ -23,7 +23,7 @@ from lms.banks.models import Question
 from lms.core import statsyear
 from lms.extensions import db
 from lms.org.models import Cadre, Unit
-from lms.org.services import unit_scope_clause
+from lms.org.visibility import unit_scope_clause
 from lms.quizzes import analysis, grading
 from lms.quizzes.models import AttemptQuestion, AttemptStatus, Quiz, QuizAttempt, QuizResult
 

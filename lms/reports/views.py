@@ -24,9 +24,11 @@ from lms.core.openapi import ERROR, array, documented, obj
 from lms.courses.models import Course, Lesson
 from lms.courses.services import can_see_course
 from lms.extensions import db
-from lms.org import services as org
+from lms.org.categories import active_categories
 from lms.org.models import Unit
 from lms.org.scope import unit_from_args, unit_or_404
+from lms.org.tree import unit_ancestors
+from lms.org.visibility import unit_options
 from lms.plans import rules as plan_rules
 from lms.plans import services as plans
 from lms.reports import services
@@ -59,7 +61,7 @@ TABLES += ("courses", "lessons")
 
 def _root() -> Unit | None:
     """The top of what the user sees: None for admins (everything), else their unit."""
-    if org.is_admin(current_user):
+    if current_user.is_admin:
         return None
     if current_user.unit is None:
         abort(404)  # a supervisor without a unit sees nothing
@@ -99,8 +101,8 @@ def _scope(unit: Unit | None) -> services.Scope:
 def _filter_choices(context: services.Context) -> dict:
     locale = current_locale()
     return {
-        "unit_choices": org.unit_options(current_user),
-        "category_choices": [(str(c.id), c.display_name(locale)) for c in org.active_categories()],
+        "unit_choices": unit_options(current_user),
+        "category_choices": [(str(c.id), c.display_name(locale)) for c in active_categories()],
         "group_choices": list(plans.priority_group_labels(context.plan.limits).items()),
         "kind_choices": list(KIND_LABELS.items()),
     }
@@ -215,7 +217,7 @@ def _ranking_page(unit: Unit | None):
         query = services.cadres_query(unit, scope, context)
         page = request.args.get("page", 1, type=int) or 1
         cadres = services.cadre_page(query, page, current_app.config["PAGE_SIZE"])
-    ancestors = org.unit_ancestors(unit) if unit is not None else []
+    ancestors = unit_ancestors(unit) if unit is not None else []
     root = _root()
     if root is not None:
         ancestors = [a for a in ancestors if a.is_within(root)]
@@ -548,9 +550,9 @@ UNITS = obj(
 def api_units():
     """Every unit in the caller's scope with its subtree's figures for a year."""
     year = query_int("year", statsyear.current_year(), minimum=2000, maximum=2100)
-    if not org.is_admin(current_user) and current_user.unit is None:
+    if not current_user.is_admin and current_user.unit is None:
         return jsonify({"year": year, "units": []})
-    root = None if org.is_admin(current_user) else current_user.unit
+    root = None if current_user.is_admin else current_user.unit
     lines = services.units_in_scope(root, services.make_context(year))
     return jsonify(
         {

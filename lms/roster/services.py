@@ -28,8 +28,9 @@ from lms.core.tabular import (
     normalize_header,  # noqa: F401
 )
 from lms.extensions import db
+from lms.org.categories import find_category
 from lms.org.models import PATH_SEPARATOR, Cadre, CadreCategory, Unit
-from lms.org.services import OrgError, ensure_unit_path, find_category, split_unit_path
+from lms.org.tree import OrgError, ensure_unit_path, split_unit_path
 
 MAX_ROWS = 20_000
 # Far deeper than any real tree (district -> bureau -> section), and keeps the id path

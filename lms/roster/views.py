@@ -21,7 +21,9 @@ from lms.core.i18n import current_locale
 from lms.core.pagination import ListPage
 from lms.core.uploads import PendingUpload, UploadGone
 from lms.extensions import db
-from lms.org.services import OrgError, active_categories, scope_root
+from lms.org.categories import active_categories
+from lms.org.tree import OrgError
+from lms.org.visibility import scope_root
 from lms.plans.tasks import enqueue_sync
 from lms.roster import services
 from lms.roster.forms import UploadForm

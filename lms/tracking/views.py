@@ -13,7 +13,7 @@ from lms.courses.models import Lesson
 from lms.courses.services import can_edit_course, paginate_rows
 from lms.extensions import db
 from lms.org.models import Cadre
-from lms.org.services import can_see_person
+from lms.org.visibility import can_see_person
 from lms.plans import services as plan_services
 from lms.tracking import reports, services
 from lms.tracking.audience import format_clock

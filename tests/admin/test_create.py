@@ -4,8 +4,8 @@ from sqlalchemy import func, select
 
 from lms.accounts.models import Role, User
 from lms.extensions import db
+from lms.org.categories import active_categories, ensure_default_categories
 from lms.org.models import Cadre
-from lms.org.services import active_categories, ensure_default_categories
 from tests.admin.conftest import form_data, log_in
 
 ONE_TIME_RE = re.compile(r'<code id="one-time-password">([^<]+)</code>')

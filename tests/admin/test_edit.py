@@ -5,7 +5,7 @@ import pytest
 from lms.accounts import services
 from lms.accounts.models import Role, User
 from lms.extensions import db
-from lms.org.services import active_categories, ensure_default_categories
+from lms.org.categories import active_categories, ensure_default_categories
 from tests.admin.conftest import deactivated, form_data
 
 

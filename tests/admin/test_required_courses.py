@@ -8,7 +8,7 @@ from lms.accounts.models import User
 from lms.core import statsyear
 from lms.courses.models import Course, Enrollment
 from lms.extensions import db
-from lms.org.services import ensure_default_categories, find_category
+from lms.org.categories import ensure_default_categories, find_category
 from lms.plans import services as plans
 from lms.plans.services import AudienceInput
 from tests.admin.conftest import form_data

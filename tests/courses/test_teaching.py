@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from lms.courses.models import ContentCategory, Course, Enrollment, Lesson
 from lms.extensions import db
-from lms.org.services import ensure_default_categories
+from lms.org.categories import ensure_default_categories
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lms.org.services import create_category
+from lms.org.categories import create_category
 
 READ_PAGES = [
     ("GET", "/org/units"),

@@ -3,8 +3,8 @@
 from sqlalchemy import func, select
 
 from lms.extensions import db
+from lms.org.categories import create_category
 from lms.org.models import Cadre, CadreCategory
-from lms.org.services import create_category
 
 
 def _text(response):

@@ -5,25 +5,29 @@ from sqlalchemy import select
 
 from lms.accounts.models import User
 from lms.extensions import db
-from lms.org.models import Cadre, CadreCategory, Unit
-from lms.org.services import (
-    OrgError,
-    cadres_in_scope,
-    can_see_person,
-    can_see_unit,
+from lms.org.categories import (
     category_cadre_counts,
     create_category,
+    set_category_active,
+    update_category,
+)
+from lms.org.models import Cadre, CadreCategory, Unit
+from lms.org.tree import (
+    OrgError,
     create_unit,
     delete_unit,
     ensure_unit_path,
     move_unit,
     rename_unit,
-    set_category_active,
-    subtree_cadre_counts,
     tree_path_ids,
+)
+from lms.org.visibility import (
+    cadres_in_scope,
+    can_see_person,
+    can_see_unit,
+    subtree_cadre_counts,
     unit_scope_clause,
     unit_tree,
-    update_category,
 )
 
 

@@ -7,8 +7,9 @@ from sqlalchemy import event, func, select
 
 from lms.accounts.services import create_user
 from lms.extensions import db
+from lms.org.categories import create_category
 from lms.org.models import Cadre, Unit
-from lms.org.services import create_category, ensure_unit_path
+from lms.org.tree import ensure_unit_path
 
 
 def _text(response):

@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from lms.courses.models import Course, Lesson, LessonStatus
 from lms.extensions import db
+from lms.org.categories import ensure_default_categories
 from lms.org.models import CadreCategory
-from lms.org.services import ensure_default_categories
 
 
 @pytest.fixture

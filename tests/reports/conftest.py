@@ -18,8 +18,8 @@ import pytest
 from lms.courses.models import Course, Enrollment, Lesson
 from lms.extensions import db
 from lms.offline.models import Exemption
+from lms.org.categories import ensure_default_categories
 from lms.org.models import CadreCategory
-from lms.org.services import ensure_default_categories
 from lms.plans.models import QuotaRule, TrainingYear
 from lms.quizzes.models import Quiz, QuizResult
 from lms.tracking.models import DailyCredit, LessonProgress

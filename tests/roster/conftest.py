@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from lms.accounts.models import User
 from lms.extensions import db
+from lms.org.categories import ensure_default_categories
 from lms.org.models import Cadre, Unit
-from lms.org.services import ensure_default_categories
 
 HEADER = ["personnel_number", "name", "unit", "category", "rank", "date_of_birth", "is_reserve"]
 

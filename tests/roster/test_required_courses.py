@@ -6,7 +6,7 @@ from sqlalchemy import select
 from lms.core import statsyear
 from lms.courses.models import Course, Enrollment
 from lms.extensions import db
-from lms.org.services import ensure_unit_path
+from lms.org.tree import ensure_unit_path
 from lms.plans import services as plans
 from lms.plans.services import AudienceInput
 from tests.conftest import run_queued_jobs

@@ -11,8 +11,8 @@ import pytest
 from lms.accounts.models import Role
 from lms.accounts.services import find_user
 from lms.extensions import db
+from lms.org.categories import find_category
 from lms.org.models import Cadre
-from lms.org.services import find_category
 from tests.roster.conftest import cadre, counts, csv_bytes, page_text, xlsx_bytes
 
 ROWS = [

@@ -9,8 +9,8 @@ from lms.core import statsyear
 from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.offline.models import Exemption, OfflineTraining
+from lms.org.categories import ensure_default_categories
 from lms.org.models import CadreCategory
-from lms.org.services import ensure_default_categories
 from lms.plans import services as plans
 from lms.tracking.models import DailyCredit
 
