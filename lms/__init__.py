@@ -133,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.courses.api import bp as courses_api_bp
     from lms.courses.views import bp as courses_bp
     from lms.home.views import bp as home_bp
+    from lms.media import upload_views  # noqa: F401  (its routes are on the media blueprint)
     from lms.media.views import bp as media_bp
     from lms.notify.views import bp as notify_bp
     from lms.offline.views import bp as offline_bp

@@ -43,7 +43,8 @@ def seed_demo_media(course_titles, seconds: int = DEMO_SECONDS) -> int:
     when the command returns; lessons that already have media are left alone. Returns the
     number of lessons processed.
     """
-    from lms.media.processing import create_asset, process_asset
+    from lms.media.assets import create_asset
+    from lms.media.processing_job import process_asset
 
     instructor = db.session.scalar(select(User).where(User.username == "instructor"))
     lessons = [

@@ -40,7 +40,7 @@ def home():
         )
         context["scope_root"] = scope_root(current_user)
     if current_user.has_role(Role.CADRE):
-        from lms.tracking.services import year_credited_seconds
+        from lms.tracking.progress import year_credited_seconds
 
         context["year_hours"] = year_credited_seconds(current_user.id) / 3600
         context["year_label"] = statsyear.label(statsyear.current_year())

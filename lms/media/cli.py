@@ -13,8 +13,9 @@ from sqlalchemy import select
 from lms.core.queue import create_consumer, stop_consumer
 from lms.courses.models import Lesson
 from lms.extensions import db
+from lms.media.assets import reprocess_asset
 from lms.media.models import AssetStatus, MediaAsset
-from lms.media.processing import process_asset, reprocess_asset
+from lms.media.processing_job import process_asset
 
 media_cli = AppGroup("media", help="Check and operate the media pipeline.")
 

@@ -14,14 +14,15 @@ from lms.extensions import db
 @consumer_stopping.connect
 def _stop_ffmpeg(_consumer) -> None:
     """A stopping consumer's transcodes end now; their jobs go back to the queue."""
-    from lms.media.processing import interrupt_running_jobs
+    from lms.media.ffmpeg_runs import interrupt_running_jobs
 
     interrupt_running_jobs()
 
 
 def register(huey: Huey, app: Flask) -> dict:
     """Register the media tasks on ``huey``; each runs its job inside an app context of ``app``."""
-    from lms.media.processing import process_asset, sweep_stale
+    from lms.media.processing_job import process_asset
+    from lms.media.sweep import sweep_stale
 
     for tool in ("ffmpeg", "ffprobe"):
         if shutil.which(tool) is None:

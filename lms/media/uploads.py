@@ -17,9 +17,10 @@ from werkzeug.exceptions import ClientDisconnected
 from lms.core.timeutil import utcnow
 from lms.courses.models import Lesson
 from lms.extensions import db
+from lms.media.assets import create_asset
+from lms.media.captions import store_caption
 from lms.media.models import Upload
 from lms.media.probe import MediaRejected
-from lms.media.processing import create_asset, store_caption
 
 try:  # an exclusive lock per upload file keeps two PATCHes of one upload apart
     import fcntl

@@ -24,8 +24,8 @@ from lms.org.models import Cadre, CadreCategory, Unit
 from lms.org.scope import unit_or_404
 from lms.org.services import OrgError
 from lms.plans.tasks import enqueue_sync
-from lms.tracking import reports as tracking_reports
-from lms.tracking import services as tracking_services
+from lms.tracking import progress as tracking_services
+from lms.tracking import study_records as tracking_reports
 
 bp = Blueprint("org", __name__, url_prefix="/org")
 

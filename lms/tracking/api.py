@@ -14,8 +14,18 @@ from lms.core.inputs import query_int
 from lms.core.openapi import ERROR, array, documented, obj
 from lms.courses.models import Lesson
 from lms.extensions import db
-from lms.tracking import services
+from lms.tracking import progress
+from lms.tracking.beats import record_beat
 from lms.tracking.models import LessonView
+from lms.tracking.viewing import (
+    MAX_REPORTED_RATE,
+    MAX_SEQ,
+    BeatError,
+    can_watch,
+    parse_beat,
+    resume_position,
+)
+from lms.tracking.viewing import open_view as open_lesson_view
 
 bp = Blueprint("tracking_api", __name__, url_prefix="/api/v1")
 
@@ -40,9 +50,9 @@ VIEW = obj(
 )
 BEAT = obj(
     ["seq"],
-    seq={"type": "integer", "minimum": 0, "maximum": services.MAX_SEQ},
+    seq={"type": "integer", "minimum": 0, "maximum": MAX_SEQ},
     position={"type": "number"},
-    rate={"type": "number", "minimum": 0, "maximum": services.MAX_REPORTED_RATE},
+    rate={"type": "number", "minimum": 0, "maximum": MAX_REPORTED_RATE},
     ended={"type": "boolean"},
     segments=array(array({"type": "number"})),
 )
@@ -63,16 +73,16 @@ PROGRESS = {"type": "object", "required": ["year"], "properties": {"year": {"typ
 def open_view(lesson_id: int):
     """Open a viewing session on a lesson the caller may watch."""
     lesson = db.session.get(Lesson, lesson_id)
-    if not services.can_watch(current_user, lesson):
+    if not can_watch(current_user, lesson):
         return api_error(404, "not_found", _("No such lesson."))
     try:
-        view = services.open_view(
+        view = open_lesson_view(
             current_user,
             lesson,
             user_agent=request.headers.get("User-Agent", ""),
             address=request.remote_addr or "",
         )
-    except services.BeatError as exc:
+    except BeatError as exc:
         return api_error(exc.status, "not_ready", str(exc))
     db.session.commit()
     config = current_app.config
@@ -80,7 +90,7 @@ def open_view(lesson_id: int):
         jsonify(
             {
                 "view_id": view.public_id,
-                "resume_position": services.resume_position(current_user.id, lesson.id),
+                "resume_position": resume_position(current_user.id, lesson.id),
                 "heartbeat_seconds": config["HEARTBEAT_SECONDS"],
                 "max_playback_rate": config["MAX_PLAYBACK_RATE"],
                 "completion_threshold": config["COMPLETION_THRESHOLD"],
@@ -112,8 +122,8 @@ def beat(view_id: str):
     except ValueError:
         return api_error(400, "bad_request", _("The beat must be JSON."))
     try:
-        answer = services.record_beat(view, services.parse_beat(body))
-    except services.BeatError as exc:
+        answer = record_beat(view, parse_beat(body))
+    except BeatError as exc:
         db.session.rollback()
         code = "conflict" if exc.status == 409 else "bad_request"
         return api_error(exc.status, code, str(exc))
@@ -136,10 +146,10 @@ def my_progress():
     today = local_today()
     year = query_int("year", statsyear.current_year(today), minimum=2000, maximum=2100)
     return jsonify(
-        services.year_progress(current_user.id, year)
+        progress.year_progress(current_user.id, year)
         | quota_summary(current_user, year)
         | {
-            "offline_days": services.offline_days(current_user.id, year),
+            "offline_days": progress.offline_days(current_user.id, year),
             "forecast": forecast_json(forecast_for(current_user, today, year)),
         }
     )

@@ -15,9 +15,10 @@ from lms.extensions import db
 from lms.org.models import Cadre
 from lms.org.services import can_see_person
 from lms.plans import services as plan_services
-from lms.tracking import reports, services
+from lms.tracking import study_records
 from lms.tracking.audience import format_clock
 from lms.tracking.intervals import total_length
+from lms.tracking.progress import resume_lessons, weekend_seconds, year_outlook, year_progress
 
 bp = Blueprint("tracking", __name__, url_prefix="/learning")
 
@@ -54,14 +55,14 @@ def _page() -> int:
 def mine():
     """The cadre's study hours this year and the courses they have started or finished."""
     today = local_today()
-    progress = services.year_progress(current_user.id, statsyear.current_year(today))
+    progress = year_progress(current_user.id, statsyear.current_year(today))
     in_progress = [c for c in progress["courses"] if not c["completed"]]
-    resume = services.resume_lessons(current_user.id, [c["id"] for c in in_progress])
-    outlook = services.year_outlook(current_user, today)
+    resume = resume_lessons(current_user.id, [c["id"] for c in in_progress])
+    outlook = year_outlook(current_user, today)
     return render_template(
         "tracking/mine.html",
         progress=progress,
-        weekend_hours=round(services.weekend_seconds(current_user.id, today) / 3600, 1),
+        weekend_hours=round(weekend_seconds(current_user.id, today) / 3600, 1),
         in_progress=in_progress,
         completed=[c for c in progress["courses"] if c["completed"]],
         resume=resume,
@@ -82,7 +83,7 @@ def lesson_audience(lesson_id: int):
         abort(404)
     return render_audience(
         lesson,
-        reports.lesson_audience(lesson),
+        study_records.lesson_audience(lesson),
         back_url=url_for("courses.edit", course_id=lesson.course_id, _anchor="lessons"),
     )
 
@@ -100,7 +101,7 @@ def render_audience(lesson: Lesson, audience, back_url: str, scope_label: str | 
     )
 
 
-def audience_chart(audience: reports.LessonAudience) -> dict:
+def audience_chart(audience: study_records.LessonAudience) -> dict:
     """A Chart.js configuration for static/js/charts.js (colours come from its palette)."""
     curve = audience.curve
     return {
@@ -148,9 +149,9 @@ def cadre_learning(cadre_id: int):
     """Every lesson a cadre has played, with the time credited and the sessions behind it."""
     cadre = _visible_cadre(cadre_id)
     page = paginate_rows(
-        reports.cadre_lessons_query(cadre.user_id), _page(), current_app.config["PAGE_SIZE"]
+        study_records.cadre_lessons_query(cadre.user_id), _page(), current_app.config["PAGE_SIZE"]
     )
-    lessons, seconds = reports.cadre_lesson_totals(cadre.user_id)
+    lessons, seconds = study_records.cadre_lesson_totals(cadre.user_id)
     return render_template(
         "tracking/cadre_learning.html",
         cadre=cadre,
@@ -170,7 +171,7 @@ def cadre_views(cadre_id: int, lesson_id: int):
     if lesson is None:
         abort(404)
     page = db.paginate(
-        reports.cadre_views_query(cadre.user_id, lesson.id),
+        study_records.cadre_views_query(cadre.user_id, lesson.id),
         page=_page(),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
@@ -181,6 +182,6 @@ def cadre_views(cadre_id: int, lesson_id: int):
         person=cadre.user,
         lesson=lesson,
         course=lesson.course,
-        progress=reports.lesson_progress(cadre.user_id, lesson.id),
+        progress=study_records.lesson_progress(cadre.user_id, lesson.id),
         page=page,
     )

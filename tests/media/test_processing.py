@@ -11,16 +11,13 @@ from sqlalchemy import select
 from lms.core.timeutil import utcnow
 from lms.courses.models import Caption, Course, Lesson
 from lms.extensions import db
+from lms.media.assets import create_asset
+from lms.media.captions import store_caption
+from lms.media.ffmpeg_runs import JobFailed, run_ffmpeg
 from lms.media.models import MediaAsset
 from lms.media.probe import MediaRejected
-from lms.media.processing import (
-    JobFailed,
-    create_asset,
-    process_asset,
-    run_ffmpeg,
-    store_caption,
-    sweep_stale,
-)
+from lms.media.processing_job import process_asset
+from lms.media.sweep import sweep_stale
 from lms.media.tasks import enqueue_processing
 
 

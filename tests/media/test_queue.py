@@ -19,8 +19,9 @@ from lms.core.queue import get_huey
 from lms.core.timeutil import utcnow
 from lms.courses.models import Lesson
 from lms.extensions import db
+from lms.media.assets import create_asset
 from lms.media.models import MediaAsset
-from lms.media.processing import create_asset, sweep_stale
+from lms.media.sweep import sweep_stale
 from lms.media.tasks import enqueue_processing
 
 ROOT = Path(__file__).resolve().parents[2]
