@@ -132,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.core.errors import register_error_handlers
     from lms.courses.api import bp as courses_api_bp
     from lms.courses.views import bp as courses_bp
+    from lms.home import learning  # noqa: F401  (My learning: its routes are on tracking's blueprints)
     from lms.home.views import bp as home_bp
     from lms.media import upload_views  # noqa: F401  (its routes are on the media blueprint)
     from lms.media.views import bp as media_bp

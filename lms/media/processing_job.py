@@ -8,11 +8,13 @@ import shutil
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import and_, func, or_, select, update
 
+from lms.core.events import after_commit
 from lms.core.timeutil import utcnow
 from lms.courses.models import Course, Lesson, LessonKind, LessonStatus
 from lms.extensions import db
@@ -30,6 +32,20 @@ HEARTBEAT_SECONDS = 2.0
 
 class JobAbandoned(Exception):
     """Another attempt owns the asset now (this one was presumed dead); stop quietly."""
+
+
+def queue_processing(asset_id: int) -> None:
+    """Queue the processing job for an asset once the session's transaction commits.
+
+    The job then reads a row that was kept, in its own app context and session; if the
+    transaction rolls back, nothing is queued (docs/architecture.md, events after commit).
+    """
+    after_commit(db.session, partial(_enqueue, current_app._get_current_object(), asset_id))
+
+
+def _enqueue(app: Flask, asset_id: int) -> None:
+    # The task registered by lms.media.tasks, looked up by name: this module runs inside it.
+    app.extensions["media_tasks"]["process_asset"](asset_id)
 
 
 def stale_before(now: datetime) -> datetime:
@@ -61,7 +77,7 @@ def _claim(asset_id: int) -> int | None:
         )
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    db.session.commit()  # a job: the claim is decided once other runs can see it
     if result.rowcount != 1:
         return None
     return db.session.scalar(select(MediaAsset.attempts).where(MediaAsset.id == asset_id))
@@ -83,7 +99,7 @@ def _beat(asset_id: int, attempt: int, percent: float) -> None:
         .values(progress=round(min(max(percent, 0.0), 99.9), 1), heartbeat_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    db.session.commit()  # a job: a heartbeat proves the run alive only once others see it
     if result.rowcount != 1:
         raise JobAbandoned(asset_id)
 
@@ -226,7 +242,7 @@ def _finish(asset_id, attempt, work_dir: Path, probe, renditions) -> str | None:
     lesson.status = LessonStatus.READY.value
     db.session.flush()
     recompute_course_duration(lesson.course_id)
-    db.session.commit()
+    db.session.commit()  # a job: the outputs are in place, the lesson plays them from now
     return AssetStatus.READY.value
 
 
@@ -245,7 +261,7 @@ def _hand_back(asset_id: int, attempt: int) -> None:
         )
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    db.session.commit()  # a job: handed back before the process ends
     log.warning("asset %s: interrupted by the shutdown, left for the next run", asset_id)
 
 
@@ -261,7 +277,7 @@ def _fail(asset_id: int, attempt: int | None, reason: str) -> str | None:
     lesson = asset.lesson
     if lesson.current_asset_id is None and not has_active_asset(lesson.id, asset_id):
         lesson.status = LessonStatus.FAILED.value
-    db.session.commit()
+    db.session.commit()  # a job: the failure and its reason are its outcome
     return AssetStatus.FAILED.value
 
 

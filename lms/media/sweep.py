@@ -10,15 +10,18 @@ from lms.core.timeutil import utcnow
 from lms.courses.models import LessonStatus
 from lms.extensions import db
 from lms.media.models import AssetStatus, MediaAsset
-from lms.media.processing_job import MAX_ATTEMPTS, has_active_asset, stale_before
+from lms.media.processing_job import (
+    MAX_ATTEMPTS,
+    has_active_asset,
+    queue_processing,
+    stale_before,
+)
 
 log = logging.getLogger(__name__)
 
 
 def sweep_stale(now: datetime | None = None) -> list[int]:
     """Re-queue jobs whose worker died (stale heartbeat) or that never started; the job commits."""
-    from lms.media.tasks import enqueue_processing
-
     now = now or utcnow()
     cutoff = stale_before(now)
     stale_processing = and_(
@@ -57,9 +60,8 @@ def sweep_stale(now: datetime | None = None) -> list[int]:
         )
         if result.rowcount == 1:
             requeue.append(asset_id)
-    db.session.commit()
-    for asset_id in requeue:  # queued only after the commit
-        enqueue_processing(asset_id)
+            queue_processing(asset_id)  # queued once the commit below has kept the row
+    db.session.commit()  # a job: its work is complete here (docs/architecture.md)
     if requeue:
         log.warning("re-queued stale media jobs: %s", requeue)
     return requeue

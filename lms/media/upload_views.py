@@ -8,13 +8,12 @@ from flask_wtf.csrf import ValidationError, validate_csrf
 from lms.core.access import role_required
 from lms.core.errors import api_error
 from lms.core.inputs import parse_int
+from lms.core.unit_of_work import keep_on_refusal
 from lms.courses.models import Lesson
 from lms.extensions import csrf, db
 from lms.media import uploads as tus
 from lms.media.delivery import may_manage_course
-from lms.media.models import MediaAsset
 from lms.media.probe import MediaRejected
-from lms.media.tasks import enqueue_processing
 from lms.media.views import MANAGERS, bp
 
 CAPTION_MAX_BYTES = 5 * 1024 * 1024
@@ -117,7 +116,6 @@ def _create_upload():
     upload = tus.create_upload(
         current_user, lesson, purpose, metadata.get("filename") or "upload", length, extra
     )
-    db.session.commit()
     response = _tus_empty(201)
     response.headers["Location"] = url_for("media.upload", upload_id=upload.id)
     return response
@@ -152,7 +150,6 @@ def upload(upload_id: str):
         )
     if method == "DELETE":
         tus.delete_upload(item)
-        db.session.commit()
         return _tus_empty(204)
     return _patch_upload(item)
 
@@ -178,13 +175,16 @@ def _patch_upload(item):
     request.max_content_length = tus.max_upload_bytes() + 1
     upload_id, length = item.id, item.length_bytes
     path = tus.media_path(item.path)
-    db.session.commit()  # hold no database lock while the bytes arrive
+    # Hold no database lock while the bytes arrive (on SQLite a PATCH's transaction holds the
+    # write lock): this request has only read so far, so its transaction ends here; each chunk's
+    # offset is saved in a short transaction of its own (lms.media.uploads).
+    db.session.rollback()
     try:
         with tus.locked_file(path) as fh:
             db.session.refresh(item)
             if item.completed_at is not None or item.offset_bytes != offset:
                 return _offset_conflict(item)
-            db.session.commit()
+            db.session.rollback()  # only read again: end the transaction before the bytes
             received = tus.receive_bytes(upload_id, fh, offset, length, request.stream)
             if received.overflow:
                 return _tus_error(
@@ -216,11 +216,8 @@ def _finish(item):
     """Hand a complete upload to the pipeline; a 422 response if the file is refused."""
     item = db.session.get(type(item), item.id)
     try:
-        result = tus.finish_upload(item, current_user)
+        tus.finish_upload(item, current_user)
     except MediaRejected as exc:
-        db.session.commit()
+        keep_on_refusal()  # the refused file's bytes and upload row are gone: keep that
         return _tus_error(422, "rejected", str(exc))
-    db.session.commit()
-    if isinstance(result, MediaAsset):
-        enqueue_processing(result.id)
     return None

@@ -1,5 +1,7 @@
 """Media pages: an instructor's lesson media, delivery and the player (uploads: upload_views)."""
 
+from functools import partial
+
 from flask import (
     Blueprint,
     abort,
@@ -16,6 +18,7 @@ from sqlalchemy import select
 
 from lms.accounts.models import Role
 from lms.core.access import role_required
+from lms.core.events import after_commit
 from lms.core.queue import queue_state
 from lms.courses.models import Caption, Lesson, LessonKind
 from lms.extensions import db
@@ -28,7 +31,7 @@ from lms.media.delivery import (
     serve_media_file,
 )
 from lms.media.models import AssetStatus, MediaAsset
-from lms.media.tasks import enqueue_processing
+from lms.media.processing_job import queue_processing
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 
@@ -43,10 +46,8 @@ def _managed_lesson(lesson_id: int) -> Lesson:
     return lesson
 
 
-def _course_url(course) -> str | None:
-    """The course's page, when the courses feature provides one."""
-    if "courses.detail" not in current_app.view_functions:
-        return None
+def _course_url(course) -> str:
+    """The course's page."""
     return url_for("courses.detail", course_id=course.id)
 
 
@@ -123,9 +124,7 @@ def retry_asset(asset_id: int):
         flash(_("Only failed processing can be retried."), "error")
         return redirect(url_for("media.lesson_media", lesson_id=asset.lesson_id))
     reset_asset(asset)
-    db.session.commit()
-
-    enqueue_processing(asset.id)
+    queue_processing(asset.id)
     flash(_("Processing was queued again."), "success")
     return redirect(url_for("media.lesson_media", lesson_id=asset.lesson_id))
 
@@ -140,8 +139,8 @@ def delete_caption(caption_id: int):
     lesson_id = caption.lesson_id
     path = tus.media_path(caption.path)
     db.session.delete(caption)
-    db.session.commit()
-    tus.remove_file(path)
+    # The file goes once the row's removal is kept (docs/architecture.md, events after commit).
+    after_commit(db.session, partial(tus.remove_file, path))
     flash(_("The caption track was deleted."), "success")
     return redirect(url_for("media.lesson_media", lesson_id=lesson_id))
 

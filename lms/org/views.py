@@ -10,6 +10,7 @@ from lms.core.access import role_required
 from lms.core.i18n import current_locale
 from lms.core.inputs import parse_int
 from lms.extensions import db
+from lms.home.learning import year_outlook
 from lms.org import services
 from lms.org.forms import (
     ROOT_CHOICE,
@@ -24,7 +25,6 @@ from lms.org.models import Cadre, CadreCategory, Unit
 from lms.org.scope import unit_or_404
 from lms.org.services import OrgError
 from lms.plans.tasks import enqueue_sync
-from lms.tracking import progress as tracking_services
 from lms.tracking import study_records as tracking_reports
 
 bp = Blueprint("org", __name__, url_prefix="/org")
@@ -229,7 +229,7 @@ def cadre_detail(cadre_id: int):
         unit=unit,
         unit_visible=unit is not None and services.can_see_unit(current_user, unit),
         learning=tracking_reports.latest_lessons(cadre.user_id, CADRE_PAGE_LESSONS),
-        **tracking_services.year_outlook(cadre.user),
+        **year_outlook(cadre.user),
     )
 
 

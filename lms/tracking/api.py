@@ -7,14 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
 
-from lms.core import statsyear
 from lms.core.access import protect_cookie_writes
 from lms.core.errors import api_error
-from lms.core.inputs import query_int
 from lms.core.openapi import ERROR, array, documented, obj
 from lms.courses.models import Lesson
 from lms.extensions import db
-from lms.tracking import progress
 from lms.tracking.beats import record_beat
 from lms.tracking.models import LessonView
 from lms.tracking.viewing import (
@@ -84,7 +81,6 @@ def open_view(lesson_id: int):
         )
     except BeatError as exc:
         return api_error(exc.status, "not_ready", str(exc))
-    db.session.commit()
     config = current_app.config
     return (
         jsonify(
@@ -124,44 +120,7 @@ def beat(view_id: str):
     try:
         answer = record_beat(view, parse_beat(body))
     except BeatError as exc:
-        db.session.rollback()
         code = "conflict" if exc.status == 409 else "bad_request"
-        return api_error(exc.status, code, str(exc))
-    db.session.commit()
+        return api_error(exc.status, code, str(exc))  # a refusal: the request keeps nothing
+    # The request's one commit (lms.core.unit_of_work) keeps the beat and releases the clock.
     return jsonify(answer)
-
-
-@bp.route("/me/progress")
-@documented(
-    responses={200: PROGRESS}, query={"year": {"type": "integer", "minimum": 2000, "maximum": 2100}}
-)
-@login_required
-def my_progress():
-    """The caller's figures for a statistics year (default: the one today counts toward):
-    online and weekend hours, quota, approved offline training days and forecast, all over
-    the year's window (``window_start`` to ``window_end``), and their courses."""
-    from lms.core.timeutil import local_today
-    from lms.plans.services import forecast_for, quota_summary
-
-    today = local_today()
-    year = query_int("year", statsyear.current_year(today), minimum=2000, maximum=2100)
-    return jsonify(
-        progress.year_progress(current_user.id, year)
-        | quota_summary(current_user, year)
-        | {
-            "offline_days": progress.offline_days(current_user.id, year),
-            "forecast": forecast_json(forecast_for(current_user, today, year)),
-        }
-    )
-
-
-def forecast_json(result) -> dict | None:
-    if result is None:
-        return None
-    return {
-        "outlook": result.outlook.value,
-        "projected_hours": result.projected_hours,
-        "hours_per_weekend": result.hours_per_weekend,
-        "weekends_left": result.weekends_left,
-        "pace_hours_per_week": result.pace_hours_per_week,
-    }

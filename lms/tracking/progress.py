@@ -5,9 +5,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from lms.core import statsyear
-from lms.core.timeutil import local_today, utcnow
+from lms.core.timeutil import utcnow
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
+from lms.offline.services import approved_offline_totals
+from lms.tracking.completion import completed_courses, of_user
 from lms.tracking.models import DailyCredit, LessonProgress
 
 
@@ -60,13 +62,11 @@ def year_progress(user_id: int, year: int) -> dict:
             .group_by(Lesson.course_id)
         )
     }
-    from lms.quizzes.services import courses_awaiting_test
-
-    # A course whose required test is not passed yet is not complete (the quizzes feature).
-    awaiting_test = courses_awaiting_test(user_id, [row[0] for row in per_course])
+    completion = completed_courses(of_user(user_id))
+    completed = set(db.session.scalars(select(completion.c.course_id)))
     courses = []
-    for course_id, title, credited, completed_lessons in per_course:
-        lesson_count, length = totals.get(course_id, (-1, 0.0))
+    for course_id, title, credited, _completed_lessons in per_course:
+        _lesson_count, length = totals.get(course_id, (-1, 0.0))
         credited = float(credited or 0)
         courses.append(
             {
@@ -74,7 +74,7 @@ def year_progress(user_id: int, year: int) -> dict:
                 "title": title,
                 "credited_seconds": round(credited, 1),
                 "progress": round(min(1.0, credited / length), 4) if length else 0.0,
-                "completed": completed_lessons == lesson_count and course_id not in awaiting_test,
+                "completed": course_id in completed,
             }
         )
     return {
@@ -138,24 +138,7 @@ def credited_by_course(user_id: int, course_ids) -> dict[int, float]:
     }
 
 
-def year_outlook(person, today: date | None = None) -> dict:
-    """What a cadre's pages show of the current statistics year besides hours: the year,
-    the forecast ("every cadre page shows the forecast", docs/domain.md) and approved offline
-    days; the context of ``tracking/_year_outlook.html``."""
-    from lms.plans.services import forecast_for
-
-    today = today or local_today()
-    year = statsyear.current_year(today)
-    return {
-        "plan_year": year,
-        "forecast": forecast_for(person, today, year),
-        "offline_days": offline_days(person.id, year),
-    }
-
-
 def offline_days(user_id: int, year: int) -> float:
     """Approved offline training days ending in ``year``'s statistics window."""
-    from lms.offline.services import approved_offline_totals
-
     totals = approved_offline_totals([user_id], *statsyear.window(year)).get(user_id)
     return round(totals.days, 1) if totals else 0.0

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from lms.core.errors import LmsError
 from lms.core.timeutil import utcnow
 from lms.courses.models import Lesson, LessonStatus
 from lms.courses.services import can_see_course
@@ -22,12 +23,8 @@ MAX_SEQ = 2**31 - 1
 MAX_REPORTED_RATE = 16
 
 
-class BeatError(ValueError):
+class BeatError(LmsError):
     """A beat the server refuses; ``status`` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass(frozen=True)

@@ -3,22 +3,18 @@ cadre's lessons and viewing sessions for supervisors."""
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from lms.accounts.models import Role
-from lms.core import statsyear
 from lms.core.access import role_required
-from lms.core.timeutil import local_today
 from lms.courses.models import Lesson
 from lms.courses.services import can_edit_course, paginate_rows
 from lms.extensions import db
 from lms.org.models import Cadre
 from lms.org.services import can_see_person
-from lms.plans import services as plan_services
 from lms.tracking import study_records
 from lms.tracking.audience import format_clock
 from lms.tracking.intervals import total_length
-from lms.tracking.progress import resume_lessons, weekend_seconds, year_outlook, year_progress
 
 bp = Blueprint("tracking", __name__, url_prefix="/learning")
 
@@ -48,27 +44,6 @@ def _played_seconds(pairs) -> float:
 
 def _page() -> int:
     return request.args.get("page", 1, type=int) or 1
-
-
-@bp.route("/")
-@login_required
-def mine():
-    """The cadre's study hours this year and the courses they have started or finished."""
-    today = local_today()
-    progress = year_progress(current_user.id, statsyear.current_year(today))
-    in_progress = [c for c in progress["courses"] if not c["completed"]]
-    resume = resume_lessons(current_user.id, [c["id"] for c in in_progress])
-    outlook = year_outlook(current_user, today)
-    return render_template(
-        "tracking/mine.html",
-        progress=progress,
-        weekend_hours=round(weekend_seconds(current_user.id, today) / 3600, 1),
-        in_progress=in_progress,
-        completed=[c for c in progress["courses"] if c["completed"]],
-        resume=resume,
-        quota=plan_services.quota_summary(current_user, outlook["plan_year"]),
-        **outlook,
-    )
 
 
 # --- a lesson's audience, for the course's instructors -----------------------------------
