@@ -15,6 +15,7 @@ from flask import Flask, current_app
 from sqlalchemy import and_, func, or_, select, update
 
 from lms.core.events import after_commit
+from lms.core.queue import get_huey
 from lms.core.timeutil import utcnow
 from lms.courses.models import Course, Lesson, LessonKind, LessonStatus
 from lms.extensions import db
@@ -45,6 +46,7 @@ def queue_processing(asset_id: int) -> None:
 
 def _enqueue(app: Flask, asset_id: int) -> None:
     # The task registered by lms.media.tasks, looked up by name: this module runs inside it.
+    get_huey(app)  # reads HUEY_IMMEDIATE now: inline or queued, as the app is set up (tests)
     app.extensions["media_tasks"]["process_asset"](asset_id)
 
 
