@@ -453,13 +453,14 @@ def simulate_cadre_year(user_id: int, lesson_ids, plan, heartbeat: float, rng) -
     from lms.accounts.models import User
     from lms.courses.models import Lesson
     from lms.extensions import db
-    from lms.tracking import services
+    from lms.tracking.beats import record_beat
+    from lms.tracking.viewing import Beat, open_view
 
     user = db.session.get(User, user_id)
     beats = 0
     for opened_at, lesson_index, position, seconds in plan:
         lesson = db.session.get(Lesson, lesson_ids[lesson_index])
-        view = services.open_view(user, lesson, user_agent=USER_AGENT, address="10.21.3.47")
+        view = open_view(user, lesson, user_agent=USER_AGENT, address="10.21.3.47")
         view.opened_at = opened_at  # the view opened in simulated time
         db.session.commit()
         now, played, seq = opened_at, 0.0, 0
@@ -471,14 +472,14 @@ def simulate_cadre_year(user_id: int, lesson_ids, plan, heartbeat: float, rng) -
             segments = [[start, start + step]]
             if rng.random() < 0.02:  # now and then a cadre goes back a minute and replays it
                 segments.insert(0, [max(0.0, start - 60), start])
-            beat = services.Beat(
+            beat = Beat(
                 seq=seq,
                 segments=segments,
                 position=start + step,
                 rate=1.0,
                 ended=played + step >= seconds,
             )
-            services.record_beat(view, beat, now=now)
+            record_beat(view, beat, now=now)
             played += step
             beats += 1
         db.session.commit()

@@ -26,9 +26,10 @@ from lms import create_app
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
 from lms.media import ffmpeg
+from lms.media.assets import create_asset
 from lms.media.models import MediaAsset
 from lms.media.probe import probe_media
-from lms.media.processing import create_asset, process_asset
+from lms.media.processing_job import process_asset
 
 
 def generate_clip(path: Path, seconds: int, size: str) -> None:

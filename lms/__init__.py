@@ -28,8 +28,10 @@ from lms.courses.api import bp as courses_api_bp
 from lms.courses.views import bp as courses_bp
 from lms.demo.cli import seed_demo_command
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lms.home import learning  # noqa: F401 - My learning: its routes are on tracking's blueprints
 from lms.home.views import bp as home_bp
 from lms.media import tasks as media_tasks
+from lms.media import upload_views  # noqa: F401 - its routes are on the media blueprint
 from lms.media.cli import media_cli, worker_command
 from lms.media.views import bp as media_bp
 from lms.notify import tasks as notify_tasks

@@ -3,16 +3,17 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lms.assessment.models import AssessmentResult, AssessmentRun
 from lms.core import statsyear
-from lms.courses.models import Course, Lesson
+from lms.courses.models import Course
 from lms.extensions import db
 from lms.offline.models import Exemption, OfflineTraining, ReviewStatus
 from lms.plans import services as plans
 from lms.quizzes.models import Quiz, QuizResult
-from lms.tracking.models import DailyCredit, LessonProgress
+from lms.tracking.completion import completed_courses, of_user
+from lms.tracking.models import DailyCredit
 
 
 @dataclass
@@ -46,34 +47,13 @@ def _online_by_year(user_id: int) -> dict[int, float]:
 
 
 def _completed_courses(user_id: int) -> list[tuple[Course, object]]:
-    """Courses whose every lesson the cadre completed, with the day the last one was."""
-    done = (
-        select(
-            Lesson.course_id,
-            func.count(LessonProgress.completed_at).label("done"),
-            func.max(LessonProgress.completed_at).label("on"),
-        )
-        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-        .where(LessonProgress.user_id == user_id)
-        .group_by(Lesson.course_id)
-        .subquery()
-    )
-    totals = (
-        select(Lesson.course_id, func.count(Lesson.id).label("total"))
-        .group_by(Lesson.course_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(Course, done.c.on)
-        .join(done, done.c.course_id == Course.id)
-        .join(totals, totals.c.course_id == Course.id)
-        .where(done.c.done == totals.c.total)
-        .order_by(done.c.on)
+    """Courses the cadre completed (lms.tracking.completion), with the day the last lesson was."""
+    completion = completed_courses(of_user(user_id))
+    return db.session.execute(
+        select(Course, completion.c.completed_on)
+        .join(completion, completion.c.course_id == Course.id)
+        .order_by(completion.c.completed_on)
     ).all()
-    from lms.quizzes.services import courses_awaiting_test
-
-    waiting = courses_awaiting_test(user_id, [course.id for course, _on in rows])
-    return [(course, on) for course, on in rows if course.id not in waiting]
 
 
 def build_archive(user) -> list[YearRecord]:

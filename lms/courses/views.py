@@ -33,7 +33,7 @@ from lms.courses.services import CourseError
 from lms.extensions import db
 from lms.org.categories import active_categories
 from lms.org.models import CadreCategory
-from lms.tracking.services import credited_by_course
+from lms.tracking.progress import credited_by_course
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 

@@ -22,9 +22,10 @@ from lms.courses.models import LessonStatus
 from lms.extensions import db
 from lms.quizzes.models import Quiz, QuizAttempt
 from lms.quizzes.services import save_answer, start_or_resume, submit_attempt
+from lms.tracking.beats import record_beat
 from lms.tracking.forecast import weekends_between
 from lms.tracking.models import LessonView
-from lms.tracking.services import Beat, open_view, record_beat
+from lms.tracking.viewing import Beat, open_view
 
 MET, ON_TRACK, AT_RISK, BEHIND, NEVER = "met", "on_track", "at_risk", "behind", "never"
 # Demo cadre number -> profile; cadre 10 (exempted) and the NEVER ones do not study.

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from lms.accounts.models import User
 from lms.courses.models import Course, LessonStatus
 from lms.extensions import db
-from lms.media.processing import create_asset, process_asset
+from lms.media.assets import create_asset
+from lms.media.processing_job import process_asset
 
 DEMO_SECONDS = 60
 

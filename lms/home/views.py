@@ -22,12 +22,13 @@ from lms.core.access import role_required
 from lms.core.health import check_database, check_disk, check_ffmpeg, overall
 from lms.core.queue import queue_state
 from lms.extensions import db
+from lms.home.learning import year_outlook
 from lms.media import uploads
 from lms.notify.services import outbox_backlog
 from lms.org.models import Cadre, Unit
 from lms.org.visibility import can_see_person, can_see_unit, scope_root, unit_scope_clause
-from lms.tracking.reports import latest_lessons
-from lms.tracking.services import year_credited_seconds, year_outlook
+from lms.tracking.progress import year_credited_seconds
+from lms.tracking.study_records import latest_lessons
 
 bp = Blueprint("home", __name__)
 

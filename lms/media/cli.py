@@ -13,8 +13,9 @@ from sqlalchemy import select
 from lms.core.queue import create_consumer, stop_consumer
 from lms.courses.models import Lesson
 from lms.extensions import db
+from lms.media.assets import reprocess_asset
 from lms.media.models import AssetStatus, MediaAsset
-from lms.media.processing import process_asset, reprocess_asset
+from lms.media.processing_job import process_asset
 
 media_cli = AppGroup("media", help="Check and operate the media pipeline.")
 
@@ -34,7 +35,7 @@ def reprocess_command(lesson_id):
     if asset is None:
         raise click.ClickException(f"Lesson {lesson_id} has no uploaded media.")
     asset = reprocess_asset(asset)
-    db.session.commit()
+    db.session.commit()  # a CLI command: the new asset row is kept before the job reads it
     asset_id = asset.id
     click.echo(f"Processing asset {asset_id} of lesson {lesson_id} ...")
     status = process_asset(asset_id, report=lambda pct: click.echo(f"  {pct:5.1f} %"))

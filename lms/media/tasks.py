@@ -2,27 +2,30 @@
 
 import shutil
 
-from flask import Flask, current_app
+from flask import Flask
 from huey import crontab
 from huey.api import Huey
 
-from lms.core.events import consumer_stopping
-from lms.core.queue import get_huey
-from lms.extensions import db
+from lms.core.events import consumer_stopping, upload_finished
+from lms.media.ffmpeg_runs import interrupt_running_jobs
+from lms.media.processing_job import process_asset, queue_processing
+from lms.media.sweep import sweep_stale
 
 
 @consumer_stopping.connect
 def _stop_ffmpeg(_consumer) -> None:
     """A stopping consumer's transcodes end now; their jobs go back to the queue."""
-    from lms.media.processing import interrupt_running_jobs
-
     interrupt_running_jobs()
+
+
+@upload_finished.connect
+def _process_upload(_sender, asset_id: int, **_extra) -> None:
+    """An upload's asset row exists: process it once the transaction that made it commits."""
+    queue_processing(asset_id)
 
 
 def register(huey: Huey, app: Flask) -> dict:
     """Register the media tasks on ``huey``; each runs its job inside an app context of ``app``."""
-    from lms.media.processing import process_asset, sweep_stale
-
     for tool in ("ffmpeg", "ffprobe"):
         if shutil.which(tool) is None:
             app.logger.warning(
@@ -44,12 +47,3 @@ def register(huey: Huey, app: Flask) -> dict:
             return sweep_stale()
 
     return {"process_asset": process_asset_task, "sweep_stale": sweep_stale_task}
-
-
-def enqueue_processing(asset_id: int) -> None:
-    """Queue the processing job for an asset; call it after the asset's row is committed."""
-    if get_huey().immediate:
-        # Tests run the job inline in its own app context and session: end the caller's
-        # read transaction first (on SQLite it would hold the write lock the job needs).
-        db.session.commit()
-    current_app.extensions["media_tasks"]["process_asset"](asset_id)

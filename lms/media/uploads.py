@@ -14,12 +14,14 @@ from flask import current_app
 from sqlalchemy import and_, or_, select, update
 from werkzeug.exceptions import ClientDisconnected
 
+from lms.core.events import upload_finished
 from lms.core.timeutil import utcnow
 from lms.courses.models import Lesson
 from lms.extensions import db
+from lms.media.assets import create_asset
+from lms.media.captions import store_caption
 from lms.media.models import Upload
 from lms.media.probe import MediaRejected
-from lms.media.processing import create_asset, store_caption
 
 try:  # an exclusive lock per upload file keeps two PATCHes of one upload apart
     import fcntl
@@ -122,14 +124,15 @@ def upload_extra(upload: Upload) -> dict:
 
 
 def _save_offset(upload_id: str, offset: int) -> None:
-    # One short transaction per chunk: the offset survives a dropped connection, and SQLite's
-    # write lock is never held while bytes trickle in over a weak line.
-    db.session.execute(
-        update(Upload)
-        .where(Upload.id == upload_id)
-        .values(offset_bytes=offset, updated_at=utcnow())
-    )
-    db.session.commit()
+    # One short transaction per chunk, of its own beside the request's: the offset survives a
+    # dropped connection, and SQLite's write lock is never held while bytes trickle in over a
+    # weak line (the PATCH view ends its own transaction before the bytes arrive).
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(Upload)
+            .where(Upload.id == upload_id)
+            .values(offset_bytes=offset, updated_at=utcnow())
+        )
 
 
 @contextlib.contextmanager
@@ -205,6 +208,7 @@ def finish_upload(upload: Upload, user):
         else:
             result = create_asset(lesson, source, upload.filename, user)
             upload.asset_id = result.id
+            upload_finished.send(current_app._get_current_object(), asset_id=result.id)
     except MediaRejected:
         # Nothing of the rejected file is kept: its bytes and its row go, so a client that
         # asks for the upload again (HEAD) hears 404 and starts afresh.

@@ -767,35 +767,6 @@ def best_results(user_id: int, quiz_ids) -> dict[int, QuizResult]:
     return {row.quiz_id: row for row in rows}
 
 
-def courses_awaiting_test(user_id: int, course_ids) -> set[int]:
-    """Of ``course_ids``, those with a published required test the user has not passed.
-
-    Such a course is not complete even when every lesson is (a passed test completes it).
-    """
-    course_ids = list(course_ids)
-    if not course_ids:
-        return set()
-    required = db.session.execute(
-        select(Quiz.id, Quiz.course_id).where(
-            Quiz.course_id.in_(course_ids),
-            Quiz.is_required_for_completion.is_(True),
-            Quiz.is_published.is_(True),
-        )
-    ).all()
-    if not required:
-        return set()
-    passed = set(
-        db.session.scalars(
-            select(QuizResult.quiz_id).where(
-                QuizResult.user_id == user_id,
-                QuizResult.quiz_id.in_([quiz_id for quiz_id, _c in required]),
-                QuizResult.is_passed.is_(True),
-            )
-        )
-    )
-    return {course_id for quiz_id, course_id in required if quiz_id not in passed}
-
-
 def may_review(attempt: QuizAttempt, now: datetime | None = None) -> bool:
     """Whether the correct answers and explanations of a graded attempt may be shown."""
     if attempt.is_open:

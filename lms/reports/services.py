@@ -27,6 +27,7 @@ from lms.plans import services as plans
 from lms.plans.models import TrainingYear
 from lms.quizzes.models import Quiz, QuizResult
 from lms.reports.sql import EXEMPT, ForecastClock, outlook_expression, quota_expression, rule_pairs
+from lms.tracking.completion import completed_courses
 from lms.tracking.forecast import Outlook
 from lms.tracking.models import DailyCredit, LessonProgress
 
@@ -386,8 +387,7 @@ def _course_lessons():
 def enrollment_rows(scope: Scope, context: Context):
     """One row per enrolment of a cadre in scope: course, kind, credited seconds, completed.
 
-    Completed as on "My learning": every lesson of the course completed, and its published
-    required test (if any) passed.
+    Completed as on "My learning" and in the archive: the one rule of lms.tracking.completion.
     """
     progress = (
         select(
@@ -402,37 +402,8 @@ def enrollment_rows(scope: Scope, context: Context):
         .subquery("course_progress")
     )
     lessons = _course_lessons()
-    # Published tests required for completion per course, and those each cadre has passed
-    # (in any year): grouped subqueries joined by key, which the planner hashes, rather than
-    # a test per enrolment.
-    required = and_(Quiz.is_required_for_completion.is_(True), Quiz.is_published.is_(True))
-    tests = (
-        select(Quiz.course_id, func.count(Quiz.id).label("tests"))
-        .where(required, Quiz.course_id.is_not(None))
-        .group_by(Quiz.course_id)
-        .subquery("course_tests")
-    )
-    passed = (
-        select(
-            QuizResult.user_id,
-            Quiz.course_id,
-            func.count(func.distinct(Quiz.id)).label("passed"),
-        )
-        .join(Quiz, Quiz.id == QuizResult.quiz_id)
-        .where(
-            required,
-            QuizResult.is_passed.is_(True),
-            *_limited_to_scope(QuizResult.user_id, scope, context),
-        )
-        .group_by(QuizResult.user_id, Quiz.course_id)
-        .subquery("tests_passed")
-    )
-    done = func.coalesce(progress.c.done, 0)
-    completed = and_(
-        func.coalesce(lessons.c.lessons, 0) > 0,
-        done == lessons.c.lessons,
-        func.coalesce(passed.c.passed, 0) >= func.coalesce(tests.c.tests, 0),
-    )
+    completion = completed_courses(lambda user: _limited_to_scope(user, scope, context))
+    completed = completion.c.course_id.is_not(None)
     credited = func.coalesce(progress.c.credited, 0.0)
     length = func.coalesce(lessons.c.length, 0.0)
     coverage = case(
@@ -455,12 +426,11 @@ def enrollment_rows(scope: Scope, context: Context):
             ),
         )
         .outerjoin(lessons, lessons.c.course_id == Enrollment.course_id)
-        .outerjoin(tests, tests.c.course_id == Enrollment.course_id)
         .outerjoin(
-            passed,
+            completion,
             and_(
-                passed.c.user_id == Enrollment.user_id,
-                passed.c.course_id == Enrollment.course_id,
+                completion.c.user_id == Enrollment.user_id,
+                completion.c.course_id == Enrollment.course_id,
             ),
         )
         .where(Enrollment.user_id.in_(scoped_user_ids(scope, context)))

@@ -33,7 +33,7 @@ from lms.plans import rules as plan_rules
 from lms.plans import services as plans
 from lms.reports import services
 from lms.reports.sql import EXEMPT
-from lms.tracking import reports as lesson_audiences
+from lms.tracking import study_records as lesson_audiences
 from lms.tracking.forecast import Outlook
 from lms.tracking.views import render_audience
 

@@ -7,15 +7,22 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
 
-from lms.core import statsyear
 from lms.core.access import protect_cookie_writes
 from lms.core.errors import api_error
-from lms.core.inputs import query_int
 from lms.core.openapi import ERROR, array, documented, obj
 from lms.courses.models import Lesson
 from lms.extensions import db
-from lms.tracking import services
+from lms.tracking.beats import record_beat
 from lms.tracking.models import LessonView
+from lms.tracking.viewing import (
+    MAX_REPORTED_RATE,
+    MAX_SEQ,
+    BeatError,
+    can_watch,
+    parse_beat,
+    resume_position,
+)
+from lms.tracking.viewing import open_view as open_lesson_view
 
 bp = Blueprint("tracking_api", __name__, url_prefix="/api/v1")
 
@@ -40,9 +47,9 @@ VIEW = obj(
 )
 BEAT = obj(
     ["seq"],
-    seq={"type": "integer", "minimum": 0, "maximum": services.MAX_SEQ},
+    seq={"type": "integer", "minimum": 0, "maximum": MAX_SEQ},
     position={"type": "number"},
-    rate={"type": "number", "minimum": 0, "maximum": services.MAX_REPORTED_RATE},
+    rate={"type": "number", "minimum": 0, "maximum": MAX_REPORTED_RATE},
     ended={"type": "boolean"},
     segments=array(array({"type": "number"})),
 )
@@ -63,24 +70,23 @@ PROGRESS = {"type": "object", "required": ["year"], "properties": {"year": {"typ
 def open_view(lesson_id: int):
     """Open a viewing session on a lesson the caller may watch."""
     lesson = db.session.get(Lesson, lesson_id)
-    if not services.can_watch(current_user, lesson):
+    if not can_watch(current_user, lesson):
         return api_error(404, "not_found", _("No such lesson."))
     try:
-        view = services.open_view(
+        view = open_lesson_view(
             current_user,
             lesson,
             user_agent=request.headers.get("User-Agent", ""),
             address=request.remote_addr or "",
         )
-    except services.BeatError as exc:
+    except BeatError as exc:
         return api_error(exc.status, "not_ready", str(exc))
-    db.session.commit()
     config = current_app.config
     return (
         jsonify(
             {
                 "view_id": view.public_id,
-                "resume_position": services.resume_position(current_user.id, lesson.id),
+                "resume_position": resume_position(current_user.id, lesson.id),
                 "heartbeat_seconds": config["HEARTBEAT_SECONDS"],
                 "max_playback_rate": config["MAX_PLAYBACK_RATE"],
                 "completion_threshold": config["COMPLETION_THRESHOLD"],
@@ -112,46 +118,9 @@ def beat(view_id: str):
     except ValueError:
         return api_error(400, "bad_request", _("The beat must be JSON."))
     try:
-        answer = services.record_beat(view, services.parse_beat(body))
-    except services.BeatError as exc:
-        db.session.rollback()
+        answer = record_beat(view, parse_beat(body))
+    except BeatError as exc:
         code = "conflict" if exc.status == 409 else "bad_request"
-        return api_error(exc.status, code, str(exc))
-    db.session.commit()
+        return api_error(exc.status, code, str(exc))  # a refusal: the request keeps nothing
+    # The request's one commit (lms.core.unit_of_work) keeps the beat and releases the clock.
     return jsonify(answer)
-
-
-@bp.route("/me/progress")
-@documented(
-    responses={200: PROGRESS}, query={"year": {"type": "integer", "minimum": 2000, "maximum": 2100}}
-)
-@login_required
-def my_progress():
-    """The caller's figures for a statistics year (default: the one today counts toward):
-    online and weekend hours, quota, approved offline training days and forecast, all over
-    the year's window (``window_start`` to ``window_end``), and their courses."""
-    from lms.core.timeutil import local_today
-    from lms.plans.services import forecast_for, quota_summary
-
-    today = local_today()
-    year = query_int("year", statsyear.current_year(today), minimum=2000, maximum=2100)
-    return jsonify(
-        services.year_progress(current_user.id, year)
-        | quota_summary(current_user, year)
-        | {
-            "offline_days": services.offline_days(current_user.id, year),
-            "forecast": forecast_json(forecast_for(current_user, today, year)),
-        }
-    )
-
-
-def forecast_json(result) -> dict | None:
-    if result is None:
-        return None
-    return {
-        "outlook": result.outlook.value,
-        "projected_hours": result.projected_hours,
-        "hours_per_weekend": result.hours_per_weekend,
-        "weekends_left": result.weekends_left,
-        "pace_hours_per_week": result.pace_hours_per_week,
-    }

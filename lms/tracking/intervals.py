@@ -9,6 +9,8 @@ ahead ... earn nothing extra").
 import math
 from collections.abc import Iterable, Sequence
 
+from lms.core.errors import LmsError
+
 Interval = tuple[float, float]
 
 # Media players report times as floats; joins closer than this are treated as touching,
@@ -17,7 +19,7 @@ EPSILON = 1e-3
 MAX_SEGMENTS_PER_BEAT = 200
 
 
-class SegmentError(ValueError):
+class SegmentError(LmsError):
     """Played segments that are not a list of ``[start, end]`` number pairs."""
 
 
@@ -66,15 +68,6 @@ def union(intervals: Iterable[Interval]) -> list[Interval]:
 def total_length(intervals: Iterable[Interval]) -> float:
     """Seconds covered by already disjoint intervals."""
     return sum(end - start for start, end in intervals)
-
-
-def add_coverage(
-    coverage: Sequence[Interval], played: Iterable[Interval]
-) -> tuple[list[Interval], float]:
-    """Merge ``played`` into ``coverage``; returns the new union and the seconds it gained."""
-    before = total_length(coverage)
-    merged = union([*coverage, *played])
-    return merged, max(0.0, total_length(merged) - before)
 
 
 def uncovered_parts(coverage: Sequence[Interval], segment: Interval) -> list[Interval]:

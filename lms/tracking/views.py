@@ -3,19 +3,16 @@ cadre's lessons and viewing sessions for supervisors."""
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from lms.accounts.models import Role
-from lms.core import statsyear
 from lms.core.access import role_required
-from lms.core.timeutil import local_today
 from lms.courses.models import Lesson
 from lms.courses.services import can_edit_course, paginate_rows
 from lms.extensions import db
 from lms.org.models import Cadre
 from lms.org.visibility import can_see_person
-from lms.plans import services as plan_services
-from lms.tracking import reports, services
+from lms.tracking import study_records
 from lms.tracking.audience import format_clock
 from lms.tracking.intervals import total_length
 
@@ -49,27 +46,6 @@ def _page() -> int:
     return request.args.get("page", 1, type=int) or 1
 
 
-@bp.route("/")
-@login_required
-def mine():
-    """The cadre's study hours this year and the courses they have started or finished."""
-    today = local_today()
-    progress = services.year_progress(current_user.id, statsyear.current_year(today))
-    in_progress = [c for c in progress["courses"] if not c["completed"]]
-    resume = services.resume_lessons(current_user.id, [c["id"] for c in in_progress])
-    outlook = services.year_outlook(current_user, today)
-    return render_template(
-        "tracking/mine.html",
-        progress=progress,
-        weekend_hours=round(services.weekend_seconds(current_user.id, today) / 3600, 1),
-        in_progress=in_progress,
-        completed=[c for c in progress["courses"] if c["completed"]],
-        resume=resume,
-        quota=plan_services.quota_summary(current_user, outlook["plan_year"]),
-        **outlook,
-    )
-
-
 # --- a lesson's audience, for the course's instructors -----------------------------------
 
 
@@ -82,7 +58,7 @@ def lesson_audience(lesson_id: int):
         abort(404)
     return render_audience(
         lesson,
-        reports.lesson_audience(lesson),
+        study_records.lesson_audience(lesson),
         back_url=url_for("courses.edit", course_id=lesson.course_id, _anchor="lessons"),
     )
 
@@ -100,7 +76,7 @@ def render_audience(lesson: Lesson, audience, back_url: str, scope_label: str | 
     )
 
 
-def audience_chart(audience: reports.LessonAudience) -> dict:
+def audience_chart(audience: study_records.LessonAudience) -> dict:
     """A Chart.js configuration for static/js/charts.js (colours come from its palette)."""
     curve = audience.curve
     return {
@@ -148,9 +124,9 @@ def cadre_learning(cadre_id: int):
     """Every lesson a cadre has played, with the time credited and the sessions behind it."""
     cadre = _visible_cadre(cadre_id)
     page = paginate_rows(
-        reports.cadre_lessons_query(cadre.user_id), _page(), current_app.config["PAGE_SIZE"]
+        study_records.cadre_lessons_query(cadre.user_id), _page(), current_app.config["PAGE_SIZE"]
     )
-    lessons, seconds = reports.cadre_lesson_totals(cadre.user_id)
+    lessons, seconds = study_records.cadre_lesson_totals(cadre.user_id)
     return render_template(
         "tracking/cadre_learning.html",
         cadre=cadre,
@@ -170,7 +146,7 @@ def cadre_views(cadre_id: int, lesson_id: int):
     if lesson is None:
         abort(404)
     page = db.paginate(
-        reports.cadre_views_query(cadre.user_id, lesson.id),
+        study_records.cadre_views_query(cadre.user_id, lesson.id),
         page=_page(),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
@@ -181,6 +157,6 @@ def cadre_views(cadre_id: int, lesson_id: int):
         person=cadre.user,
         lesson=lesson,
         course=lesson.course,
-        progress=reports.lesson_progress(cadre.user_id, lesson.id),
+        progress=study_records.lesson_progress(cadre.user_id, lesson.id),
         page=page,
     )

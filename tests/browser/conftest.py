@@ -6,7 +6,8 @@ import pytest
 
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
-from lms.media.processing import create_asset, process_asset
+from lms.media.assets import create_asset
+from lms.media.processing_job import process_asset
 
 
 def _make_clip(path, kind: str, seconds: int) -> None:

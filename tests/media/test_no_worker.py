@@ -7,7 +7,7 @@ import pytest
 from lms.core.queue import get_huey, record_heartbeat
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
-from lms.media.processing import create_asset
+from lms.media.assets import create_asset
 
 
 def beat(app, seconds_ago: float) -> None:

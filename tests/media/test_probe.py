@@ -4,9 +4,9 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.extensions import db
+from lms.media.assets import create_asset
 from lms.media.models import MediaAsset
 from lms.media.probe import MediaRejected, probe_media, run_ffprobe
-from lms.media.processing import create_asset
 from tests.media.conftest import ffmpeg
 
 

@@ -11,17 +11,13 @@ from sqlalchemy import select
 from lms.core.timeutil import utcnow
 from lms.courses.models import Caption, Course, Lesson
 from lms.extensions import db
+from lms.media.assets import create_asset
+from lms.media.captions import store_caption
+from lms.media.ffmpeg_runs import JobFailed, run_ffmpeg
 from lms.media.models import MediaAsset
 from lms.media.probe import MediaRejected
-from lms.media.processing import (
-    JobFailed,
-    create_asset,
-    process_asset,
-    run_ffmpeg,
-    store_caption,
-    sweep_stale,
-)
-from lms.media.tasks import enqueue_processing
+from lms.media.processing_job import process_asset, queue_processing
+from lms.media.sweep import sweep_stale
 
 
 def ffprobe_json(path) -> dict:
@@ -34,11 +30,12 @@ def ffprobe_json(path) -> dict:
 
 
 def upload(lesson, path, uploader):
-    """What the upload view does: create the asset, commit, then queue the job (inline here)."""
+    """What the upload does: create the asset, queue the job after the commit (inline here)."""
     asset = create_asset(lesson, str(path), "My lecture.MOV", uploader)
     db.session.commit()
     asset_id = asset.id
-    enqueue_processing(asset_id)
+    queue_processing(asset_id)
+    db.session.commit()  # the job is queued once the row is kept
     db.session.expire_all()
     return db.session.get(MediaAsset, asset_id)
 
@@ -56,7 +53,8 @@ def test_video_lecture_becomes_a_ladder_mp4_and_poster(
     assert asset.original_filename == "../../etc/passwd.mp4"  # kept as data only
     db.session.commit()
 
-    enqueue_processing(asset.id)
+    queue_processing(asset.id)
+    db.session.commit()  # the job is queued once the row is kept
     db.session.expire_all()
     asset = db.session.get(MediaAsset, asset.id)
     assert asset.status == "ready", asset.error
@@ -133,7 +131,8 @@ def test_new_upload_replaces_old_renditions_only_when_ready(
     assert lesson.status == "ready" and lesson.current_asset_id == first.id
     assert abs(lesson.duration_seconds - 2.0) < 0.1
 
-    enqueue_processing(second.id)
+    queue_processing(second.id)
+    db.session.commit()  # the job is queued once the row is kept
     db.session.expire_all()
     lesson = db.session.get(Lesson, lesson.id)
     assert lesson.current_asset_id == second.id
@@ -149,7 +148,8 @@ def test_failed_job_keeps_the_old_ready_asset(app, tmp_path, make_clip, make_les
     # The source is damaged after the check (a disk error, say): ffmpeg must fail cleanly.
     source = tmp_path / "media" / broken.source_path
     source.write_bytes(source.read_bytes()[:2000])
-    enqueue_processing(broken.id)
+    queue_processing(broken.id)
+    db.session.commit()  # the job is queued once the row is kept
     db.session.expire_all()
 
     broken = db.session.get(MediaAsset, broken.id)
@@ -167,7 +167,8 @@ def test_failed_first_upload_fails_the_lesson(app, tmp_path, make_clip, make_les
     asset = create_asset(lesson, str(make_clip(3)), "a.mp4", uploader)
     db.session.commit()
     (tmp_path / "media" / asset.source_path).write_bytes(b"\x00" * 100)
-    enqueue_processing(asset.id)
+    queue_processing(asset.id)
+    db.session.commit()  # the job is queued once the row is kept
     db.session.expire_all()
     assert db.session.get(MediaAsset, asset.id).status == "failed"
     assert db.session.get(Lesson, lesson.id).status == "failed"

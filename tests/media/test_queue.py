@@ -19,9 +19,10 @@ from lms.core.queue import get_huey
 from lms.core.timeutil import utcnow
 from lms.courses.models import Lesson
 from lms.extensions import db
+from lms.media.assets import create_asset
 from lms.media.models import MediaAsset
-from lms.media.processing import create_asset, sweep_stale
-from lms.media.tasks import enqueue_processing
+from lms.media.processing_job import queue_processing
+from lms.media.sweep import sweep_stale
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -94,7 +95,8 @@ def test_media_reprocess(app, tmp_path, make_clip, make_lesson, uploader):
     lesson = make_lesson("video")
     asset = create_asset(lesson, str(make_clip(2)), "a.mp4", uploader)
     db.session.commit()
-    enqueue_processing(asset.id)
+    queue_processing(asset.id)
+    db.session.commit()  # the job is queued once the row is kept
     runner = app.test_cli_runner()
     result = runner.invoke(args=["media", "reprocess", str(lesson.id)])
     assert result.exit_code == 0, result.output
@@ -166,7 +168,8 @@ def test_killed_worker_is_recovered_by_the_sweep(app, tmp_path, make_clip, make_
     asset = create_asset(lesson, str(make_clip(12, "640x360")), "long.mp4", uploader)
     db.session.commit()
     asset_id = asset.id
-    enqueue_processing(asset_id)
+    queue_processing(asset_id)
+    db.session.commit()  # the job is queued once the row is kept
 
     worker, log = _start_worker(app, tmp_path, "first")
     try:
@@ -240,7 +243,8 @@ def test_run_py_consumer_processes_jobs_and_leaves_signals_to_waitress(
     consumer = run.start_job_consumer(app)
     try:
         assert signal.getsignal(signal.SIGINT) is before
-        enqueue_processing(asset_id)
+        queue_processing(asset_id)
+        db.session.commit()  # the job is queued once the row is kept
         done = _poll(asset_id, lambda a: a.status in {"ready", "failed"}, 30)
     finally:
         consumer.stop(graceful=True)
@@ -270,7 +274,8 @@ def test_sigterm_to_a_worker_stops_its_ffmpeg_and_hands_the_job_back(
     asset = create_asset(lesson, str(make_clip(40, "640x360")), "long.mp4", uploader)
     db.session.commit()
     asset_id, source = asset.id, asset.source_path
-    enqueue_processing(asset_id)
+    queue_processing(asset_id)
+    db.session.commit()  # the job is queued once the row is kept
     worker, log = _start_worker(app, tmp_path, "worker")
     try:
         running = _poll(asset_id, lambda a: a.status == "processing" and a.progress > 1, 30)

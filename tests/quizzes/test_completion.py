@@ -7,7 +7,7 @@ from lms.courses.models import Lesson
 from lms.extensions import db
 from lms.quizzes import services
 from lms.tracking.models import LessonProgress
-from lms.tracking.services import year_progress
+from lms.tracking.progress import year_progress
 
 
 def _complete_lessons(user, course):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from lms.core import statsyear
 from lms.extensions import db
 from lms.plans.models import Assignment, TrainingYear
-from lms.quizzes.models import DrawRule, Quiz, QuizAttempt, QuizQuestion, QuizResult
+from lms.quizzes.models import DrawRule, Quiz, QuizAttempt, QuizQuestion
 from tests.quizzes.conftest import (
     SECRET_BLANK,
     SECRET_EXPLANATION,
@@ -174,18 +174,6 @@ def test_standalone_exam_is_hidden_until_assigned(client, login, teacher, cadre,
     login(cadre)
     assert client.get(f"/quizzes/{exam.id}").status_code == 404
     assert "Annual theory exam" not in client.get("/quizzes/").get_data(as_text=True)
-
-
-def test_passed_required_test_completes_the_course(client, make_quiz, cadre, bank):
-    from lms.quizzes import services
-
-    quiz = make_quiz(is_required_for_completion=True)
-    assert services.courses_awaiting_test(cadre.id, [quiz.course_id]) == {quiz.course_id}
-    db.session.add(
-        QuizResult(user_id=cadre.id, quiz_id=quiz.id, year=2026, percent=90, is_passed=True)
-    )
-    db.session.commit()
-    assert services.courses_awaiting_test(cadre.id, [quiz.course_id]) == set()
 
 
 def test_quiz_page_shows_rules_attempts_and_blocker(client, login, post, make_quiz, cadre):

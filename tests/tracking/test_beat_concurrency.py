@@ -11,14 +11,14 @@ from sqlalchemy import insert, select, update
 
 from lms.core.timeutil import to_local, utcnow
 from lms.extensions import db
-from lms.tracking import services
+from lms.tracking import beats, viewing
 from lms.tracking.models import CreditClock, DailyCredit, LessonProgress, LessonView
 
 T0 = datetime(2026, 6, 6, 2, 0, 0)  # 10:00 on 6 June in Shanghai
 
 
 def test_a_beat_waiting_for_the_users_clock_sees_the_beat_it_waited_for(app, cadre, lesson):
-    view = services.open_view(cadre, lesson)
+    view = viewing.open_view(cadre, lesson)
     view.opened_at = T0
     view_pk, user_id, lesson_id = view.id, cadre.id, lesson.id
     db.session.commit()
@@ -53,10 +53,8 @@ def test_a_beat_waiting_for_the_users_clock_sees_the_beat_it_waited_for(app, cad
         try:
             with app.app_context():
                 waiting = db.session.get(LessonView, view_pk)
-                parsed = services.parse_beat({"seq": 1, "segments": [[100, 115]], "position": 115})
-                answers.append(
-                    services.record_beat(waiting, parsed, now=T0 + timedelta(seconds=115))
-                )
+                parsed = viewing.parse_beat({"seq": 1, "segments": [[100, 115]], "position": 115})
+                answers.append(beats.record_beat(waiting, parsed, now=T0 + timedelta(seconds=115)))
                 db.session.commit()
         except Exception as exc:  # asserted below
             errors.append(exc)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.extensions import db
-from lms.tracking import services
+from lms.tracking import beats, viewing
 from lms.tracking.models import CreditClock, DailyCredit, LessonProgress, LessonView
 
 T0 = datetime(2026, 6, 6, 2, 0, 0)
@@ -181,15 +181,15 @@ def test_segments_past_the_end_are_clipped(client, cadre, make_lesson):
 
 
 def _view(cadre, lesson, opened_at):
-    view = services.open_view(cadre, lesson)
+    view = viewing.open_view(cadre, lesson)
     view.opened_at = opened_at
     db.session.flush()
     return view
 
 
 def _record(view, seq, segments, now, position=0.0):
-    beat = services.parse_beat({"seq": seq, "segments": segments, "position": position})
-    return services.record_beat(view, beat, now=now)
+    beat = viewing.parse_beat({"seq": seq, "segments": segments, "position": position})
+    return beats.record_beat(view, beat, now=now)
 
 
 def test_replays_and_skips_earn_nothing(app, cadre, lesson):

@@ -6,10 +6,8 @@ import pytest
 
 from lms.tracking.intervals import (
     SegmentError,
-    add_coverage,
     parse_segments,
     take_seconds,
-    total_length,
     uncovered_parts,
     union,
 )
@@ -45,23 +43,6 @@ def test_segments_are_clipped_to_the_lesson():
 def test_union_merges_overlaps_and_touching_segments():
     assert union([(10, 20), (0, 5), (4, 12), (30, 40), (40.0004, 50)]) == [(0, 20), (30, 50)]
     assert union([]) == []
-
-
-def test_replaying_earns_nothing_and_new_parts_earn_their_length():
-    coverage, gained = add_coverage([], [(0, 60)])
-    assert gained == 60
-    coverage, gained = add_coverage(coverage, [(0, 60)])  # replay
-    assert gained == 0
-    coverage, gained = add_coverage(coverage, [(30, 90)])  # half new
-    assert gained == pytest.approx(30)
-    assert coverage == [(0, 90)]
-    assert total_length(coverage) == 90
-
-
-def test_skipping_ahead_credits_only_what_was_played():
-    coverage, gained = add_coverage([(0, 10)], [(500, 510)])
-    assert gained == 10
-    assert coverage == [(0, 10), (500, 510)]
 
 
 def test_uncovered_parts_and_taking_a_capped_amount():

@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from lms.courses.models import Course, Lesson, LessonStatus
 from lms.extensions import db
-from lms.tracking import services
+from lms.tracking import beats, viewing
 from lms.tracking.models import LessonProgress
 
 T0 = datetime(2026, 6, 6, 2, 0, 0)  # 10:00 in Shanghai
@@ -18,15 +18,15 @@ T0 = datetime(2026, 6, 6, 2, 0, 0)  # 10:00 in Shanghai
 
 def _watch(user, lesson, start, end, opened_at, user_agent="TestBrowser/1.0", address="10.1.2.3"):
     """Play ``[start, end]`` in real time through the real service, one beat per 15 s."""
-    view = services.open_view(user, lesson, user_agent=user_agent, address=address)
+    view = viewing.open_view(user, lesson, user_agent=user_agent, address=address)
     view.opened_at = opened_at
     now, position, seq = opened_at, start, 0
     while position < end:
         seq += 1
         now += timedelta(seconds=15)
         upto = min(end, position + 15)
-        beat = services.parse_beat({"seq": seq, "segments": [[position, upto]], "position": upto})
-        services.record_beat(view, beat, now=now)
+        beat = viewing.parse_beat({"seq": seq, "segments": [[position, upto]], "position": upto})
+        beats.record_beat(view, beat, now=now)
         position = upto
     db.session.commit()
     return view

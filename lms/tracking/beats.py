@@ -1,7 +1,5 @@
-"""Opening viewing sessions and recording beats: the server decides what is credited."""
+"""Recording beats: the server decides what a beat credits (rules 3–8 of docs/domain.md)."""
 
-import math
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -10,111 +8,17 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.accounts.models import User
 from lms.core import statsyear
-from lms.core.timeutil import local_today, local_zone, utcnow
-from lms.courses.models import Course, Lesson, LessonStatus
-from lms.courses.services import can_see_course
+from lms.core.timeutil import local_zone, utcnow
+from lms.courses.models import Course, Lesson
 from lms.extensions import db
-from lms.tracking.intervals import SegmentError, parse_segments, union
+from lms.tracking.intervals import parse_segments, union
 from lms.tracking.models import CreditClock, DailyCredit, LessonProgress, LessonView
 from lms.tracking.rules import credit_user_beat
-
-# lesson_view.last_seq is an ``integer`` on PostgreSQL, where SQLite's holds 64 bits: one
-# range for both databases, so a larger seq gets the same 400 on each instead of a 500 on one.
-MAX_SEQ = 2**31 - 1
-# The highest playback rate a browser plays at (HTMLMediaElement.playbackRate); 0 is a pause.
-MAX_REPORTED_RATE = 16
-
-
-class BeatError(ValueError):
-    """A beat the server refuses; ``status`` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
-
-
-@dataclass(frozen=True)
-class Beat:
-    seq: int
-    segments: list
-    position: float
-    rate: float
-    ended: bool
-
-
-def can_watch(user, lesson: Lesson | None) -> bool:
-    """Published courses are open to every user; drafts to their instructors and admins."""
-    return lesson is not None and can_see_course(user, lesson.course)
-
-
-def open_view(user, lesson: Lesson, user_agent: str = "", address: str = "") -> LessonView:
-    """Start a viewing session; the public id is the capability that authorizes its beats."""
-    if not _is_ready(lesson.status, lesson.duration_seconds):
-        raise BeatError(_("This lesson is not ready to play yet."), status=409)
-    view = LessonView(
-        public_id=secrets.token_urlsafe(24),
-        user_id=user.id,
-        lesson_id=lesson.id,
-        opened_at=utcnow(),
-        played=[],
-        user_agent=(user_agent or "")[:300] or None,
-        address=(address or "")[:64] or None,
-    )
-    db.session.add(view)
-    _ensure_clock(user.id)
-    db.session.flush()
-    return view
-
-
-def resume_position(user_id: int, lesson_id: int) -> float:
-    progress = _progress(user_id, lesson_id, lock=False)
-    return progress.position_seconds if progress else 0.0
-
-
-def parse_beat(body) -> Beat:
-    """Rule 2: a malformed beat is refused with a message and credits nothing."""
-    if not isinstance(body, dict):
-        raise BeatError(_("The beat must be a JSON object."))
-    seq = body.get("seq")
-    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= MAX_SEQ:
-        raise BeatError(
-            _(
-                "“seq” must be a whole number from 0 to %(max)d that grows with each beat.",
-                max=MAX_SEQ,
-            )
-        )
-    position, rate = _finite(body.get("position", 0)), _finite(body.get("rate", 1))
-    if position is None:
-        raise BeatError(_("“%(name)s” must be a number.", name="position"))
-    if rate is None or not 0 <= rate <= MAX_REPORTED_RATE:
-        raise BeatError(
-            _("“rate” must be a playback rate from 0 to %(max)d.", max=MAX_REPORTED_RATE)
-        )
-    ended = body.get("ended", False)
-    if not isinstance(ended, bool):
-        raise BeatError(_("“ended” must be true or false."))
-    segments = body.get("segments", [])
-    try:
-        parse_segments(segments, duration=float("inf"))
-    except SegmentError as exc:
-        raise BeatError(_("The segments are not valid: %(reason)s", reason=str(exc))) from exc
-    return Beat(seq=seq, segments=segments, position=position, rate=rate, ended=ended)
-
-
-def _finite(value) -> float | None:
-    """A JSON number as a float, or None if it is not one or no float holds it (10**400)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
+from lms.tracking.viewing import Beat, BeatError, can_watch, ensure_clock, is_ready
 
 
 def record_beat(view: LessonView, beat: Beat, now: datetime | None = None) -> dict:
@@ -176,15 +80,10 @@ def record_beat(view: LessonView, beat: Beat, now: datetime | None = None) -> di
     return answer
 
 
-def _is_ready(status: str | None, duration_seconds: float | None) -> bool:
-    """A lesson can be played, and earn credit, once its media is processed."""
-    return status == LessonStatus.READY.value and bool(duration_seconds)
-
-
 def _refuse_unplayable(view: LessonView, state: "_BeatState") -> None:
     """A view earns only while the user could open it: the lesson ready (its media may have
     been removed since) and the course still visible to them (it may have been unpublished)."""
-    if not _is_ready(state.status, state.duration):
+    if not is_ready(state.status, state.duration):
         raise BeatError(_("This lesson is not ready to play yet."), status=409)
     if not state.is_published and not can_watch(db.session.get(User, view.user_id), view.lesson):
         raise BeatError(_("This course is no longer open for study."), status=409)
@@ -310,7 +209,7 @@ def _beat_state(
     (view_credited, view_max_rate, clock_user, last_beat_at, progress_id) = row[7:12]
     coverage, completed_at, seconds = row[12:]
     if clock_user is None and retry:  # a view older than the clocks: create it, read again
-        _ensure_clock(view.user_id)
+        ensure_clock(view.user_id)
         return _beat_state(connection, view, now, retry=False)
     if progress_id is not None:
         _expire_loaded(LessonProgress, progress_id)
@@ -376,41 +275,8 @@ def _save_view(connection, view, state, beat, played, credited, position, answer
         set_committed_value(view, key, value)
 
 
-def year_credited_seconds(user_id: int, now: datetime | None = None) -> float:
-    """Seconds credited in the statistics year that ``now`` counts toward."""
-    start, end = statsyear.window(statsyear.year_of_moment(now or utcnow()))
-    return float(
-        db.session.scalar(
-            select(func.coalesce(func.sum(DailyCredit.seconds), 0.0)).where(
-                DailyCredit.user_id == user_id,
-                DailyCredit.local_date >= start,
-                DailyCredit.local_date <= end,
-            )
-        )
-    )
-
-
 def _length(coverage) -> float:
     return sum(end - start for start, end in coverage)
-
-
-def _ensure_clock(user_id: int) -> None:
-    """Create the user's clock row once; two first views racing must not both insert it."""
-    # Not loaded as an object: the beats write the row with Core statements (record_beat).
-    if db.session.scalar(select(_CLOCK.c.user_id).where(_CLOCK.c.user_id == user_id)):
-        return
-    try:
-        with db.session.begin_nested():
-            db.session.add(CreditClock(user_id=user_id, last_beat_at=None))
-    except IntegrityError:
-        pass  # the other request created it
-
-
-def _progress(user_id: int, lesson_id: int, lock: bool) -> LessonProgress | None:
-    query = select(LessonProgress).where(
-        LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id
-    )
-    return db.session.scalar(query.with_for_update() if lock else query)
 
 
 def _book(connection, user_id: int, now: datetime, by_date: dict[date, float]) -> float:
@@ -427,141 +293,3 @@ def _book(connection, user_id: int, now: datetime, by_date: dict[date, float]) -
         connection.execute(upsert, {"user_id": user_id, "local_date": local_date, "seconds": part})
         in_year += part if start <= local_date <= end else 0.0
     return in_year
-
-
-def year_progress(user_id: int, year: int) -> dict:
-    """A statistics year's online hours and weekend hours (the year's window, as every
-    figure of ``year``), and every course the user has played."""
-    start, end = statsyear.window(year)
-    rows = db.session.execute(
-        select(DailyCredit.local_date, DailyCredit.seconds).where(
-            DailyCredit.user_id == user_id,
-            DailyCredit.local_date >= start,
-            DailyCredit.local_date <= end,
-        )
-    ).all()
-    online = sum(seconds for _day, seconds in rows)
-    weekend = sum(seconds for day, seconds in rows if day.weekday() >= 5)
-    per_course = db.session.execute(
-        select(
-            Course.id,
-            Course.title,
-            func.sum(LessonProgress.credited_seconds),
-            func.count(LessonProgress.completed_at),
-        )
-        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-        .join(Course, Course.id == Lesson.course_id)
-        .where(LessonProgress.user_id == user_id)
-        .group_by(Course.id, Course.title)
-        .order_by(Course.title)
-    ).all()
-    # One grouped query for every course's lesson count and playable length (no query per course).
-    totals = {
-        course_id: (count, float(length or 0))
-        for course_id, count, length in db.session.execute(
-            select(Lesson.course_id, func.count(Lesson.id), func.sum(Lesson.duration_seconds))
-            .where(Lesson.course_id.in_([row[0] for row in per_course]))
-            .group_by(Lesson.course_id)
-        )
-    }
-    from lms.quizzes.services import courses_awaiting_test
-
-    # A course whose required test is not passed yet is not complete (the quizzes feature).
-    awaiting_test = courses_awaiting_test(user_id, [row[0] for row in per_course])
-    courses = []
-    for course_id, title, credited, completed_lessons in per_course:
-        lesson_count, length = totals.get(course_id, (-1, 0.0))
-        credited = float(credited or 0)
-        courses.append(
-            {
-                "id": course_id,
-                "title": title,
-                "credited_seconds": round(credited, 1),
-                "progress": round(min(1.0, credited / length), 4) if length else 0.0,
-                "completed": completed_lessons == lesson_count and course_id not in awaiting_test,
-            }
-        )
-    return {
-        "year": year,
-        "window_start": start.isoformat(),
-        "window_end": end.isoformat(),
-        "online_seconds": round(online, 1),
-        "online_hours": round(online / 3600, 1),
-        "weekend_seconds": round(weekend, 1),
-        "courses": courses,
-    }
-
-
-def weekend_seconds(user_id: int, today: date) -> float:
-    """Seconds credited on the latest Saturday and Sunday up to ``today`` (local dates)."""
-    from datetime import timedelta
-
-    saturday = today - timedelta(days=(today.weekday() - 5) % 7)
-    return float(
-        db.session.scalar(
-            select(func.coalesce(func.sum(DailyCredit.seconds), 0.0)).where(
-                DailyCredit.user_id == user_id,
-                DailyCredit.local_date >= saturday,
-                DailyCredit.local_date <= saturday + timedelta(days=1),
-            )
-        )
-    )
-
-
-def resume_lessons(user_id: int, course_ids) -> dict[int, int]:
-    """For each course, the first lesson the user has not completed (where to resume)."""
-    completed = set(
-        db.session.scalars(
-            select(LessonProgress.lesson_id).where(
-                LessonProgress.user_id == user_id, LessonProgress.completed_at.is_not(None)
-            )
-        )
-    )
-    resume = {}
-    for lesson in db.session.scalars(
-        select(Lesson)
-        .where(Lesson.course_id.in_(list(course_ids)), Lesson.duration_seconds.is_not(None))
-        .order_by(Lesson.course_id, Lesson.position)
-    ):
-        if lesson.id not in completed and lesson.course_id not in resume:
-            resume[lesson.course_id] = lesson.id
-    return resume
-
-
-def credited_by_course(user_id: int, course_ids) -> dict[int, float]:
-    """Seconds the user has been credited in each of ``course_ids`` (one grouped query)."""
-    ids = list(course_ids)
-    if not ids:
-        return {}
-    return {
-        course_id: float(seconds or 0)
-        for course_id, seconds in db.session.execute(
-            select(Lesson.course_id, func.sum(LessonProgress.credited_seconds))
-            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-            .where(LessonProgress.user_id == user_id, Lesson.course_id.in_(ids))
-            .group_by(Lesson.course_id)
-        )
-    }
-
-
-def year_outlook(person, today: date | None = None) -> dict:
-    """What a cadre's pages show of the current statistics year besides hours: the year,
-    the forecast ("every cadre page shows the forecast", docs/domain.md) and approved offline
-    days; the context of ``tracking/_year_outlook.html``."""
-    from lms.plans.services import forecast_for
-
-    today = today or local_today()
-    year = statsyear.current_year(today)
-    return {
-        "plan_year": year,
-        "forecast": forecast_for(person, today, year),
-        "offline_days": offline_days(person.id, year),
-    }
-
-
-def offline_days(user_id: int, year: int) -> float:
-    """Approved offline training days ending in ``year``'s statistics window."""
-    from lms.offline.services import approved_offline_totals
-
-    totals = approved_offline_totals([user_id], *statsyear.window(year)).get(user_id)
-    return round(totals.days, 1) if totals else 0.0

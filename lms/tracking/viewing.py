@@ -1,0 +1,131 @@
+"""Opening viewing sessions and reading beats: who may watch, and what a beat must say."""
+
+import math
+import secrets
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from lms.core.errors import LmsError
+from lms.core.timeutil import utcnow
+from lms.courses.models import Lesson, LessonStatus
+from lms.courses.services import can_see_course
+from lms.extensions import db
+from lms.tracking.intervals import SegmentError, parse_segments
+from lms.tracking.models import CreditClock, LessonProgress, LessonView
+
+# lesson_view.last_seq is an ``integer`` on PostgreSQL, where SQLite's holds 64 bits: one
+# range for both databases, so a larger seq gets the same 400 on each instead of a 500 on one.
+MAX_SEQ = 2**31 - 1
+# The highest playback rate a browser plays at (HTMLMediaElement.playbackRate); 0 is a pause.
+MAX_REPORTED_RATE = 16
+
+
+class BeatError(LmsError):
+    """A beat the server refuses; ``status`` is the HTTP status to answer with."""
+
+
+@dataclass(frozen=True)
+class Beat:
+    seq: int
+    segments: list
+    position: float
+    rate: float
+    ended: bool
+
+
+def can_watch(user, lesson: Lesson | None) -> bool:
+    """Published courses are open to every user; drafts to their instructors and admins."""
+    return lesson is not None and can_see_course(user, lesson.course)
+
+
+def open_view(user, lesson: Lesson, user_agent: str = "", address: str = "") -> LessonView:
+    """Start a viewing session; the public id is the capability that authorizes its beats."""
+    if not is_ready(lesson.status, lesson.duration_seconds):
+        raise BeatError(_("This lesson is not ready to play yet."), status=409)
+    view = LessonView(
+        public_id=secrets.token_urlsafe(24),
+        user_id=user.id,
+        lesson_id=lesson.id,
+        opened_at=utcnow(),
+        played=[],
+        user_agent=(user_agent or "")[:300] or None,
+        address=(address or "")[:64] or None,
+    )
+    db.session.add(view)
+    ensure_clock(user.id)
+    db.session.flush()
+    return view
+
+
+def resume_position(user_id: int, lesson_id: int) -> float:
+    progress = _progress(user_id, lesson_id, lock=False)
+    return progress.position_seconds if progress else 0.0
+
+
+def parse_beat(body) -> Beat:
+    """Rule 2: a malformed beat is refused with a message and credits nothing."""
+    if not isinstance(body, dict):
+        raise BeatError(_("The beat must be a JSON object."))
+    seq = body.get("seq")
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= MAX_SEQ:
+        raise BeatError(
+            _(
+                "“seq” must be a whole number from 0 to %(max)d that grows with each beat.",
+                max=MAX_SEQ,
+            )
+        )
+    position, rate = _finite(body.get("position", 0)), _finite(body.get("rate", 1))
+    if position is None:
+        raise BeatError(_("“%(name)s” must be a number.", name="position"))
+    if rate is None or not 0 <= rate <= MAX_REPORTED_RATE:
+        raise BeatError(
+            _("“rate” must be a playback rate from 0 to %(max)d.", max=MAX_REPORTED_RATE)
+        )
+    ended = body.get("ended", False)
+    if not isinstance(ended, bool):
+        raise BeatError(_("“ended” must be true or false."))
+    segments = body.get("segments", [])
+    try:
+        parse_segments(segments, duration=float("inf"))
+    except SegmentError as exc:
+        raise BeatError(_("The segments are not valid: %(reason)s", reason=str(exc))) from exc
+    return Beat(seq=seq, segments=segments, position=position, rate=rate, ended=ended)
+
+
+def _finite(value) -> float | None:
+    """A JSON number as a float, or None if it is not one or no float holds it (10**400)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def is_ready(status: str | None, duration_seconds: float | None) -> bool:
+    """A lesson can be played, and earn credit, once its media is processed."""
+    return status == LessonStatus.READY.value and bool(duration_seconds)
+
+
+def ensure_clock(user_id: int) -> None:
+    """Create the user's clock row once; two first views racing must not both insert it."""
+    # Not loaded as an object: the beats write the row with Core statements (record_beat).
+    clock = CreditClock.__table__
+    if db.session.scalar(select(clock.c.user_id).where(clock.c.user_id == user_id)):
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(CreditClock(user_id=user_id, last_beat_at=None))
+    except IntegrityError:
+        pass  # the other request created it
+
+
+def _progress(user_id: int, lesson_id: int, lock: bool) -> LessonProgress | None:
+    query = select(LessonProgress).where(
+        LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id
+    )
+    return db.session.scalar(query.with_for_update() if lock else query)
