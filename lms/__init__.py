@@ -128,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.api.views import bp as api_bp
     from lms.archive.views import bp as archive_bp
     from lms.assessment.views import bp as assessment_bp
+    from lms.banks import file_views, question_views  # noqa: F401 - routes on banks_bp
     from lms.banks.views import bp as banks_bp
     from lms.core.errors import register_error_handlers
     from lms.courses.api import bp as courses_api_bp
@@ -138,6 +139,12 @@ def _register_blueprints(app: Flask) -> None:
     from lms.offline.views import bp as offline_bp
     from lms.org.views import bp as org_bp
     from lms.plans.views import bp as plans_bp
+    from lms.quizzes import (  # noqa: F401 - routes on quizzes_bp and, regrading, on banks_bp
+        authoring_views,
+        regrade_views,
+        result_views,
+        taking_views,
+    )
     from lms.quizzes.api import bp as quizzes_api_bp
     from lms.quizzes.views import bp as quizzes_bp
     from lms.reports.monthly import bp as monthly_bp

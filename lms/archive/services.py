@@ -70,7 +70,7 @@ def _completed_courses(user_id: int) -> list[tuple[Course, object]]:
         .where(done.c.done == totals.c.total)
         .order_by(done.c.on)
     ).all()
-    from lms.quizzes.services import courses_awaiting_test
+    from lms.quizzes.filing import courses_awaiting_test
 
     waiting = courses_awaiting_test(user_id, [course.id for course, _on in rows])
     return [(course, on) for course, on in rows if course.id not in waiting]

@@ -464,7 +464,7 @@ def year_progress(user_id: int, year: int) -> dict:
             .group_by(Lesson.course_id)
         )
     }
-    from lms.quizzes.services import courses_awaiting_test
+    from lms.quizzes.filing import courses_awaiting_test
 
     # A course whose required test is not passed yet is not complete (the quizzes feature).
     awaiting_test = courses_awaiting_test(user_id, [row[0] for row in per_course])

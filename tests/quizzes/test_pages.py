@@ -177,15 +177,15 @@ def test_standalone_exam_is_hidden_until_assigned(client, login, teacher, cadre,
 
 
 def test_passed_required_test_completes_the_course(client, make_quiz, cadre, bank):
-    from lms.quizzes import services
+    from lms.quizzes import filing
 
     quiz = make_quiz(is_required_for_completion=True)
-    assert services.courses_awaiting_test(cadre.id, [quiz.course_id]) == {quiz.course_id}
+    assert filing.courses_awaiting_test(cadre.id, [quiz.course_id]) == {quiz.course_id}
     db.session.add(
         QuizResult(user_id=cadre.id, quiz_id=quiz.id, year=2026, percent=90, is_passed=True)
     )
     db.session.commit()
-    assert services.courses_awaiting_test(cadre.id, [quiz.course_id]) == set()
+    assert filing.courses_awaiting_test(cadre.id, [quiz.course_id]) == set()
 
 
 def test_quiz_page_shows_rules_attempts_and_blocker(client, login, post, make_quiz, cadre):
