@@ -20,6 +20,7 @@ from lms.api.views import bp as api_bp
 from lms.archive.views import bp as archive_bp
 from lms.assessment.cli import assess_command
 from lms.assessment.views import bp as assessment_bp
+from lms.banks import file_views, question_views  # noqa: F401 - routes on banks_bp
 from lms.banks.views import bp as banks_bp
 from lms.core import database, i18n, inputs, queue, security_headers, templating  # noqa: F401
 from lms.core.errors import register_error_handlers
@@ -42,6 +43,12 @@ from lms.org.views import bp as org_bp
 from lms.plans import tasks as plan_tasks
 from lms.plans.cli import plan_seed_command, plan_sync_command
 from lms.plans.views import bp as plans_bp
+from lms.quizzes import (  # noqa: F401 - routes on quizzes_bp and, regrading, on banks_bp
+    authoring_views,
+    regrade_views,
+    result_views,
+    taking_views,
+)
 from lms.quizzes import tasks as quiz_tasks
 from lms.quizzes.api import bp as quizzes_api_bp
 from lms.quizzes.cli import quiz_refile_command

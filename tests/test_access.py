@@ -13,8 +13,8 @@ from lms.extensions import db
 from lms.offline.services import record_exemptions, record_offline_training
 from lms.org.categories import ensure_default_categories
 from lms.org.models import CadreCategory
+from lms.quizzes.attempts import start_or_resume, submit_attempt
 from lms.quizzes.models import DrawRule, Quiz, QuizAttempt, QuizQuestion
-from lms.quizzes.services import start_or_resume, submit_attempt
 from tests.conftest import csrf_token
 
 ROLES = ["admin", "supervisor", "instructor", "cadre"]

@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 from flask_babel import gettext as _
 
-from lms.banks import services
+from lms.banks import files
 from lms.banks.models import Bank
 from lms.core.i18n import current_locale
 from lms.core.tabular import EXTENSIONS, TabularError, file_extension
@@ -33,11 +33,11 @@ def register(group: click.Group) -> None:
         """
         bank = _bank(bank_id)
         try:
-            table = services.read_bank_file(file.read_bytes(), file.name)
+            table = files.read_bank_file(file.read_bytes(), file.name)
         except TabularError as exc:
             raise click.ClickException(str(exc)) from exc
-        plans = services.plan_import(bank, table, current_locale())
-        counts = services.count_statuses(plans)
+        plans = files.plan_import(bank, table, current_locale())
+        counts = files.count_statuses(plans)
         click.echo(
             _(
                 "%(total)d rows: %(new)d new, %(duplicate)d duplicates, %(rejected)d rejected.",
@@ -46,7 +46,7 @@ def register(group: click.Group) -> None:
             )
         )
         for plan in plans:
-            if plan.status == services.REJECTED:
+            if plan.status == files.REJECTED:
                 click.echo(
                     _(
                         "Row %(line)d rejected: %(reasons)s",
@@ -54,14 +54,14 @@ def register(group: click.Group) -> None:
                         reasons=" ".join(plan.reasons),
                     )
                 )
-        if counts[services.REJECTED]:
+        if counts[files.REJECTED]:
             click.echo(_("Nothing was written: fix the rejected rows and run the import again."))
             raise SystemExit(1)
         if dry_run:
             click.echo(_("Dry run: nothing was written."))
             return
-        created = services.apply_import(bank, plans)
-        db.session.commit()
+        created = files.apply_import(bank, plans)
+        db.session.commit()  # a command, not a request: it keeps its own work
         click.echo(_("%(count)d questions added.", count=created))
 
     @group.command("export")
@@ -73,5 +73,5 @@ def register(group: click.Group) -> None:
         ext = file_extension(file.name)
         if ext not in EXTENSIONS:
             raise click.ClickException(_("Name the file .csv or .xlsx."))
-        file.write_bytes(services.export_bank(bank, ext, current_locale()))
+        file.write_bytes(files.export_bank(bank, ext, current_locale()))
         click.echo(_("Wrote %(path)s.", path=str(file)))

@@ -14,8 +14,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length
 
-from lms.banks import parsing
-from lms.banks.services import DIFFICULTY_LABELS, MAX_TITLE
+from lms.banks import question_rules
+from lms.banks.editing import MAX_TITLE
+from lms.banks.messages import DIFFICULTY_LABELS
 from lms.core.tabular import EXTENSIONS
 
 NONE = ""
@@ -40,12 +41,14 @@ class QuestionForm(FlaskForm):
 
     text = TextAreaField(_l("Question"), render_kw={"rows": 4})
     options = FieldList(
-        StringField(_l("Option")), min_entries=parsing.MAX_OPTIONS, max_entries=parsing.MAX_OPTIONS
+        StringField(_l("Option")),
+        min_entries=question_rules.MAX_OPTIONS,
+        max_entries=question_rules.MAX_OPTIONS,
     )
     # Option positions ("0".."5"), posted by the radio buttons or checkboxes beside the options.
     correct = SelectMultipleField(
         _l("Correct"),
-        choices=[(str(i), letter) for i, letter in enumerate(parsing.LETTERS)],
+        choices=[(str(i), letter) for i, letter in enumerate(question_rules.LETTERS)],
         validate_choice=False,
     )
     statement = RadioField(

@@ -35,7 +35,7 @@ class Bank(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    # The token of the last import preview applied (see services.claim_import).
+    # The token of the last import preview applied (see files.claim_import).
     last_import_token: Mapped[str | None] = mapped_column(String(32))
 
     course = relationship("Course")

@@ -33,7 +33,7 @@ def _lessons(course) -> list[dict]:
 
 
 def _quizzes(course) -> list[dict]:
-    from lms.quizzes.services import course_quizzes
+    from lms.quizzes.access import course_quizzes
 
     return [
         {"id": quiz.id, "title": quiz.title, "is_required": quiz.is_required_for_completion}

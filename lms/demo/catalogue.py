@@ -3,13 +3,13 @@
 from sqlalchemy import select
 
 from lms.accounts.models import User
+from lms.banks.editing import create_bank, save_question
 from lms.banks.models import Bank
-from lms.banks.parsing import QuestionData
-from lms.banks.services import create_bank, save_question
+from lms.banks.question_rules import QuestionData
 from lms.courses.models import ContentCategory, Course, Lesson, TeachingMethod
 from lms.extensions import db
+from lms.quizzes.authoring import QuizSettings, add_draw_rule, add_fixed_questions, save_quiz
 from lms.quizzes.models import Quiz
-from lms.quizzes.services import QuizSettings, add_draw_rule, add_fixed_questions, save_quiz
 
 # Recorded lecture series: long enough (about 84 hours in all) that a year of study can be
 # credited from unique playing, as the tracker requires. Their recordings are not part of

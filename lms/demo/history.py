@@ -20,8 +20,8 @@ from lms.core import statsyear
 from lms.core.timeutil import local_zone
 from lms.courses.models import LessonStatus
 from lms.extensions import db
+from lms.quizzes.attempts import save_answer, start_or_resume, submit_attempt
 from lms.quizzes.models import Quiz, QuizAttempt
-from lms.quizzes.services import save_answer, start_or_resume, submit_attempt
 from lms.tracking.beats import record_beat
 from lms.tracking.forecast import weekends_between
 from lms.tracking.models import LessonView

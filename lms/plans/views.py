@@ -29,7 +29,7 @@ from lms.extensions import db
 from lms.org.forms import unit_choices
 from lms.org.models import CadreCategory, Unit
 from lms.org.visibility import can_see_unit, scope_root, visible_units
-from lms.plans import services
+from lms.plans import quiz_assignments, services
 from lms.plans.forms import (
     ANY,
     EVERYONE,
@@ -40,12 +40,14 @@ from lms.plans.forms import (
 )
 from lms.plans.models import Assignment, QuotaRule, TrainingYear
 from lms.plans.services import AudienceInput, PlanError
+from lms.quizzes.filing import refile_after_cutoff_change
 from lms.quizzes.models import Quiz
-from lms.quizzes.services import refile_after_cutoff_change
 
 bp = Blueprint("plans", __name__, url_prefix="/plan")
 # Each year's cut-off is its plan's: the statistics year (lms.core) reads it from here.
 bp.record_once(lambda state: statsyear.register_cutoff_source(state.app, services.plan_cutoff))
+# The exams each year's plan assigns: quizzes (a floor below) read them from here.
+bp.record_once(quiz_assignments.register)
 
 
 @event.listens_for(Session, "before_flush")

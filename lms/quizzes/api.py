@@ -16,10 +16,13 @@ from lms.core.openapi import (
     documented,
     obj,
 )
+from lms.core.unit_of_work import keep_on_refusal
 from lms.extensions import db
-from lms.quizzes import services
+from lms.quizzes import attempts as quiz_attempts
+from lms.quizzes.access import can_take_quiz
+from lms.quizzes.errors import QuizError
 from lms.quizzes.models import Quiz, QuizAttempt
-from lms.quizzes.views import close_expired_on_read
+from lms.quizzes.taker_view import attempt_view, iso_utc
 
 bp = Blueprint("quizzes_api", __name__, url_prefix="/api/v1")
 bp.before_request(protect_cookie_writes())
@@ -82,10 +85,9 @@ def _not_found():
     return api_error(404, "not_found", _("No such attempt."))
 
 
-def _quiz_error(exc: services.QuizError):
-    db.session.commit()  # keep what the rule itself closed (an expired attempt's grade)
-    code = {400: "bad_request", 404: "not_found"}.get(exc.status, "conflict")
-    return api_error(exc.status, code, str(exc))
+def _quiz_error(exc: QuizError):
+    keep_on_refusal()  # keep what the rule itself closed (an expired attempt's grade)
+    return api_error(exc.status, exc.code, exc.message)
 
 
 @bp.route("/quizzes/<int:quiz_id>/attempts", methods=["POST"])
@@ -94,14 +96,13 @@ def _quiz_error(exc: services.QuizError):
 def start_attempt(quiz_id: int):
     """Start an attempt, or resume the open one: questions without answers, deadline."""
     quiz = db.session.get(Quiz, quiz_id)
-    if not services.can_take_quiz(current_user, quiz):
+    if not can_take_quiz(current_user, quiz):
         return api_error(404, "not_found", _("No such quiz."))
     try:
-        attempt, created = services.start_or_resume(current_user, quiz)
-    except services.QuizError as exc:
+        attempt, created = quiz_attempts.start_or_resume(current_user, quiz)
+    except QuizError as exc:
         return _quiz_error(exc)
-    db.session.commit()
-    return jsonify(services.attempt_view(attempt)), 201 if created else 200
+    return jsonify(attempt_view(attempt)), 201 if created else 200
 
 
 @bp.route("/attempts/<int:attempt_id>")
@@ -112,9 +113,9 @@ def attempt(attempt_id: int):
     found = _own_attempt(attempt_id)
     if found is None:
         return _not_found()
-    if close_expired_on_read([found]):
+    if quiz_attempts.close_expired_on_read([found]):
         found = _own_attempt(attempt_id)
-    return jsonify(services.attempt_view(found))
+    return jsonify(attempt_view(found))
 
 
 @bp.route("/attempts/<int:attempt_id>/answers/<int:question_id>", methods=["PUT"])
@@ -129,15 +130,14 @@ def save_answer(attempt_id: int, question_id: int):
     if not isinstance(body, dict) or "answer" not in body:
         return api_error(400, "bad_request", _('Send {"answer": ...} as JSON.'))
     try:
-        item = services.save_answer(found, question_id, body["answer"])
-    except services.QuizError as exc:
+        item = quiz_attempts.save_answer(found, question_id, body["answer"])
+    except QuizError as exc:
         return _quiz_error(exc)
-    db.session.commit()
     return jsonify(
         {
             "question_id": item.question_id,
             "answer": item.answer,
-            "saved_at": services.iso_utc(item.answered_at),
+            "saved_at": iso_utc(item.answered_at),
         }
     )
 
@@ -151,8 +151,7 @@ def submit(attempt_id: int):
     if found is None:
         return _not_found()
     try:
-        services.submit_attempt(found)
-    except services.QuizError as exc:
+        quiz_attempts.submit_attempt(found)
+    except QuizError as exc:
         return _quiz_error(exc)
-    db.session.commit()
-    return jsonify(services.attempt_view(found))
+    return jsonify(attempt_view(found))

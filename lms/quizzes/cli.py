@@ -4,6 +4,7 @@ import click
 from flask.cli import with_appcontext
 
 from lms.extensions import db
+from lms.quizzes.filing import refile_results
 
 
 @click.command("quiz-refile")
@@ -14,8 +15,6 @@ def quiz_refile_command():
     Saving a plan with another cut-off re-files that year's results by itself; run this after
     changing LMS_STATS_CUTOFF, which years without a plan follow. Attempts are not changed.
     """
-    from lms.quizzes.services import refile_results
-
     changed = refile_results()
-    db.session.commit()
+    db.session.commit()  # a command, not a request: it keeps its own work
     click.echo(f"Quiz results re-filed: {changed} added, changed or removed.")

@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from lms.quizzes.services import COUNTING_LABELS, REVEAL_LABELS
+from lms.quizzes.labels import COUNTING_LABELS, REVEAL_LABELS
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 

@@ -170,7 +170,7 @@ class QuizResult(db.Model):
 
     The annual assessment weighs these rows (docs/domain.md: quiz results are part of the
     credit-system assessment); the year is the statistics year of the attempts, by the plan's
-    cut-off like the hours (``lms.quizzes.services.result_year``).
+    cut-off like the hours (``lms.quizzes.filing.result_year``).
     """
 
     __tablename__ = "quiz_result"

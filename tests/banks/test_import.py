@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 from sqlalchemy import event, select
 
-from lms.banks import services
+from lms.banks import editing
 from lms.banks.models import Bank, Question
 from lms.extensions import db
 from tests.banks.conftest import HEADER, add_question, csv_bytes, question_count, xlsx_bytes
@@ -150,7 +150,7 @@ def test_an_upload_belongs_to_its_bank(client, post, upload, bank, instructor):
 
 def _questions(bank_id):
     db.session.expire_all()
-    return [services.question_data(q) for q in db.session.get(Bank, bank_id).questions]
+    return [editing.question_data(q) for q in db.session.get(Bank, bank_id).questions]
 
 
 def test_export_round_trips_in_both_formats_and_languages(client, post, upload, bank, instructor):

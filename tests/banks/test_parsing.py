@@ -2,17 +2,8 @@
 
 import pytest
 
-from lms.banks.parsing import (
-    EXAMPLES,
-    QuestionData,
-    check_question,
-    parse_row,
-    question_row,
-    row_values,
-    split_lines,
-    split_tags,
-    template_rows,
-)
+from lms.banks.file_rows import EXAMPLES, EXPORT_COLUMNS, parse_row, question_row, template_rows
+from lms.banks.question_rules import QuestionData, check_question, split_lines, split_tags
 
 
 def codes(parsed) -> list[str]:
@@ -198,7 +189,7 @@ def test_export_rows_parse_back_to_the_same_questions(locale):
     _header, *rows = template_rows(locale)
     assert len(rows) == 4  # one example per type
     for example, cells in zip(EXAMPLES[locale], rows, strict=True):
-        parsed = parse_row(row_values(cells), locale)
+        parsed = parse_row(dict(zip(EXPORT_COLUMNS, cells, strict=True)), locale)
         assert parsed.problems == []
         assert parsed.question == example
 

@@ -1,13 +1,16 @@
 """Services the quiz feature uses: the banks a user may use, and questions to draw from."""
 
+from sqlalchemy import select
+
+from lms.banks.access import visible_bank_clause
+from lms.banks.editing import questions_for_draw
 from lms.banks.models import Bank
-from lms.banks.services import banks_visible_to, questions_for_draw
 from lms.courses.models import Course
 from lms.extensions import db
 from tests.banks.conftest import add_question
 
 
-def test_banks_visible_to_each_role(make_user):
+def test_visible_banks_of_each_role(make_user):
     teacher = make_user("teacher", roles=["instructor"])
     colleague = make_user("colleague", roles=["instructor"])
     admin = make_user("root", roles=["admin"])
@@ -20,7 +23,8 @@ def test_banks_visible_to_each_role(make_user):
     db.session.commit()
 
     def titles(user):
-        return [bank.title for bank in db.session.scalars(banks_visible_to(user))]
+        visible = select(Bank).where(visible_bank_clause(user)).order_by(Bank.title, Bank.id)
+        return [bank.title for bank in db.session.scalars(visible)]
 
     assert titles(teacher) == ["A own", "B course"]
     assert titles(colleague) == ["B course", "C foreign"]

@@ -20,8 +20,8 @@ from lms.courses.models import Course, Enrollment, Lesson, LessonStatus
 from lms.extensions import db
 from lms.org.models import CadreCategory
 from lms.plans import services as plans
+from lms.quizzes.attempts import save_answer, start_or_resume, submit_attempt
 from lms.quizzes.models import Quiz, QuizQuestion, QuizResult
-from lms.quizzes.services import save_answer, start_or_resume, submit_attempt
 from lms.tracking.models import DailyCredit
 
 # What a hostile (or unlucky) user types; each would run as a formula in Excel or LibreOffice.

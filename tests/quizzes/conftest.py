@@ -5,8 +5,8 @@ import pytest
 from lms.banks.models import Bank, Option, Question
 from lms.courses.models import Course, Lesson, LessonStatus
 from lms.extensions import db
+from lms.quizzes.attempts import save_answer, start_or_resume, submit_attempt
 from lms.quizzes.models import Quiz, QuizQuestion
-from lms.quizzes.services import save_answer, start_or_resume, submit_attempt
 
 SECRET_EXPLANATION = "EXPLANATION-SECRET-7431"
 SECRET_BLANK = "BLANKANSWER-SECRET-9124"

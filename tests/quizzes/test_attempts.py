@@ -8,7 +8,7 @@ from sqlalchemy import select
 from lms.api.services import issue_token
 from lms.core.timeutil import utcnow
 from lms.extensions import db
-from lms.quizzes import services
+from lms.quizzes import tasks
 from lms.quizzes.models import QuizAttempt, QuizResult
 from tests.quizzes.conftest import (
     SECRET_BLANK,
@@ -253,8 +253,8 @@ def test_abandoned_attempt_is_closed_by_the_job(app, client, make_quiz, bank, ca
     attempt = db.session.get(QuizAttempt, attempt_id)
     attempt.deadline_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
-    assert services.close_expired_attempts() == 1
-    assert services.close_expired_attempts() == 0  # safe to run twice
+    assert tasks.close_expired_attempts() == 1
+    assert tasks.close_expired_attempts() == 0  # safe to run twice
     db.session.expire_all()
     closed = db.session.get(QuizAttempt, attempt_id)
     assert closed.status == "graded" and closed.is_expired and closed.score == 2.0
@@ -350,11 +350,3 @@ def test_reading_an_expired_attempt_closes_it(client, login, make_quiz, bank, ca
     assert "Time is up" in page and "Score: 0 of 7 points" in page
     db.session.expire_all()
     assert db.session.get(QuizAttempt, second).status == "graded"
-
-
-def test_questions_in_use_are_those_asked_by_attempts(client, make_quiz, bank, cadre, bearer):
-    ids = [q.id for q in bank.questions]
-    assert services.questions_in_use(ids) == set()
-    _start(client, make_quiz(), bearer(cadre))
-    assert services.questions_in_use(ids) == set(ids)
-    assert services.questions_in_use([]) == set()

@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import select
 
 from lms.extensions import db
+from lms.quizzes.attempts import save_answer, start_or_resume, submit_attempt
 from lms.quizzes.models import Quiz, QuizAttempt, QuizQuestion, QuizResult
-from lms.quizzes.services import save_answer, start_or_resume, submit_attempt
 from tests.quizzes.conftest import questions_by_kind
 
 

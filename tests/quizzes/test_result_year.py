@@ -12,10 +12,10 @@ from lms.assessment.services import quiz_scores_by_user
 from lms.core import statsyear
 from lms.extensions import db
 from lms.plans.models import TrainingYear
-from lms.quizzes import results as quiz_results
+from lms.quizzes.attempts import save_answer, start_or_resume
+from lms.quizzes.attempts import submit_attempt as submit
+from lms.quizzes.filing import refile_results, result_year, stats_year_bounds
 from lms.quizzes.models import QuizAttempt, QuizResult
-from lms.quizzes.services import refile_results, result_year, save_answer, start_or_resume
-from lms.quizzes.services import submit_attempt as submit
 from lms.reports.services import Scope, make_context, quiz_pass_rates
 from tests.quizzes.conftest import correct_ids, questions_by_kind
 
@@ -104,7 +104,7 @@ def test_a_plans_cutoff_moves_the_boundary(app, make_quiz, bank, make_user, unit
     assert result_year(local(2028, 12, 21, 10, 0)) == 2029
 
 
-def test_year_bounds_hold_exactly_the_times_filed_under_the_year(app):
+def test_stats_year_bounds_hold_exactly_the_times_filed_under_the_year(app):
     # Plans with different cut-offs next to each other, and a year on the setting's.
     db.session.add_all(
         [
@@ -120,7 +120,7 @@ def test_year_bounds_hold_exactly_the_times_filed_under_the_year(app):
         for moment in (local(*ymd, 0, 0, 30), local(*ymd, 23, 59, 30)):
             year = result_year(moment)
             if year not in bounds:
-                bounds[year] = quiz_results.year_bounds(year)
+                bounds[year] = stats_year_bounds(year)
             start, end = bounds[year]
             assert start <= moment < end, (moment, year)
         day += timedelta(days=1)

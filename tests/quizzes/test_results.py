@@ -12,14 +12,14 @@ from sqlalchemy import event
 from lms.core import statsyear
 from lms.extensions import db
 from lms.plans.models import Assignment, TrainingYear
-from lms.quizzes import results as quiz_results
+from lms.quizzes.figures import quiz_figures
 from lms.quizzes.models import Quiz, QuizQuestion
 from tests.quizzes.conftest import questions_by_kind, take
 
 
 def test_figures_of_a_known_quiz(graded, bank):
     quiz, _cadres = graded
-    figures = quiz_results.quiz_figures(quiz, statsyear.current_year())
+    figures = quiz_figures(quiz, statsyear.current_year())
     assert figures.taker_count == 5 and figures.attempt_count == 6
     # Counted by the highest attempt: c5 has 100.
     assert sorted(p.percent for p in figures.takers) == [28.57, 42.86, 71.43, 85.71, 100.0]
