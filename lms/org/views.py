@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from lms.accounts.models import Role, User
 from lms.core.access import role_required
+from lms.core.events import units_changed
 from lms.core.i18n import current_locale
 from lms.core.inputs import parse_int
 from lms.extensions import db
@@ -23,7 +24,6 @@ from lms.org.forms import (
 from lms.org.models import Cadre, CadreCategory, Unit
 from lms.org.scope import unit_or_404
 from lms.org.services import OrgError
-from lms.plans.tasks import enqueue_sync
 from lms.tracking import reports as tracking_reports
 from lms.tracking import services as tracking_services
 
@@ -186,7 +186,8 @@ def move_unit(unit_id: int):
             form.new_parent_id.errors.append(str(exc))
         else:
             db.session.commit()
-            enqueue_sync()  # its cadres may now fall in (or out of) an assigned audience
+            # Its cadres may now fall in (or out of) an assigned audience.
+            units_changed.send(unit, unit_ids=[unit.id])
             flash(_("The unit has been moved."), "success")
             return redirect(url_for("org.unit_detail", unit_id=unit_id))
     return _render_unit(unit, move_form=form, status=400)

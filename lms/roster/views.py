@@ -16,13 +16,13 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import Role
 from lms.core.access import role_required
+from lms.core.events import cadre_changed
 from lms.core.exports import download
 from lms.core.i18n import current_locale
 from lms.core.pagination import ListPage
 from lms.core.uploads import PendingUpload, UploadGone
 from lms.extensions import db
 from lms.org.services import OrgError, active_categories, scope_root
-from lms.plans.tasks import enqueue_sync
 from lms.roster import services
 from lms.roster.forms import UploadForm
 
@@ -128,7 +128,6 @@ def confirm():
         return redirect(url_for("roster.preview"))
     try:
         result = services.apply_import(plans)
-        db.session.commit()
     except (services.RosterError, OrgError, IntegrityError):
         db.session.rollback()
         flash(
@@ -139,10 +138,10 @@ def confirm():
             "error",
         )
         return redirect(url_for("roster.preview"))
-    if result.created or result.updated:
+    if result.user_ids:
         # New and changed cadres may now be in an assignment's audience: their required
-        # courses follow on the queue, so a large import's request does not wait for the sync.
-        enqueue_sync()
+        # courses follow once the import is committed.
+        cadre_changed.send(bp, user_ids=result.user_ids)
     PENDING.forget()
     flash(
         _(
