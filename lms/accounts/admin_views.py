@@ -23,12 +23,12 @@ from lms.accounts.models import Role, User, UserRole
 from lms.api.models import ApiToken
 from lms.api.services import revoke_token
 from lms.core.access import role_required
+from lms.core.events import cadre_changed
 from lms.core.i18n import current_locale
 from lms.core.templating import render_form
 from lms.extensions import db
 from lms.org.categories import active_categories
 from lms.org.models import Cadre, CadreCategory, Unit
-from lms.plans.tasks import enqueue_sync
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
 
@@ -213,10 +213,10 @@ def revoke_user_token(user_id: int, token_id: int):
 
 
 def _sync_plan_for(user: User) -> None:
-    """After a cadre's record, unit or status is saved: the year's required courses follow
-    (assignment audiences are rules over exactly these), on the job queue."""
+    """After a cadre's record, unit or status is saved: announce it, so the year's required
+    courses follow (assignment audiences are rules over exactly these)."""
     if user.cadre is not None:
-        enqueue_sync()
+        cadre_changed.send(user, user_ids=[user.id])
 
 
 def _get_user(user_id: int) -> User:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from lms.accounts.models import Role, User
 from lms.core.access import role_required
+from lms.core.events import units_changed
 from lms.core.i18n import current_locale
 from lms.core.inputs import parse_int
 from lms.extensions import db
@@ -33,7 +34,6 @@ from lms.org.models import Cadre, CadreCategory, Unit
 from lms.org.scope import unit_or_404
 from lms.org.tree import OrgError, unit_ancestors, units_outside
 from lms.org.visibility import cadres_in_scope, can_see_unit, subtree_cadre_counts, unit_tree
-from lms.plans.tasks import enqueue_sync
 
 bp = Blueprint("org", __name__, url_prefix="/org")
 
@@ -186,7 +186,8 @@ def move_unit(unit_id: int):
         except OrgError as exc:
             form.new_parent_id.errors.append(str(exc))
         else:
-            enqueue_sync()  # its cadres may now fall in (or out of) an assigned audience
+            # Its cadres may now fall in (or out of) an assigned audience.
+            units_changed.send(unit, unit_ids=[unit.id])
             flash(_("The unit has been moved."), "success")
             return redirect(url_for("org.unit_detail", unit_id=unit_id))
     return _render_unit(unit, move_form=form, status=400)

@@ -1,14 +1,19 @@
-"""Huey tasks for the annual plan: keep required enrolments in step with the cadre records."""
+"""Huey tasks for the annual plan: keep required enrolments in step with the cadre records.
+
+Other features do not call these jobs: they announce ``cadre_changed`` or ``units_changed``
+(``lms.core.events``) and the receiver below syncs the year (docs/architecture.md).
+"""
 
 from dataclasses import asdict
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 from huey import crontab
 from huey.api import Huey
 
 from lms.core import statsyear
-from lms.core.queue import get_huey
+from lms.core.events import after_commit, cadre_changed, units_changed
 from lms.extensions import db
+from lms.plans.services import sync_assignments
 
 
 def register(huey: Huey, app: Flask) -> dict:
@@ -27,7 +32,27 @@ def register(huey: Huey, app: Flask) -> dict:
         with app.app_context():
             return sync_year()
 
+    # Blinker keeps one connection per receiver, so a second app registering is harmless.
+    cadre_changed.connect(sync_after_change)
+    units_changed.connect(sync_after_change)
     return {"sync_year": sync_year_task, "sync_daily": sync_daily_task}
+
+
+def sync_after_change(_sender, **_facts) -> dict | None:
+    """A cadre or the units changed: assignment audiences are rules over cadres' units,
+    categories, ranks and groups, so the year's required courses follow.
+
+    In a request, the sync is queued once the request's transaction commits (a large
+    import's request does not wait for it; a refused or rolled-back request queues nothing).
+    Outside a request (the roster command, which may run where no consumer does) the sync
+    runs at once in the caller's transaction, which commits it with the change, and its
+    counts are returned for the command to print.
+    """
+    if has_request_context():
+        after_commit(db.session, enqueue_sync)
+        return None
+    year = statsyear.current_year()
+    return {"year": year, **asdict(sync_assignments(year))}
 
 
 def sync_year(year: int | None = None) -> dict:
@@ -36,30 +61,23 @@ def sync_year(year: int | None = None) -> dict:
     Safe to run twice or concurrently: the sync is set-based and skips rows another has just
     inserted, so two imports confirmed together need no lock.
     """
-    from lms.plans.services import sync_assignments
-
     year = year or statsyear.current_year()
     result = sync_assignments(year)
-    db.session.commit()
+    db.session.commit()  # a job: its work is complete here
     return {"year": year, **asdict(result)}
 
 
 def enqueue_sync() -> None:
-    """Queue a sync of the current year; call it after the cadre changes are committed.
+    """Queue a sync of the current year; runs after the cadre changes are committed.
 
-    Syncing the whole year is cheap (about 0.1-0.2 s for 10,000 cadres and eight assigned
-    courses: ``benchmarks/plan_sync.py``), so the task does not need to know which cadres
-    changed. It runs on the queue so that a large import's request stays fast. If the queue
-    cannot be reached, the change is already saved and the nightly sync picks it up.
+    The job finds the current year itself: this runs inside the commit, where no query may
+    be made (the year's cutoff is the plan's). Syncing the whole year is cheap (about
+    0.1-0.2 s for 10,000 cadres and eight assigned courses: ``benchmarks/plan_sync.py``),
+    so the task does not need to know which cadres changed. It runs on the queue so that a
+    large import's request stays fast. If the queue cannot be reached, the change is already
+    saved and the nightly sync picks it up.
     """
-    year = statsyear.current_year()
-    if get_huey().immediate:
-        # Tests run the job inline in its own app context and session: end the caller's
-        # read transaction first (on SQLite it would hold the lock the job's writes need).
-        db.session.commit()
     try:
-        current_app.extensions["plan_tasks"]["sync_year"](year)
+        current_app.extensions["plan_tasks"]["sync_year"]()
     except Exception:  # the saved change must not be reported as failed
-        current_app.logger.exception(
-            "Could not queue the plan sync for %s; the nightly sync will make it", year
-        )
+        current_app.logger.exception("Could not queue the plan sync; the nightly sync will make it")

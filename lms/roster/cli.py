@@ -6,8 +6,8 @@ import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
+from lms.core.events import cadre_changed
 from lms.extensions import db
-from lms.plans.tasks import sync_year
 from lms.roster import services
 
 
@@ -41,7 +41,13 @@ def _import(file: Path, dry_run: bool, verbose: bool) -> int:
         click.echo(_("Dry run: nothing was written."))
         return 0
     result = services.apply_import(plans)
-    db.session.commit()
+    synced = []
+    if result.user_ids:
+        # In the foreground, unlike the page: the command may run where no consumer does, so
+        # the plan's receiver syncs the required courses now and returns its counts.
+        replies = cadre_changed.send(None, user_ids=result.user_ids)
+        synced = [counts for _receiver, counts in replies if counts]
+    db.session.commit()  # a command, not a request: the import (and its sync) is complete
     click.echo(
         _(
             "Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
@@ -52,14 +58,12 @@ def _import(file: Path, dry_run: bool, verbose: bool) -> int:
             units=len(result.units_created),
         )
     )
-    if result.created or result.updated:
-        # In the foreground, unlike the page: the command may run where no consumer does.
-        synced = sync_year()
+    for counts in synced:
         click.echo(
             _(
                 "Required courses of %(year)d: %(enrolled)d new required enrolments, "
                 "%(made_required)d electives made required, %(released)d released.",
-                **synced,
+                **counts,
             )
         )
     return 0

@@ -480,6 +480,8 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     units_created: list[str] = field(default_factory=list)
+    #: The users of the created and changed cadres (announced as ``cadre_changed``).
+    user_ids: list[int] = field(default_factory=list)
 
 
 def apply_import(plans: list[RowPlan]) -> ImportResult:
@@ -493,20 +495,22 @@ def apply_import(plans: list[RowPlan]) -> ImportResult:
             unit, created = ensure_unit_path(plan.unit_path)
             units[plan.unit_path] = unit
             result.units_created.extend(u.name_path for u in created)
+    written = []
     for plan in plans:
         if plan.status == NEW:
-            _create_cadre(plan, units[plan.unit_path])
+            written.append(_create_cadre(plan, units[plan.unit_path]))
             result.created += 1
         elif plan.status == CHANGED:
-            _update_cadre(plan, units.get(plan.unit_path))
+            written.append(_update_cadre(plan, units.get(plan.unit_path)))
             result.updated += 1
         else:
             result.unchanged += 1
     db.session.flush()
+    result.user_ids = [user.id for user in written]
     return result
 
 
-def _create_cadre(plan: RowPlan, unit: Unit) -> None:
+def _create_cadre(plan: RowPlan, unit: Unit) -> User:
     # Built here rather than with accounts.create_user, which looks the username up and
     # flushes once per user: the plan has already checked every username in a few
     # queries, and a 20,000-row roster should not take 40,000 round trips. No password:
@@ -523,9 +527,10 @@ def _create_cadre(plan: RowPlan, unit: Unit) -> None:
     cadre = Cadre(user=user, personnel_number=plan.personnel_number)
     _set_cadre_fields(cadre, values)
     db.session.add_all([user, cadre])
+    return user
 
 
-def _update_cadre(plan: RowPlan, unit: Unit | None) -> None:
+def _update_cadre(plan: RowPlan, unit: Unit | None) -> User:
     cadre, user = plan.cadre, plan.cadre.user
     for key, value in plan.values.items():
         if key == "name":
@@ -535,6 +540,7 @@ def _update_cadre(plan: RowPlan, unit: Unit | None) -> None:
         elif key in USER_FIELDS:
             setattr(user, key, value)
     _set_cadre_fields(cadre, plan.values)
+    return user
 
 
 def _set_cadre_fields(cadre: Cadre, values: dict) -> None:

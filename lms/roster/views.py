@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import Role
 from lms.core.access import role_required
+from lms.core.events import cadre_changed
 from lms.core.exports import download
 from lms.core.i18n import current_locale
 from lms.core.pagination import ListPage
@@ -24,7 +25,6 @@ from lms.extensions import db
 from lms.org.categories import active_categories
 from lms.org.tree import OrgError
 from lms.org.visibility import scope_root
-from lms.plans.tasks import enqueue_sync
 from lms.roster import services
 from lms.roster.forms import UploadForm
 
@@ -130,7 +130,6 @@ def confirm():
         return redirect(url_for("roster.preview"))
     try:
         result = services.apply_import(plans)
-        db.session.commit()
     except (services.RosterError, OrgError, IntegrityError):
         db.session.rollback()
         flash(
@@ -141,10 +140,10 @@ def confirm():
             "error",
         )
         return redirect(url_for("roster.preview"))
-    if result.created or result.updated:
+    if result.user_ids:
         # New and changed cadres may now be in an assignment's audience: their required
-        # courses follow on the queue, so a large import's request does not wait for the sync.
-        enqueue_sync()
+        # courses follow once the import is committed.
+        cadre_changed.send(bp, user_ids=result.user_ids)
     PENDING.forget()
     flash(
         _(

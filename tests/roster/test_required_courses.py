@@ -9,6 +9,7 @@ from lms.extensions import db
 from lms.org.tree import ensure_unit_path
 from lms.plans import services as plans
 from lms.plans.services import AudienceInput
+from lms.roster import views as roster_views
 from tests.conftest import run_queued_jobs
 from tests.roster.conftest import cadre, csv_bytes
 
@@ -97,3 +98,29 @@ def test_the_command_line_import_syncs_at_once(app, tmp_path, assigned):
     db.session.rollback()
     assert required("N1", assigned) is True
     assert required("N2", assigned) is None
+
+
+def test_a_refused_import_queues_nothing(app, client, admin, upload, post, assigned):
+    rows = [*ROWS, ["N3", "", "Weiyang District/Audit Bureau", "civil_servant", "", "", ""]]
+    upload(csv_bytes(rows))
+    response = post("/roster/confirm", token_page="/roster/preview")
+    assert response.status_code == 302
+    assert cadre("N1") is None
+    assert run_queued_jobs(app) == []
+
+
+def test_an_import_rolled_back_after_its_announcement_queues_nothing(
+    app, client, admin, upload, post, assigned, monkeypatch
+):
+    """The import announced its cadres, then the request failed: the plan's receiver queued
+    the sync to run after the commit, so with the rollback nothing is queued."""
+    upload(csv_bytes(ROWS))
+
+    def fail():
+        raise RuntimeError("the request fails after the import was announced")
+
+    monkeypatch.setattr(roster_views.PENDING, "forget", fail)
+    response = post("/roster/confirm", token_page="/roster/preview")
+    assert response.status_code == 500
+    assert cadre("N1") is None
+    assert run_queued_jobs(app) == []
