@@ -13,12 +13,12 @@ from lms.core.access import role_required
 from lms.core.exports import download
 from lms.core.i18n import current_locale
 from lms.core.inputs import parse_int
-from lms.core.pagination import ListPage
+from lms.core.pagination import Page
 from lms.core.tabular import EXTENSIONS
 from lms.core.timeutil import utcnow
 from lms.core.uploads import PendingUpload, UploadGone
 from lms.courses.models import ContentCategory, Course
-from lms.courses.services import content_categories, paginate_rows
+from lms.courses.services import content_categories
 from lms.extensions import db
 from lms.quizzes import services as quizzes
 
@@ -67,7 +67,7 @@ def _question(bank_id: int, question_id: int) -> tuple[Bank, Question]:
 def index():
     """The banks the caller manages, searchable by title."""
     search = request.args.get("q", "").strip()[:100]
-    page = paginate_rows(
+    page = Page.of_select(
         services.bank_list_query(current_user, search), _page(), current_app.config["PAGE_SIZE"]
     )
     return render_template("banks/index.html", page=page, search=search)
@@ -196,7 +196,7 @@ def detail(bank_id: int):
         filters=filters,
         filtered=any([filters.kind, filters.difficulty, filters.tag, filters.q])
         or filters.state != "active",
-        page=ListPage.of(questions, _page()),
+        page=Page.of(questions, _page()),
         counts=services.question_counts(bank),
         tags=services.bank_tags(bank),
         kinds=parsing.KINDS,
@@ -517,7 +517,7 @@ def import_preview(bank_id: int):
         counts=services.count_statuses(plans),
         total=len(plans),
         status=status,
-        page=ListPage.of(shown, _page()),
+        page=Page.of(shown, _page()),
         letters=parsing.LETTERS,
     )
 

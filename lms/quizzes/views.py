@@ -15,7 +15,7 @@ from lms.core.access import role_required
 from lms.core.database import will_write
 from lms.core.exports import ExportColumn, export_response
 from lms.core.inputs import parse_int
-from lms.core.pagination import ListPage
+from lms.core.pagination import Page
 from lms.core.timeutil import local_zone, to_local, utcnow
 from lms.courses import services as course_services
 from lms.courses.models import Course
@@ -468,7 +468,7 @@ def results(quiz_id: int):
         figures=figures,
         bands=list(zip(quiz_results.band_labels(), figures.distribution, strict=True)),
         chart=_distribution_chart(figures) if figures.takers else None,
-        takers=ListPage.of(figures.takers, request.args.get("page", 1, type=int)),
+        takers=Page.of(figures.takers, request.args.get("page", 1, type=int)),
     )
 
 
@@ -620,7 +620,7 @@ def cadre_results(quiz_id: int):
         year=year,
         years=_year_choices(year, quiz_results.result_years(current_user)),
         window=quiz_results.year_window(year),
-        people=ListPage.of(people, request.args.get("page", 1, type=int)),
+        people=Page.of(people, request.args.get("page", 1, type=int)),
         total=len(people),
         taken=len(taken),
         passed=sum(1 for p in taken if p.is_passed),

@@ -18,7 +18,7 @@ from lms.accounts.models import Role
 from lms.core.access import role_required
 from lms.core.exports import download
 from lms.core.i18n import current_locale
-from lms.core.pagination import ListPage
+from lms.core.pagination import Page
 from lms.core.uploads import PendingUpload, UploadGone
 from lms.extensions import db
 from lms.org.services import OrgError, active_categories, scope_root
@@ -96,7 +96,7 @@ def preview():
         (plan for plan in plans if not status or plan.status == status),
         key=lambda plan: (order[plan.status], plan.line),
     )
-    page = ListPage.of(shown, request.args.get("page", 1, type=int))
+    page = Page.of(shown, request.args.get("page", 1, type=int))
     return render_template(
         "roster/preview.html",
         info=info,

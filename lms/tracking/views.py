@@ -8,9 +8,10 @@ from flask_login import current_user, login_required
 from lms.accounts.models import Role
 from lms.core import statsyear
 from lms.core.access import role_required
+from lms.core.pagination import Page
 from lms.core.timeutil import local_today
 from lms.courses.models import Lesson
-from lms.courses.services import can_edit_course, paginate_rows
+from lms.courses.services import can_edit_course
 from lms.extensions import db
 from lms.org.models import Cadre
 from lms.org.services import can_see_person
@@ -147,7 +148,7 @@ def _visible_cadre(cadre_id: int) -> Cadre:
 def cadre_learning(cadre_id: int):
     """Every lesson a cadre has played, with the time credited and the sessions behind it."""
     cadre = _visible_cadre(cadre_id)
-    page = paginate_rows(
+    page = Page.of_select(
         reports.cadre_lessons_query(cadre.user_id), _page(), current_app.config["PAGE_SIZE"]
     )
     lessons, seconds = reports.cadre_lesson_totals(cadre.user_id)
