@@ -5,8 +5,8 @@ from flask_login import current_user, login_required
 
 from lms.accounts.models import User
 from lms.archive import services
-from lms.archive.pdf import pdf_response
 from lms.core import statsyear
+from lms.core.pdf import pdf_response
 from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.org import visibility as org

@@ -11,7 +11,7 @@ from lms.banks.views import EDITORS, PENDING, bank_or_404, bp, page_number, pend
 from lms.core.access import role_required
 from lms.core.exports import download
 from lms.core.i18n import current_locale
-from lms.core.pagination import ListPage
+from lms.core.pagination import Page
 from lms.core.tabular import EXTENSIONS
 from lms.core.templating import render_form
 from lms.core.uploads import UploadGone
@@ -87,7 +87,7 @@ def import_preview(bank_id: int):
         counts=files.count_statuses(plans),
         total=len(plans),
         status=status,
-        page=ListPage.of(shown, page_number()),
+        page=Page.of(shown, page_number()),
         letters=question_rules.LETTERS,
     )
 

@@ -15,11 +15,11 @@ from lms.banks.models import Bank, Question
 from lms.core.access import role_required
 from lms.core.i18n import current_locale
 from lms.core.inputs import parse_int
-from lms.core.pagination import ListPage
+from lms.core.pagination import Page
 from lms.core.templating import render_form
 from lms.core.uploads import PendingUpload
 from lms.courses.models import ContentCategory, Course
-from lms.courses.services import content_categories, paginate_rows
+from lms.courses.services import content_categories
 from lms.extensions import db
 
 bp = Blueprint("banks", __name__, url_prefix="/banks")
@@ -67,7 +67,7 @@ def question_or_404(bank_id: int, question_id: int) -> tuple[Bank, Question]:
 def index():
     """The banks the caller manages, searchable by title."""
     search = request.args.get("q", "").strip()[:100]
-    page = paginate_rows(
+    page = Page.of_select(
         access.bank_list_query(current_user, search), page_number(), current_app.config["PAGE_SIZE"]
     )
     return render_template("banks/index.html", page=page, search=search)
@@ -188,7 +188,7 @@ def detail(bank_id: int):
         filters=filters,
         filtered=any([filters.kind, filters.difficulty, filters.tag, filters.q])
         or filters.state != "active",
-        page=ListPage.of(questions, page_number()),
+        page=Page.of(questions, page_number()),
         counts=editing.question_counts(bank),
         tags=editing.bank_tags(bank),
         kinds=question_rules.KINDS,

@@ -9,12 +9,13 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 
+from lms.core.errors import LmsError
 from lms.core.exports import restore_text
 
 EXTENSIONS = ("csv", "xlsx")
 
 
-class TabularError(ValueError):
+class TabularError(LmsError):
     """The file as a whole cannot be imported; the message is shown to the user."""
 
 
@@ -115,7 +116,7 @@ class Layout:
                     _(
                         "The file has more than %(count)s rows. Split it into files of at most "
                         "%(count)s rows.",
-                        count=f"{max_rows:,}",
+                        count=grouped_digits(max_rows),
                     )
                 )
             values = {
@@ -128,6 +129,12 @@ class Layout:
         if not rows:
             raise TabularError(no_rows_message)
         return Table(rows, frozenset(header.positions), header.ignored)
+
+
+def grouped_digits(number: int) -> str:
+    """``20000`` -> ``"20,000"``: a count in a message, grouped the same in English and
+    Chinese (and outside a request, where Babel has no locale)."""
+    return f"{number:,}"
 
 
 def cell_text(value) -> str:

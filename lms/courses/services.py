@@ -1,6 +1,5 @@
 """Course rules: content categories, editing courses and lessons, the menu and enrolments."""
 
-import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -15,7 +14,6 @@ from markupsafe import Markup
 from sqlalchemy import exists, func, or_, select, true
 
 from lms.accounts.models import Role, User, UserRole
-from lms.core.pagination import PageLinks
 from lms.courses.models import (
     ContentCategory,
     Course,
@@ -508,28 +506,6 @@ def menu_instructors() -> list[User]:
             .order_by(User.display_name, User.id)
         )
     )
-
-
-@dataclass
-class RowPage(PageLinks):
-    """A page of result rows, shaped like Flask-SQLAlchemy's pagination for the pager macro."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page)) if self.total else 0
-
-
-def paginate_rows(query, page: int, per_page: int) -> RowPage:
-    """One count and one page query for a multi-column select (db.paginate keeps one column)."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    page = max(1, page)
-    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).unique().all()
-    return RowPage(items=rows, page=page, per_page=per_page, total=total or 0)
 
 
 def enrollments_for(user, course_ids) -> dict[int, Enrollment]:

@@ -19,6 +19,7 @@ from lms.accounts.models import Role, User
 from lms.core.access import role_required
 from lms.core.i18n import current_locale
 from lms.core.inputs import parse_int
+from lms.core.pagination import Page
 from lms.courses import services
 from lms.courses.forms import (
     NO_CATEGORY,
@@ -92,9 +93,7 @@ def menu():
         length=form.length.data if form.length.data in services.LENGTH_BUCKETS else "",
         instructor_id=_int_or_none(form.instructor.data),
     )
-    page = services.paginate_rows(
-        services.menu_query(filters), _page(), current_app.config["PAGE_SIZE"]
-    )
+    page = Page.of_select(services.menu_query(filters), _page(), current_app.config["PAGE_SIZE"])
     is_cadre = current_user.has_role(Role.CADRE)
     course_ids = [row[0].id for row in page.items]
     enrollments = services.enrollments_for(current_user, course_ids) if is_cadre else {}
@@ -120,7 +119,7 @@ def _int_or_none(value) -> int | None:
 @role_required(Role.CADRE)
 def mine():
     """My courses: the required ones first, then the electives the cadre chose."""
-    page = services.paginate_rows(
+    page = Page.of_select(
         services.my_courses_query(current_user), _page(), current_app.config["PAGE_SIZE"]
     )
     return render_template("courses/mine.html", page=page)
@@ -208,7 +207,7 @@ def _back(default: str) -> str:
 @role_required(*EDITORS)
 def teaching():
     """The courses the caller teaches (admins: every course), drafts first."""
-    page = services.paginate_rows(
+    page = Page.of_select(
         services.teaching_query(current_user), _page(), current_app.config["PAGE_SIZE"]
     )
     return render_template("courses/teaching.html", page=page)

@@ -10,7 +10,7 @@ from lms.core import statsyear
 from lms.core.access import role_required
 from lms.core.exports import ExportColumn, export_response
 from lms.core.inputs import parse_int
-from lms.core.pagination import ListPage
+from lms.core.pagination import Page
 from lms.core.timeutil import to_local
 from lms.extensions import db
 from lms.quizzes.cadre_results import (
@@ -65,7 +65,7 @@ def results(quiz_id: int):
         figures=figures,
         bands=list(zip(band_labels(), figures.distribution, strict=True)),
         chart=_distribution_chart(figures) if figures.takers else None,
-        takers=ListPage.of(figures.takers, request.args.get("page", 1, type=int)),
+        takers=Page.of(figures.takers, request.args.get("page", 1, type=int)),
     )
 
 
@@ -217,7 +217,7 @@ def cadre_results(quiz_id: int):
         year=year,
         years=_year_choices(year, result_years(current_user)),
         window=statsyear.window(year),
-        people=ListPage.of(people, request.args.get("page", 1, type=int)),
+        people=Page.of(people, request.args.get("page", 1, type=int)),
         total=len(people),
         taken=len(taken),
         passed=sum(1 for p in taken if p.is_passed),

@@ -12,9 +12,9 @@ from datetime import date
 from flask import Blueprint, abort, render_template, request
 
 from lms.accounts.models import Role
-from lms.archive.pdf import pdf_response
 from lms.core import statsyear
 from lms.core.access import role_required
+from lms.core.pdf import pdf_response
 from lms.core.timeutil import local_today
 from lms.org.models import Unit
 from lms.org.scope import unit_choices, unit_from_args

@@ -17,7 +17,6 @@ from sqlalchemy import and_, case, exists, func, literal, or_, select, true
 
 from lms.accounts.models import User
 from lms.core import statsyear
-from lms.core.pagination import ListPage
 from lms.courses.models import Course, Enrollment, Lesson
 from lms.extensions import db
 from lms.offline.services import exempt_user_ids_query
@@ -747,15 +746,6 @@ def iter_cadre_lines(query, batch: int = 500) -> Iterator[CadreLine]:
 
 def cadre_lines(query) -> list[CadreLine]:
     return list(iter_cadre_lines(query))
-
-
-def cadre_page(query, page: int, per_page: int) -> ListPage:
-    """One page of ``cadres_query``: a count and a LIMIT/OFFSET query."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    items = cadre_lines(query.limit(per_page).offset((page - 1) * per_page))
-    return ListPage(items, page, pages, total)
 
 
 def cadre_quotas_query(plan: TrainingYear):

@@ -3,7 +3,6 @@
 from flask import (
     Blueprint,
     abort,
-    current_app,
     jsonify,
     redirect,
     render_template,
@@ -21,6 +20,7 @@ from lms.core.exports import ExportColumn, export_response
 from lms.core.i18n import current_locale
 from lms.core.inputs import parse_int, query_int
 from lms.core.openapi import ERROR, array, documented, obj
+from lms.core.pagination import Page
 from lms.courses.models import Course, Lesson
 from lms.courses.services import can_see_course
 from lms.extensions import db
@@ -216,7 +216,7 @@ def _ranking_page(unit: Unit | None):
     if unit is not None:
         query = services.cadres_query(unit, scope, context)
         page = request.args.get("page", 1, type=int) or 1
-        cadres = services.cadre_page(query, page, current_app.config["PAGE_SIZE"])
+        cadres = Page.of_select(query, page, read=services.cadre_lines)
     ancestors = unit_ancestors(unit) if unit is not None else []
     root = _root()
     if root is not None:

@@ -19,7 +19,7 @@ from lms.core.access import role_required
 from lms.core.events import cadre_changed
 from lms.core.exports import download
 from lms.core.i18n import current_locale
-from lms.core.pagination import ListPage
+from lms.core.pagination import Page
 from lms.core.uploads import PendingUpload, UploadGone
 from lms.extensions import db
 from lms.org.categories import active_categories
@@ -98,7 +98,7 @@ def preview():
         (plan for plan in plans if not status or plan.status == status),
         key=lambda plan: (order[plan.status], plan.line),
     )
-    page = ListPage.of(shown, request.args.get("page", 1, type=int))
+    page = Page.of(shown, request.args.get("page", 1, type=int))
     return render_template(
         "roster/preview.html",
         info=info,

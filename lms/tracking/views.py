@@ -7,8 +7,9 @@ from flask_login import current_user
 
 from lms.accounts.models import Role
 from lms.core.access import role_required
+from lms.core.pagination import Page
 from lms.courses.models import Lesson
-from lms.courses.services import can_edit_course, paginate_rows
+from lms.courses.services import can_edit_course
 from lms.extensions import db
 from lms.org.models import Cadre
 from lms.org.visibility import can_see_person
@@ -123,7 +124,7 @@ def _visible_cadre(cadre_id: int) -> Cadre:
 def cadre_learning(cadre_id: int):
     """Every lesson a cadre has played, with the time credited and the sessions behind it."""
     cadre = _visible_cadre(cadre_id)
-    page = paginate_rows(
+    page = Page.of_select(
         study_records.cadre_lessons_query(cadre.user_id), _page(), current_app.config["PAGE_SIZE"]
     )
     lessons, seconds = study_records.cadre_lesson_totals(cadre.user_id)

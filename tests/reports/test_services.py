@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from lms.core.pagination import Page
 from lms.extensions import db
 from lms.offline.models import Exemption
 from lms.plans import services as plans
@@ -176,7 +177,7 @@ def test_cadres_of_a_unit_with_hours_quota_and_outlook(district):
         ("A3", 0, 50, "behind"),
         ("A4", 2, 52, EXEMPT),
     ]
-    page = services.cadre_page(query, page=2, per_page=1)
+    page = Page.of_select(query, page=2, per_page=1, read=services.cadre_lines)
     assert (page.total, page.pages, page.page, [c.name for c in page.items]) == (2, 2, 2, ["A4"])
 
 

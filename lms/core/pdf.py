@@ -13,6 +13,8 @@ def render_pdf(html: str) -> bytes:
 
 
 def pdf_response(html: str, filename_stem: str) -> Response:
+    """A download of ``html`` printed to PDF as ``filename_stem.pdf`` (the learning archive,
+    the monthly report)."""
     response = Response(render_pdf(html), mimetype="application/pdf")
     response.headers["Content-Disposition"] = attachment(f"{filename_stem}.pdf")
     return response
