@@ -17,8 +17,8 @@ from lms.core.pagination import Page
 from lms.core.tabular import EXTENSIONS
 from lms.core.timeutil import utcnow
 from lms.core.uploads import PendingUpload, UploadGone
+from lms.courses.categories import content_categories
 from lms.courses.models import ContentCategory, Course
-from lms.courses.services import content_categories
 from lms.extensions import db
 from lms.quizzes import services as quizzes
 

@@ -16,7 +16,7 @@ from lms.accounts.models import Role, User
 from lms.banks.models import Bank, Question, QuestionKind
 from lms.core import statsyear
 from lms.core.timeutil import to_local, utcnow
-from lms.courses import services as course_services
+from lms.courses import access as course_services
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
 from lms.quizzes import grading

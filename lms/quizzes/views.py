@@ -17,7 +17,7 @@ from lms.core.exports import ExportColumn, export_response
 from lms.core.inputs import parse_int
 from lms.core.pagination import Page
 from lms.core.timeutil import local_zone, to_local, utcnow
-from lms.courses import services as course_services
+from lms.courses import access as course_services
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.quizzes import results as quiz_results

@@ -16,8 +16,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from lms.accounts.models import User
 from lms.core import statsyear
 from lms.core.timeutil import local_today, local_zone, utcnow
+from lms.courses.access import can_see_course
 from lms.courses.models import Course, Lesson, LessonStatus
-from lms.courses.services import can_see_course
 from lms.extensions import db
 from lms.tracking.intervals import SegmentError, parse_segments, union
 from lms.tracking.models import CreditClock, DailyCredit, LessonProgress, LessonView

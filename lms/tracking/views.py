@@ -10,8 +10,8 @@ from lms.core import statsyear
 from lms.core.access import role_required
 from lms.core.pagination import Page
 from lms.core.timeutil import local_today
+from lms.courses.access import can_edit_course
 from lms.courses.models import Lesson
-from lms.courses.services import can_edit_course
 from lms.extensions import db
 from lms.org.models import Cadre
 from lms.org.services import can_see_person
