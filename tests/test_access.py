@@ -8,7 +8,7 @@ from sqlalchemy import select
 from lms.accounts.sessions import start_session
 from lms.api.services import issue_token
 from lms.banks.models import Bank, Option, Question
-from lms.courses.services import seed_demo_courses
+from lms.demo.courses import seed_demo_courses
 from lms.extensions import db
 from lms.offline.services import record_exemptions, record_offline_training
 from lms.org.categories import ensure_default_categories

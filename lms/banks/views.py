@@ -18,8 +18,8 @@ from lms.core.inputs import parse_int
 from lms.core.pagination import Page
 from lms.core.templating import render_form
 from lms.core.uploads import PendingUpload
+from lms.courses.categories import content_categories
 from lms.courses.models import ContentCategory, Course
-from lms.courses.services import content_categories
 from lms.extensions import db
 
 bp = Blueprint("banks", __name__, url_prefix="/banks")

@@ -8,7 +8,8 @@ from sqlalchemy.orm import selectinload
 from lms.core.errors import api_error
 from lms.core.inputs import query_int
 from lms.core.openapi import NULLABLE_NUMBER, NULLABLE_STRING, array, documented, obj
-from lms.courses import services
+from lms.courses.access import can_see_course
+from lms.courses.catalog import visible_courses_query
 from lms.courses.models import Course
 from lms.extensions import db
 
@@ -95,7 +96,7 @@ def courses():
     page = query_int("page", 1, minimum=1)
     per_page = query_int("per_page", DEFAULT_PER_PAGE, minimum=1, maximum=MAX_PER_PAGE)
     result = db.paginate(
-        services.visible_courses_query(current_user).options(selectinload(Course.lessons)),
+        visible_courses_query(current_user).options(selectinload(Course.lessons)),
         page=page,
         per_page=per_page,
         error_out=False,
@@ -119,7 +120,7 @@ def courses():
 def course(course_id: int):
     """One course the caller may see, with its instructors and lessons."""
     found = db.session.get(Course, course_id)
-    if found is None or not services.can_see_course(current_user, found):
+    if found is None or not can_see_course(current_user, found):
         return api_error(404, "not_found", _("The course was not found."))
     return jsonify(
         {

@@ -15,16 +15,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from lms.accounts.forms import MultiCheckboxField
-from lms.courses.services import (
-    CONTENT_CODE_PATTERN,
-    LESSON_KIND_LABELS,
-    MAX_CONTENT_CODE,
-    MAX_CONTENT_NAME,
-    MAX_DESCRIPTION,
-    MAX_SUMMARY,
-    MAX_TITLE,
-    TEACHING_METHOD_LABELS,
-)
+from lms.courses.authoring import MAX_DESCRIPTION, MAX_SUMMARY, MAX_TITLE
+from lms.courses.categories import CONTENT_CODE_PATTERN, MAX_CONTENT_CODE, MAX_CONTENT_NAME
+from lms.courses.labels import LESSON_KIND_LABELS, TEACHING_METHOD_LABELS
 
 NO_CATEGORY = ""
 

@@ -61,7 +61,7 @@ class Course(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(String(500), default="")
-    # Stored as the instructor wrote it; rendered only through lms.courses.services.render_rich.
+    # Stored as the instructor wrote it; rendered only through lms.courses.richtext.render_rich.
     description: Mapped[str] = mapped_column(Text, default="")
     cover_path: Mapped[str | None] = mapped_column(String(300))  # relative to MEDIA_ROOT
     content_category_id: Mapped[int | None] = mapped_column(

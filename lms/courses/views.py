@@ -20,7 +20,9 @@ from lms.core.access import role_required
 from lms.core.i18n import current_locale
 from lms.core.inputs import parse_int
 from lms.core.pagination import Page
-from lms.courses import services
+from lms.courses import access, authoring, catalog, labels, richtext
+from lms.courses import categories as category_rules
+from lms.courses.errors import CourseError
 from lms.courses.forms import (
     NO_CATEGORY,
     ContentCategoryForm,
@@ -30,7 +32,6 @@ from lms.courses.forms import (
     RenameLessonForm,
 )
 from lms.courses.models import ContentCategory, Course, Lesson, LessonStatus
-from lms.courses.services import CourseError
 from lms.extensions import db
 from lms.org.categories import active_categories
 from lms.org.models import CadreCategory
@@ -44,11 +45,11 @@ EDITORS = (Role.INSTRUCTOR, Role.ADMIN)
 @bp.app_context_processor
 def _inject_helpers():
     return {
-        "render_rich": services.render_rich,
-        "format_length": services.format_length,
-        "method_label": lambda value: services.TEACHING_METHOD_LABELS.get(value, value),
-        "kind_label": lambda value: services.LESSON_KIND_LABELS.get(value, value),
-        "lesson_status_label": lambda value: services.LESSON_STATUS_LABELS.get(value, value),
+        "render_rich": richtext.render_rich,
+        "format_length": labels.format_length,
+        "method_label": lambda value: labels.TEACHING_METHOD_LABELS.get(value, value),
+        "kind_label": lambda value: labels.LESSON_KIND_LABELS.get(value, value),
+        "lesson_status_label": lambda value: labels.LESSON_STATUS_LABELS.get(value, value),
         "media_url": _media_url,
     }
 
@@ -72,31 +73,31 @@ def _page() -> int:
 def menu():
     """The course menu (选课菜单): published courses, searchable and filtered, with enrolments."""
     form = MenuFilterForm(request.args)
-    categories = services.content_categories()
-    instructors = services.menu_instructors()
+    categories = category_rules.content_categories()
+    instructors = catalog.menu_instructors()
     form.category.choices = [("", _("All categories"))] + [
         (str(c.id), c.display_name(current_locale())) for c in categories
     ]
     form.method.choices = [("", _("All methods"))] + [
-        (value, str(label)) for value, label in services.TEACHING_METHOD_LABELS.items()
+        (value, str(label)) for value, label in labels.TEACHING_METHOD_LABELS.items()
     ]
     form.length.choices = [("", _("Any length"))] + [
-        (key, str(label)) for key, (label, _low, _high) in services.LENGTH_BUCKETS.items()
+        (key, str(label)) for key, (label, _low, _high) in labels.LENGTH_BUCKETS.items()
     ]
     form.instructor.choices = [("", _("All instructors"))] + [
         (str(u.id), u.display_name) for u in instructors
     ]
-    filters = services.MenuFilters(
+    filters = catalog.MenuFilters(
         q=(form.q.data or "").strip()[:100],
         category_id=_int_or_none(form.category.data),
-        method=form.method.data if form.method.data in services.TEACHING_METHOD_LABELS else "",
-        length=form.length.data if form.length.data in services.LENGTH_BUCKETS else "",
+        method=form.method.data if form.method.data in labels.TEACHING_METHOD_LABELS else "",
+        length=form.length.data if form.length.data in labels.LENGTH_BUCKETS else "",
         instructor_id=_int_or_none(form.instructor.data),
     )
-    page = Page.of_select(services.menu_query(filters), _page(), current_app.config["PAGE_SIZE"])
+    page = Page.of_select(catalog.menu_query(filters), _page(), current_app.config["PAGE_SIZE"])
     is_cadre = current_user.has_role(Role.CADRE)
     course_ids = [row[0].id for row in page.items]
-    enrollments = services.enrollments_for(current_user, course_ids) if is_cadre else {}
+    enrollments = catalog.enrollments_for(current_user, course_ids) if is_cadre else {}
     credited = credited_by_course(current_user.id, course_ids) if is_cadre else {}
     return render_template(
         "courses/menu.html",
@@ -120,14 +121,14 @@ def _int_or_none(value) -> int | None:
 def mine():
     """My courses: the required ones first, then the electives the cadre chose."""
     page = Page.of_select(
-        services.my_courses_query(current_user), _page(), current_app.config["PAGE_SIZE"]
+        catalog.my_courses_query(current_user), _page(), current_app.config["PAGE_SIZE"]
     )
     return render_template("courses/mine.html", page=page)
 
 
 def _visible_course(course_id: int) -> Course:
     course = db.session.get(Course, course_id)
-    if course is None or not services.can_see_course(current_user, course):
+    if course is None or not access.can_see_course(current_user, course):
         abort(404)
     return course
 
@@ -142,13 +143,13 @@ def detail(course_id: int):
 def _render_detail(course: Course, error: str | None = None, status: int = 200):
     enrollment = None
     if current_user.has_role(Role.CADRE):
-        enrollment = services.enrollments_for(current_user, [course.id]).get(course.id)
+        enrollment = catalog.enrollments_for(current_user, [course.id]).get(course.id)
     return render_template(
         "courses/detail.html",
         course=course,
         enrollment=enrollment,
         is_cadre=current_user.has_role(Role.CADRE),
-        can_edit=services.can_edit_course(current_user, course),
+        can_edit=access.can_edit_course(current_user, course),
         ready=LessonStatus.READY.value,
         error=error,
     ), status
@@ -158,7 +159,7 @@ def _render_detail(course: Course, error: str | None = None, status: int = 200):
 @login_required
 def cover(course_id: int):
     """The course's cover image, for those who may see the course."""
-    path = services.cover_file(_visible_course(course_id))
+    path = authoring.cover_file(_visible_course(course_id))
     if path is None:
         abort(404)
     return send_file(path, max_age=3600)
@@ -171,7 +172,7 @@ def enroll(course_id: int):
     course = db.session.get(Course, course_id)
     if course is None or not course.is_published:
         abort(404)
-    services.enroll(current_user, course)
+    catalog.enroll(current_user, course)
     db.session.commit()
     flash(_("%(title)s is now in My courses.", title=course.title), "success")
     return redirect(_back(url_for("courses.detail", course_id=course.id)))
@@ -183,7 +184,7 @@ def unenroll(course_id: int):
     """Remove an elective from My courses (required courses stay)."""
     course = _visible_course(course_id)
     try:
-        services.unenroll(current_user, course)
+        catalog.unenroll(current_user, course)
     except CourseError as exc:
         db.session.rollback()
         return _render_detail(course, error=str(exc), status=400)
@@ -208,14 +209,14 @@ def _back(default: str) -> str:
 def teaching():
     """The courses the caller teaches (admins: every course), drafts first."""
     page = Page.of_select(
-        services.teaching_query(current_user), _page(), current_app.config["PAGE_SIZE"]
+        catalog.teaching_query(current_user), _page(), current_app.config["PAGE_SIZE"]
     )
     return render_template("courses/teaching.html", page=page)
 
 
 def _editable_course(course_id: int) -> Course:
     course = db.session.get(Course, course_id)
-    if course is None or not services.can_edit_course(current_user, course):
+    if course is None or not access.can_edit_course(current_user, course):
         abort(404)
     return course
 
@@ -223,7 +224,7 @@ def _editable_course(course_id: int) -> Course:
 def _prepare_course_form(form: CourseForm, course: Course | None = None) -> None:
     """Offer the active choices, plus whatever the course already has (kept on saving)."""
     locale = current_locale()
-    categories = services.content_categories()
+    categories = category_rules.content_categories()
     if course is not None and course.content_category and course.content_category not in categories:
         categories.append(course.content_category)
     form.content_category_id.choices = [(NO_CATEGORY, _("— None —"))] + [
@@ -233,7 +234,7 @@ def _prepare_course_form(form: CourseForm, course: Course | None = None) -> None
     if course is not None:
         targets += [c for c in course.target_categories if c not in targets]
     form.target_category_ids.choices = [(c.id, c.display_name(locale)) for c in targets]
-    instructors = services.instructor_choices()
+    instructors = access.instructor_choices()
     if course is not None:
         instructors += [u for u in course.instructors if u not in instructors]
     form.instructor_ids.choices = [(u.id, u.display_name) for u in instructors]
@@ -262,7 +263,7 @@ def _save_cover(form: CourseForm, course: Course) -> bool:
     if not upload or not getattr(upload, "filename", ""):
         return True
     try:
-        services.set_course_cover(course, upload.stream)
+        authoring.set_course_cover(course, upload.stream)
     except CourseError as exc:
         form.cover.errors = [*form.cover.errors, str(exc)]
         return False
@@ -279,7 +280,7 @@ def new():
         form.instructor_ids.data = [current_user.id]
     if form.validate_on_submit():
         try:
-            course = services.create_course(current_user, **_course_fields(form))
+            course = authoring.create_course(current_user, **_course_fields(form))
         except CourseError as exc:
             db.session.rollback()
             form.title.errors.append(str(exc))
@@ -307,7 +308,7 @@ def edit(course_id: int):
         form.instructor_ids.data = [u.id for u in course.instructors]
     if form.validate_on_submit():
         try:
-            services.update_course(course, **_course_fields(form))
+            authoring.update_course(course, **_course_fields(form))
         except CourseError as exc:
             db.session.rollback()
             form.title.errors.append(str(exc))
@@ -317,7 +318,7 @@ def edit(course_id: int):
                 return _render_edit(db.session.get(Course, course_id), form=form, status=400)
             db.session.commit()
             flash(_("The course has been saved."), "success")
-            if not services.can_edit_course(current_user, course):
+            if not access.can_edit_course(current_user, course):
                 return redirect(url_for("courses.teaching"))
             return redirect(url_for("courses.edit", course_id=course.id))
     status = 400 if form.errors else 200
@@ -338,7 +339,7 @@ def _render_edit(course, form=None, lesson_form=None, error=None, status=200):
         lesson_form=lesson_form or LessonForm(formdata=None),
         rename_form=RenameLessonForm(formdata=None),
         error=error,
-        enrollments=services.enrollment_count(course),
+        enrollments=authoring.enrollment_count(course),
     ), status
 
 
@@ -359,7 +360,7 @@ def _course_action(course_id: int, action, success: str):
 def publish(course_id: int):
     """Open the course in the menu (it needs a lesson)."""
     return _course_action(
-        course_id, services.publish_course, _("The course is published in the menu.")
+        course_id, authoring.publish_course, _("The course is published in the menu.")
     )
 
 
@@ -367,7 +368,7 @@ def publish(course_id: int):
 @role_required(*EDITORS)
 def unpublish(course_id: int):
     """Take the course out of the menu."""
-    return _course_action(course_id, services.unpublish_course, _("The course is a draft again."))
+    return _course_action(course_id, authoring.unpublish_course, _("The course is a draft again."))
 
 
 @bp.route("/<int:course_id>/delete", methods=["POST"])
@@ -377,7 +378,7 @@ def delete(course_id: int):
     course = _editable_course(course_id)
     title = course.title
     try:
-        services.delete_course(course)
+        authoring.delete_course(course)
     except CourseError as exc:
         db.session.rollback()
         return _render_edit(course, error=str(exc), status=400)
@@ -405,7 +406,7 @@ def add_lesson(course_id: int):
     form = LessonForm()
     if form.validate_on_submit():
         try:
-            services.add_lesson(course, form.title.data, form.kind.data)
+            authoring.add_lesson(course, form.title.data, form.kind.data)
         except CourseError as exc:
             db.session.rollback()
             form.title.errors.append(str(exc))
@@ -424,7 +425,7 @@ def rename_lesson(course_id: int, lesson_id: int):
     form = RenameLessonForm()
     if form.validate_on_submit():
         try:
-            services.rename_lesson(lesson, form.new_title.data)
+            authoring.rename_lesson(lesson, form.new_title.data)
         except CourseError as exc:
             db.session.rollback()
             return _render_edit(course, error=str(exc), status=400)
@@ -450,7 +451,7 @@ def move_lesson_down(course_id: int, lesson_id: int):
 
 def _move(course_id: int, lesson_id: int, offset: int):
     course, lesson = _editable_lesson(course_id, lesson_id)
-    services.move_lesson(lesson, offset)
+    authoring.move_lesson(lesson, offset)
     db.session.commit()
     return redirect(url_for("courses.edit", course_id=course.id) + "#lessons")
 
@@ -462,7 +463,7 @@ def delete_lesson(course_id: int, lesson_id: int):
     course, lesson = _editable_lesson(course_id, lesson_id)
     title = lesson.title
     try:
-        services.delete_lesson(lesson)
+        authoring.delete_lesson(lesson)
     except CourseError as exc:
         db.session.rollback()
         return _render_edit(course, error=str(exc), status=400)
@@ -487,13 +488,13 @@ def _render_categories(form: ContentCategoryForm, status: int = 200):
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
-    counts = services.content_category_course_counts(c.id for c in page.items)
+    counts = category_rules.content_category_course_counts(c.id for c in page.items)
     return render_template(
         "courses/categories.html",
         page=page,
         counts=counts,
         form=form,
-        missing_defaults=services.missing_default_content_categories(),
+        missing_defaults=category_rules.missing_default_content_categories(),
     ), status
 
 
@@ -504,7 +505,7 @@ def new_category():
     form = ContentCategoryForm()
     if form.validate_on_submit():
         try:
-            category = services.create_content_category(
+            category = category_rules.create_content_category(
                 form.code.data, form.name_zh.data, form.name_en.data, form.sort_order.data
             )
         except CourseError as exc:
@@ -527,7 +528,7 @@ def new_category():
 @role_required(Role.ADMIN)
 def add_default_categories():
     """Add the standard content categories that are missing."""
-    services.ensure_default_content_categories()
+    category_rules.ensure_default_content_categories()
     db.session.commit()
     flash(_("The standard categories are in the list."), "success")
     return redirect(url_for("courses.categories"))
@@ -548,7 +549,7 @@ def edit_category(content_category_id: int):
     form = ContentCategoryForm(obj=category)
     if form.validate_on_submit():
         try:
-            services.update_content_category(
+            category_rules.update_content_category(
                 category, form.code.data, form.name_zh.data, form.name_en.data, form.sort_order.data
             )
         except CourseError as exc:
@@ -578,7 +579,7 @@ def activate_category(content_category_id: int):
 
 def _set_category_active(content_category_id: int, active: bool):
     category = _content_category(content_category_id)
-    services.set_content_category_active(category, active)
+    category_rules.set_content_category_active(category, active)
     db.session.commit()
     name = category.display_name(current_locale())
     if active:

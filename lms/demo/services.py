@@ -8,8 +8,8 @@ from lms.accounts.models import Role, User
 from lms.accounts.services import create_user, find_user
 from lms.core import statsyear
 from lms.core.timeutil import local_today
-from lms.courses.services import seed_demo_courses
 from lms.demo import catalogue, history, records, season
+from lms.demo.courses import seed_demo_courses
 from lms.demo.media import seed_demo_media
 from lms.extensions import db
 from lms.org.categories import ensure_default_categories

@@ -7,7 +7,7 @@ from flask import Response, current_app, send_file
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.security import safe_join
 
-from lms.courses.services import can_edit_course, can_see_course
+from lms.courses.access import can_edit_course, can_see_course
 
 # What the pipeline writes into an asset's output folder; nothing else is ever served.
 SERVED_TYPES = {
@@ -23,7 +23,7 @@ SERVED_TYPES = {
 
 
 def may_manage_course(user, course) -> bool:
-    """Admins, and the course's own instructors (the rule lives in lms.courses.services)."""
+    """Admins, and the course's own instructors (the rule lives in lms.courses.access)."""
     return user.is_authenticated and can_edit_course(user, course)
 
 

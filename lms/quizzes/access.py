@@ -5,7 +5,7 @@ from sqlalchemy import or_, select
 from lms.accounts.models import Role
 from lms.banks.access import visible_bank_clause
 from lms.banks.models import Bank
-from lms.courses import services as course_services
+from lms.courses import access as course_services
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.quizzes.assignments import assigned_quiz_ids

@@ -12,7 +12,7 @@ from lms.banks.models import Bank, Question
 from lms.core.access import role_required
 from lms.core.inputs import parse_int
 from lms.core.timeutil import local_zone, to_local
-from lms.courses import services as course_services
+from lms.courses import access as course_services
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.quizzes.access import can_use_bank, usable_banks_query

@@ -21,8 +21,8 @@ from lms.core.i18n import current_locale
 from lms.core.inputs import parse_int, query_int
 from lms.core.openapi import ERROR, array, documented, obj
 from lms.core.pagination import Page
+from lms.courses.access import can_see_course
 from lms.courses.models import Course, Lesson
-from lms.courses.services import can_see_course
 from lms.extensions import db
 from lms.org.categories import active_categories
 from lms.org.models import Unit

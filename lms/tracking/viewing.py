@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.core.errors import LmsError
 from lms.core.timeutil import utcnow
+from lms.courses.access import can_see_course
 from lms.courses.models import Lesson, LessonStatus
-from lms.courses.services import can_see_course
 from lms.extensions import db
 from lms.tracking.intervals import SegmentError, parse_segments
 from lms.tracking.models import CreditClock, LessonProgress, LessonView

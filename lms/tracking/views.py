@@ -8,8 +8,8 @@ from flask_login import current_user
 from lms.accounts.models import Role
 from lms.core.access import role_required
 from lms.core.pagination import Page
+from lms.courses.access import can_edit_course
 from lms.courses.models import Lesson
-from lms.courses.services import can_edit_course
 from lms.extensions import db
 from lms.org.models import Cadre
 from lms.org.visibility import can_see_person

@@ -202,8 +202,8 @@ def test_outbox_statuses_say_sent_and_failed_as_mail(app, client, make_user, log
 
 
 def _course_with_lessons(lessons=3):
+    from lms.courses.categories import ensure_default_content_categories
     from lms.courses.models import ContentCategory, Course, Lesson, LessonStatus
-    from lms.courses.services import ensure_default_content_categories
 
     ensure_default_content_categories()
     category = db.session.scalars(select(ContentCategory).order_by(ContentCategory.id)).first()

@@ -2,8 +2,8 @@
 
 import pytest
 
+from lms.courses.categories import ensure_default_content_categories
 from lms.courses.models import Course, Lesson, LessonStatus
-from lms.courses.services import ensure_default_content_categories
 from lms.extensions import db
 
 

@@ -3,12 +3,12 @@
 import pytest
 from sqlalchemy import func, select
 
-from lms.courses.models import ContentCategory, Course
-from lms.courses.services import (
+from lms.courses.categories import (
     DEFAULT_CONTENT_CATEGORIES,
     create_content_category,
     ensure_default_content_categories,
 )
+from lms.courses.models import ContentCategory, Course
 from lms.extensions import db
 
 

@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from lms.courses.models import Course, Lesson
-from lms.courses.services import DEMO_COURSES
+from lms.demo.courses import DEMO_COURSES
 from lms.demo.services import seed_demo
 from lms.extensions import db
 

@@ -1,6 +1,6 @@
 """Descriptions are rendered through one sanitizer: formatting stays, scripts go."""
 
-from lms.courses.services import render_rich
+from lms.courses.richtext import render_rich
 
 
 def test_script_and_style_are_removed_with_their_content():

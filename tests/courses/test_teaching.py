@@ -117,7 +117,7 @@ def test_instructor_creates_a_course_and_teaches_it(
 ):
     ensure_default_categories()
     db.session.commit()
-    from lms.courses.services import ensure_default_content_categories
+    from lms.courses.categories import ensure_default_content_categories
 
     ensure_default_content_categories()
     db.session.commit()
