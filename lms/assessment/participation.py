@@ -17,7 +17,7 @@ from lms.accounts.models import User
 from lms.extensions import db
 from lms.offline.models import OfflineTraining, ReviewStatus
 from lms.org.models import Cadre, Unit
-from lms.reports import services as reports
+from lms.reports import figures as reports
 
 
 @dataclass

@@ -22,7 +22,7 @@ from lms.notify.messages import render_text
 from lms.notify.models import ReminderWeek
 from lms.notify.services import notify, queue_mail
 from lms.org.tree import tree_path_ids
-from lms.reports import services as reports
+from lms.reports import figures as reports
 from lms.tracking.forecast import Outlook
 
 AT_RISK_KIND = "quota_at_risk"

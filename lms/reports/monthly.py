@@ -1,8 +1,8 @@
 """The monthly report per unit for leadership: printable HTML and a PDF of the same page.
 
-It reads the dashboards' figures (``lms.reports.services``) for the unit's subtree as of
-the month's last day: the year so far, the month against the month before, the sub-units
-ranked, and how many cadres are behind.
+It reads the dashboards' figures (``lms.reports.overview``, ``lms.reports.units``) for the
+unit's subtree as of the month's last day: the year so far, the month against the month
+before, the sub-units ranked, and how many cadres are behind.
 """
 
 import calendar
@@ -19,7 +19,8 @@ from lms.core.timeutil import local_today
 from lms.org.models import Unit
 from lms.org.scope import unit_choices, unit_from_args
 from lms.plans import rules as plan_rules
-from lms.reports import services
+from lms.reports import figures, units
+from lms.reports.overview import build_overview
 from lms.tracking.forecast import Outlook
 
 bp = Blueprint("monthly", __name__, url_prefix="/reports/monthly")
@@ -45,11 +46,11 @@ def build_report(unit: Unit | None, year: int, month: int) -> dict:
     """The report's figures, as of the month's last day (or the statistics cut-off)."""
     last_day = date(year, month, calendar.monthrange(year, month)[1])
     stats_year = statsyear.current_year(last_day)
-    context = services.make_context(stats_year, today=last_day)
+    context = figures.make_context(stats_year, today=last_day)
     # Only what was credited by the month's end counts: a report read later must not change.
     context = replace(context, window=(context.window[0], min(context.window[1], last_day)))
-    scope = services.Scope.of(unit)
-    overview = services.build_overview(scope, context)
+    scope = figures.Scope.of(unit)
+    overview = build_overview(scope, context)
     hours = dict(overview.months)
     this_month = date(year, month, 1)
     previous = plan_rules.add_months(this_month, -1)
@@ -63,7 +64,7 @@ def build_report(unit: Unit | None, year: int, month: int) -> dict:
         "previous_hours": hours.get(previous),
         "behind": overview.outlooks.get(Outlook.BEHIND.value, 0),
         "at_risk": overview.outlooks.get(Outlook.AT_RISK.value, 0),
-        "ranking": services.unit_ranking(unit, scope, context) if unit else [],
+        "ranking": units.unit_ranking(unit, scope, context) if unit else [],
     }
 
 

@@ -31,7 +31,10 @@ from lms.org.tree import unit_ancestors
 from lms.org.visibility import unit_options
 from lms.plans import rules as plan_rules
 from lms.plans import services as plans
-from lms.reports import services
+from lms.reports import cadres as cadre_figures
+from lms.reports import course_figures, figures
+from lms.reports import overview as overview_figures
+from lms.reports import units as unit_figures
 from lms.reports.sql import EXEMPT
 from lms.tracking import study_records as lesson_audiences
 from lms.tracking.forecast import Outlook
@@ -51,7 +54,7 @@ OUTLOOK_LABELS = {
     Outlook.NO_QUOTA.value: _l("No quota"),
     EXEMPT: _l("Exempted"),
 }
-KIND_LABELS = {services.REQUIRED: _l("Required"), services.ELECTIVE: _l("Elective")}
+KIND_LABELS = {figures.REQUIRED: _l("Required"), figures.ELECTIVE: _l("Elective")}
 TABLES = ("summary", "outlook", "months", "weekdays", "enrollments", "quizzes", "units", "cadres")
 TABLES += ("courses", "lessons")
 
@@ -78,19 +81,19 @@ def _year() -> int:
     return year
 
 
-def _filtered() -> tuple[Unit | None, services.Scope, services.Context]:
+def _filtered() -> tuple[Unit | None, figures.Scope, figures.Context]:
     """The request's unit (``?unit=`` within the user's scope, else the scope's top), its
     scope with the cadre filters, and the year's context."""
     _root()  # a supervisor without a unit sees nothing
     unit = unit_from_args()
-    return unit, _scope(unit), services.make_context(_year())
+    return unit, _scope(unit), figures.make_context(_year())
 
 
-def _scope(unit: Unit | None) -> services.Scope:
+def _scope(unit: Unit | None) -> figures.Scope:
     category = request.args.get("category", "").strip()
     group = request.args.get("group", "").strip()
     kind = request.args.get("kind", "").strip()
-    return services.Scope.of(
+    return figures.Scope.of(
         unit,
         category_id=parse_int(category),
         priority_group=group if group in plan_rules.PRIORITY_GROUPS else None,
@@ -98,7 +101,7 @@ def _scope(unit: Unit | None) -> services.Scope:
     )
 
 
-def _filter_choices(context: services.Context) -> dict:
+def _filter_choices(context: figures.Context) -> dict:
     locale = current_locale()
     return {
         "unit_choices": unit_options(current_user),
@@ -122,7 +125,7 @@ def _bar_chart(labels, datasets, horizontal=False, percent=False) -> dict:
     return {"type": "bar", "data": {"labels": labels, "datasets": datasets}, "options": options}
 
 
-def _overview_charts(overview: services.Overview) -> dict:
+def _overview_charts(overview: overview_figures.Overview) -> dict:
     months = _bar_chart(
         [month.strftime("%Y-%m") for month, _hours in overview.months],
         [{"label": _("Hours"), "data": [round(h, 1) for _m, h in overview.months]}],
@@ -139,7 +142,7 @@ def _overview_charts(overview: services.Overview) -> dict:
             ],
         },
     }
-    shown = services.OUTLOOKS[:4]
+    shown = figures.OUTLOOKS[:4]
     outlook = _bar_chart(
         [str(OUTLOOK_LABELS[o]) for o in shown],
         [{"label": _("Cadres"), "data": [overview.outlooks.get(o, 0) for o in shown]}],
@@ -148,7 +151,7 @@ def _overview_charts(overview: services.Overview) -> dict:
     return {"months": months, "week": week, "outlook": outlook}
 
 
-def _ranking_chart(lines: list[services.UnitLine]) -> dict:
+def _ranking_chart(lines: list[unit_figures.UnitLine]) -> dict:
     def percent(value):
         return round(100 * value, 1) if value is not None else None
 
@@ -174,7 +177,7 @@ def _ranking_chart(lines: list[services.UnitLine]) -> dict:
 def overview():
     """The year at a glance for the user's subtree (or a unit of it), with filters."""
     unit, scope, context = _filtered()
-    data = services.build_overview(scope, context)
+    data = overview_figures.build_overview(scope, context)
     return render_template(
         "reports/overview.html",
         context=context,
@@ -209,14 +212,14 @@ def unit(unit_id: int):
 
 
 def _ranking_page(unit: Unit | None):
-    context = services.make_context(_year())
+    context = figures.make_context(_year())
     scope = _scope(unit)
-    lines = services.unit_ranking(unit, scope, context)
+    lines = unit_figures.unit_ranking(unit, scope, context)
     cadres = None
     if unit is not None:
-        query = services.cadres_query(unit, scope, context)
+        query = cadre_figures.cadres_query(unit, scope, context)
         page = request.args.get("page", 1, type=int) or 1
-        cadres = Page.of_select(query, page, read=services.cadre_lines)
+        cadres = Page.of_select(query, page, read=cadre_figures.cadre_lines)
     ancestors = unit_ancestors(unit) if unit is not None else []
     root = _root()
     if root is not None:
@@ -245,7 +248,7 @@ def courses():
         context=context,
         scope=scope,
         unit=unit,
-        lines=services.course_report(scope, context),
+        lines=course_figures.course_report(scope, context),
         filter_args=_filter_args(),
         **_filter_choices(context),
     )
@@ -272,7 +275,7 @@ def course(course_id: int):
         scope=scope,
         unit=unit,
         course=course,
-        lines=services.lesson_report(course, scope, context),
+        lines=course_figures.lesson_report(course, scope, context),
         filter_args=_filter_args(),
         **_filter_choices(context),
     )
@@ -287,7 +290,7 @@ def lesson_audience(course_id: int, lesson_id: int):
     lesson = db.session.get(Lesson, lesson_id)
     if lesson is None or lesson.course_id != _course_or_404(course_id).id:
         abort(404)
-    audience = lesson_audiences.lesson_audience(lesson, services.scoped_user_ids(scope, context))
+    audience = lesson_audiences.lesson_audience(lesson, figures.scoped_user_ids(scope, context))
     return render_audience(
         lesson,
         audience,
@@ -309,7 +312,7 @@ def _hours(value: float) -> float:
     return round(float(value or 0), 1)
 
 
-def _summary_table(data: services.Overview):
+def _summary_table(data: overview_figures.Overview):
     columns = [ExportColumn(_("Figure"), width=40), ExportColumn(_("Value"), "decimal")]
     rows = [
         (_("Cadres"), data.cadre_count),
@@ -326,7 +329,7 @@ def _summary_table(data: services.Overview):
     return columns, rows
 
 
-def _outlook_table(data: services.Overview):
+def _outlook_table(data: overview_figures.Overview):
     columns = [
         ExportColumn(_("Outlook"), width=24),
         ExportColumn(_("Cadres"), "int"),
@@ -334,17 +337,17 @@ def _outlook_table(data: services.Overview):
     ]
     rows = [
         (str(OUTLOOK_LABELS[o]), data.outlooks.get(o, 0), data.outlook_share(o))
-        for o in services.OUTLOOKS
+        for o in figures.OUTLOOKS
     ]
     return columns, rows
 
 
-def _months_table(data: services.Overview):
+def _months_table(data: overview_figures.Overview):
     columns = [ExportColumn(_("Month")), ExportColumn(_("Hours"), "hours")]
     return columns, [(m.strftime("%Y-%m"), _hours(h)) for m, h in data.months]
 
 
-def _weekdays_table(data: services.Overview):
+def _weekdays_table(data: overview_figures.Overview):
     columns = [ExportColumn(_("When")), ExportColumn(_("Hours"), "hours")]
     rows = [
         (_("Weekends"), _hours(data.weekend_hours)),
@@ -353,7 +356,7 @@ def _weekdays_table(data: services.Overview):
     return columns, rows
 
 
-def _enrollments_table(data: services.Overview):
+def _enrollments_table(data: overview_figures.Overview):
     columns = [
         ExportColumn(_("Courses")),
         ExportColumn(_("Enrolments"), "int"),
@@ -364,7 +367,7 @@ def _enrollments_table(data: services.Overview):
     return columns, rows
 
 
-def _quizzes_table(data: services.Overview):
+def _quizzes_table(data: overview_figures.Overview):
     columns = [
         ExportColumn(_("Quiz"), width=40),
         ExportColumn(_("Results"), "int"),
@@ -379,7 +382,7 @@ def _quizzes_table(data: services.Overview):
     return columns, rows
 
 
-def _units_table(lines: list[services.UnitLine]):
+def _units_table(lines: list[unit_figures.UnitLine]):
     columns = [
         ExportColumn(_("Unit"), width=40),
         ExportColumn(_("Cadres"), "int"),
@@ -431,7 +434,7 @@ def _cadres_table(lines):
     return columns, rows
 
 
-def _courses_table(lines: list[services.CourseLine]):
+def _courses_table(lines: list[course_figures.CourseLine]):
     columns = [
         ExportColumn(_("Course"), width=40),
         ExportColumn(_("Enrolled"), "int"),
@@ -470,7 +473,7 @@ OVERVIEW_TABLES = {
 }
 
 
-def _lessons_table(lines: list[services.LessonLine]):
+def _lessons_table(lines: list[course_figures.LessonLine]):
     columns = [
         ExportColumn(_("Lesson"), width=40),
         ExportColumn(_("Length (minutes)"), "decimal"),
@@ -497,26 +500,26 @@ def export(table: str, fmt: str):
     """A dashboard table as CSV or XLSX, with the page's filters (``?unit=`` and the rest)."""
     unit, scope, context = _filtered()
     if table in OVERVIEW_TABLES:
-        columns, rows = OVERVIEW_TABLES[table](services.build_overview(scope, context))
+        columns, rows = OVERVIEW_TABLES[table](overview_figures.build_overview(scope, context))
     elif table == "units":
-        columns, rows = _units_table(services.unit_ranking(unit, scope, context))
+        columns, rows = _units_table(unit_figures.unit_ranking(unit, scope, context))
     elif table == "cadres":
         # ?all=1: every cadre of the subtree (of everyone, for admins); else those directly
         # in the unit, as its page lists them.
         subtree = request.args.get("all") == "1"
         if unit is None and not subtree:
             abort(404)
-        query = services.cadres_query(unit, scope, context, direct_only=not subtree)
-        columns, rows = _cadres_table(services.iter_cadre_lines(query))
+        query = cadre_figures.cadres_query(unit, scope, context, direct_only=not subtree)
+        columns, rows = _cadres_table(cadre_figures.iter_cadre_lines(query))
     elif table == "lessons":  # ?course=<id>: the lessons of one course
         course_id = request.args.get("course", type=int)
         course = db.session.get(Course, course_id) if course_id else None
         if course is None:
             abort(404)
-        columns, rows = _lessons_table(services.lesson_report(course, scope, context))
+        columns, rows = _lessons_table(course_figures.lesson_report(course, scope, context))
         return export_response(columns, rows, fmt, f"lessons-{course.id}-{context.year}")
     else:
-        columns, rows = _courses_table(services.course_report(scope, context))
+        columns, rows = _courses_table(course_figures.course_report(scope, context))
     return export_response(columns, rows, fmt, f"{table}-{context.year}")
 
 
@@ -553,7 +556,7 @@ def api_units():
     if not current_user.is_admin and current_user.unit is None:
         return jsonify({"year": year, "units": []})
     root = None if current_user.is_admin else current_user.unit
-    lines = services.units_in_scope(root, services.make_context(year))
+    lines = unit_figures.units_in_scope(root, figures.make_context(year))
     return jsonify(
         {
             "year": year,

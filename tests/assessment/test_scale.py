@@ -22,7 +22,8 @@ from lms.org.models import Cadre
 from lms.plans import services as plans
 from lms.plans.models import Assignment
 from lms.quizzes.models import Quiz, QuizResult
-from lms.reports import services as reports
+from lms.reports import cadres, figures
+from lms.reports import units as unit_figures
 from lms.tracking.models import DailyCredit, LessonView
 
 YEAR = 2026
@@ -253,12 +254,10 @@ def test_required_hours_for_a_scope_are_those_of_each_cadre(app, district, cours
 def test_the_list_shows_the_dashboards_figures(app, district, course):
     add_cadres(district["units"]["b"], 12, course)
     scope = district["units"]["district"]
-    context = reports.make_context(YEAR)
+    context = figures.make_context(YEAR)
     dashboard = {
         line.user_id: line
-        for line in reports.cadre_lines(
-            reports.cadres_query(None, reports.Scope.of(scope), context)
-        )
+        for line in cadres.cadre_lines(cadres.cadres_query(None, figures.Scope.of(scope), context))
     }
     units = {u.unit_id: u for u in non_participation(YEAR, scope)}
     absent = [c for u in units.values() for c in u.absent]
@@ -268,7 +267,7 @@ def test_the_list_shows_the_dashboards_figures(app, district, course):
     for line in absent:
         assert line.hours == round(dashboard[line.user_id].done_hours, 1)
         assert line.quota_hours == dashboard[line.user_id].quota_hours
-    for unit_line in reports.units_in_scope(scope, context):
+    for unit_line in unit_figures.units_in_scope(scope, context):
         if unit_line.id in units:  # leaf units: their own cadres are their subtree's
             mine = units[unit_line.id]
             assert (mine.cadres, mine.exempt) == (unit_line.cadre_count, unit_line.exempt)

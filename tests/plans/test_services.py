@@ -113,7 +113,7 @@ def test_a_plans_own_cutoff_moves_the_window(tree, make_cadre, plan):
 def test_consecutive_years_with_other_cutoffs_neither_overlap_nor_leave_a_gap(
     tree, make_cadre, plan
 ):
-    from lms.reports.services import make_context
+    from lms.reports.figures import make_context
 
     cadre = make_cadre("ann", tree["a"])
     db.session.add(DailyCredit(user_id=cadre.id, local_date=date(2026, 12, 15), seconds=3600))

@@ -16,7 +16,8 @@ from lms.quizzes.attempts import save_answer, start_or_resume
 from lms.quizzes.attempts import submit_attempt as submit
 from lms.quizzes.filing import refile_results, result_year, stats_year_bounds
 from lms.quizzes.models import QuizAttempt, QuizResult
-from lms.reports.services import Scope, make_context, quiz_pass_rates
+from lms.reports.course_figures import quiz_pass_rates
+from lms.reports.figures import Scope, make_context
 from tests.quizzes.conftest import correct_ids, questions_by_kind
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -8,20 +8,22 @@ from sqlalchemy import select
 from lms.core.pagination import Page
 from lms.extensions import db
 from lms.offline.models import Exemption
+from lms.org.models import Cadre
 from lms.plans import services as plans
-from lms.reports import services
+from lms.reports import cadres, course_figures, figures, overview
+from lms.reports import units as unit_figures
 from lms.reports.sql import EXEMPT
 from lms.tracking.forecast import Outlook, forecast
 from tests.reports.conftest import YEAR, credit
 
 
 def context(today=date(2025, 3, 1)):
-    return services.make_context(YEAR, today=today)
+    return figures.make_context(YEAR, today=today)
 
 
 def test_the_quota_in_sql_is_the_highest_rule_like_the_python_rules(district):
     plan = district["plan"]
-    in_sql = dict(db.session.execute(services.cadre_quotas_query(plan)).all())
+    in_sql = dict(db.session.execute(cadres.cadre_quotas_query(plan)).all())
     in_python = {user_id: q.online_hours for user_id, q in plans.quotas_for_cadres(plan).items()}
     assert in_sql == pytest.approx(in_python)
     people = district["people"]
@@ -35,15 +37,15 @@ def test_one_rule_or_none_still_gives_a_quota_column(district):
         db.session.delete(rule)
     db.session.flush()
     db.session.expire(plan)
-    assert set(dict(db.session.execute(services.cadre_quotas_query(plan)).all()).values()) == {50}
+    assert set(dict(db.session.execute(cadres.cadre_quotas_query(plan)).all()).values()) == {50}
     db.session.delete(plan.quota_rules[0])
     db.session.flush()
     db.session.expire(plan)
-    assert set(dict(db.session.execute(services.cadre_quotas_query(plan)).all()).values()) == {0}
+    assert set(dict(db.session.execute(cadres.cadre_quotas_query(plan)).all()).values()) == {0}
 
 
 def test_overview_of_the_whole_district(district):
-    data = services.build_overview(services.Scope(unit=district["units"]["district"]), context())
+    data = overview.build_overview(figures.Scope(unit=district["units"]["district"]), context())
     assert data.cadre_count == 6
     assert data.participants == 4
     assert data.participation_rate == pytest.approx(4 / 6)
@@ -89,28 +91,28 @@ def test_the_whole_tree_is_figured_without_a_unit_filter_and_counts_the_same(
     staff = make_user("clerk", roles=["supervisor"], unit=root)
     credit(staff, 9, date(2024, 3, 2))  # not a cadre: never counted, filtered or not
     db.session.commit()
-    whole = services.Scope.of(root)
+    whole = figures.Scope.of(root)
     assert whole.whole_tree and whole.is_everyone
-    figures = [services.build_overview(s, context()) for s in (services.Scope(unit=root), whole)]
-    figures.append(services.build_overview(services.Scope(), context()))
-    assert len({repr(f) for f in figures}) == 1
-    assert figures[0].credited_hours == pytest.approx(145)
-    assert [(e.kind, e.enrolled, e.completed) for e in figures[1].enrollments] == [
+    overviews = [overview.build_overview(s, context()) for s in (figures.Scope(unit=root), whole)]
+    overviews.append(overview.build_overview(figures.Scope(), context()))
+    assert len({repr(f) for f in overviews}) == 1
+    assert overviews[0].credited_hours == pytest.approx(145)
+    assert [(e.kind, e.enrolled, e.completed) for e in overviews[1].enrollments] == [
         ("required", 4, 2),
         ("elective", 2, 1),
     ]
-    ranked = services.unit_ranking(root, services.Scope(unit=root), context())
-    assert services.unit_ranking(root, whole, context()) == ranked
-    assert not services.Scope.of(district["units"]["a"]).whole_tree
+    ranked = unit_figures.unit_ranking(root, figures.Scope(unit=root), context())
+    assert unit_figures.unit_ranking(root, whole, context()) == ranked
+    assert not figures.Scope.of(district["units"]["a"]).whole_tree
 
     other = make_user("elsewhere", unit=make_unit("Other district"))
     credit(other, 4, date(2024, 3, 2))
     db.session.commit()
-    assert not services.Scope.of(root).whole_tree
-    assert services.build_overview(services.Scope.of(root), context()).credited_hours == (
+    assert not figures.Scope.of(root).whole_tree
+    assert overview.build_overview(figures.Scope.of(root), context()).credited_hours == (
         pytest.approx(145)
     )
-    assert services.build_overview(services.Scope(), context()).credited_hours == (
+    assert overview.build_overview(figures.Scope(), context()).credited_hours == (
         pytest.approx(149)
     )
 
@@ -123,35 +125,33 @@ def test_the_fixture_dates_are_the_weekdays_the_figures_assume():
 
 def test_filters_by_unit_category_priority_group_and_course_kind(district):
     units = district["units"]
-    a = services.build_overview(services.Scope(unit=units["a"]), context())
+    a = overview.build_overview(figures.Scope(unit=units["a"]), context())
     assert (a.cadre_count, a.participants, a.expected, a.meeting_quota) == (4, 3, 3, 1)
     assert a.credited_hours == pytest.approx(85)
     assert a.quizzes[0].results == 2
     civil = db.session.scalar(
-        select(services.Cadre.category_id).where(
-            services.Cadre.user_id == district["people"]["b1"].id
-        )
+        select(Cadre.category_id).where(Cadre.user_id == district["people"]["b1"].id)
     )
-    by_category = services.build_overview(services.Scope(category_id=civil), context())
+    by_category = overview.build_overview(figures.Scope(category_id=civil), context())
     assert (by_category.cadre_count, by_category.credited_hours) == (2, pytest.approx(68))
-    young = services.build_overview(services.Scope(priority_group="young"), context())
+    young = overview.build_overview(figures.Scope(priority_group="young"), context())
     assert (young.cadre_count, young.exempt) == (1, 1)
-    required = services.build_overview(services.Scope(course_kind="required"), context())
+    required = overview.build_overview(figures.Scope(course_kind="required"), context())
     assert [(e.kind, e.enrolled, e.completed) for e in required.enrollments] == [("required", 4, 2)]
 
 
 def test_an_empty_scope_gives_zeros_not_errors(district, make_unit):
     empty = make_unit("District/Empty")
-    data = services.build_overview(services.Scope(unit=empty), context())
+    data = overview.build_overview(figures.Scope(unit=empty), context())
     assert (data.cadre_count, data.participation_rate, data.median_hours) == (0, None, 0)
     assert data.enrollments[0].rate is None
-    assert services.unit_ranking(empty, services.Scope(unit=empty), context()) == []
+    assert unit_figures.unit_ranking(empty, figures.Scope(unit=empty), context()) == []
 
 
 def test_unit_ranking_aggregates_each_subtree_and_ranks(district):
     units = district["units"]
-    lines = services.unit_ranking(
-        units["district"], services.Scope(unit=units["district"]), context()
+    lines = unit_figures.unit_ranking(
+        units["district"], figures.Scope(unit=units["district"]), context()
     )
     assert [
         (u.name, u.cadre_count, u.participants, u.meeting_quota, u.expected) for u in lines
@@ -161,7 +161,7 @@ def test_unit_ranking_aggregates_each_subtree_and_ranks(district):
     ]
     assert [round(u.credited_hours, 1) for u in lines] == [85, 60]
     assert all(u.has_children for u in lines)
-    sections = services.unit_ranking(units["a"], services.Scope(unit=units["a"]), context())
+    sections = unit_figures.unit_ranking(units["a"], figures.Scope(unit=units["a"]), context())
     assert [(u.name, u.participation_rate, u.meeting_rate, u.exempt) for u in sections] == [
         ("Section A1", 1.0, 0.5, 0),
         ("Section A2", 0.5, 0.0, 1),
@@ -171,31 +171,33 @@ def test_unit_ranking_aggregates_each_subtree_and_ranks(district):
 
 def test_cadres_of_a_unit_with_hours_quota_and_outlook(district):
     units = district["units"]
-    query = services.cadres_query(units["a2"], services.Scope(unit=units["a2"]), context())
-    lines = services.cadre_lines(query)
+    query = cadres.cadres_query(units["a2"], figures.Scope(unit=units["a2"]), context())
+    lines = cadres.cadre_lines(query)
     assert [(c.name, c.done_hours, c.quota_hours, c.outlook) for c in lines] == [
         ("A3", 0, 50, "behind"),
         ("A4", 2, 52, EXEMPT),
     ]
-    page = Page.of_select(query, page=2, per_page=1, read=services.cadre_lines)
+    page = Page.of_select(query, page=2, per_page=1, read=cadres.cadre_lines)
     assert (page.total, page.pages, page.page, [c.name for c in page.items]) == (2, 2, 2, ["A4"])
 
 
 def test_course_report(district):
-    lines = services.course_report(services.Scope(unit=district["units"]["district"]), context())
+    lines = course_figures.course_report(
+        figures.Scope(unit=district["units"]["district"]), context()
+    )
     assert [
         (c.title, c.enrolled, c.in_progress, c.completed, c.quiz_results, c.quiz_passed)
         for c in lines
     ] == [("C1 Theory", 4, 2, 2, 3, 2), ("C2 Practice", 2, 1, 1, 0, 0)]
     assert lines[0].average_coverage == pytest.approx(0.875)
     assert lines[1].average_coverage == pytest.approx(0.625)
-    bureau_a = services.course_report(services.Scope(unit=district["units"]["a"]), context())
+    bureau_a = course_figures.course_report(figures.Scope(unit=district["units"]["a"]), context())
     assert [(c.enrolled, c.in_progress, c.completed) for c in bureau_a] == [(3, 2, 1), (1, 1, 0)]
     assert bureau_a[0].average_coverage == pytest.approx(2.5 / 3)
 
 
 def test_units_in_scope_cover_every_unit_with_its_subtree(district):
-    lines = services.units_in_scope(district["units"]["a"], context())
+    lines = unit_figures.units_in_scope(district["units"]["a"], context())
     assert {u.path: (u.cadre_count, u.participants, round(u.credited_hours, 1)) for u in lines} == {
         "District/Bureau A": (4, 3, 85.0),
         "District/Bureau A/Section A1": (2, 2, 83.0),
@@ -212,7 +214,7 @@ def test_the_sql_forecast_agrees_with_the_pure_function(app, make_unit, make_use
     plan = plans.ensure_plan(YEAR)
     plans.save_rule(plan, None, plans.AudienceInput(), 50, 0, 0)
     today = date(2024, 10, 15)
-    ctx = services.make_context(YEAR, today=today)
+    ctx = figures.make_context(YEAR, today=today)
     assert ctx.clock.weekends == 7 and ctx.clock.recent_days == 28
     people = []
     for index, (done, recent) in enumerate(PACES):
@@ -235,7 +237,7 @@ def test_the_sql_forecast_agrees_with_the_pure_function(app, make_unit, make_use
     db.session.commit()
     lines = {
         c.user_id: c
-        for c in services.cadre_lines(services.cadres_query(unit, services.Scope(unit=unit), ctx))
+        for c in cadres.cadre_lines(cadres.cadres_query(unit, figures.Scope(unit=unit), ctx))
     }
     config = app.config
     for person, (done, recent) in zip(people, PACES, strict=True):
@@ -253,5 +255,5 @@ def test_the_sql_forecast_agrees_with_the_pure_function(app, make_unit, make_use
     assert outlooks == {"met", "on_track", "at_risk", "behind"}
     assert lines[exempted.id].outlook == EXEMPT
     # A cadre no rule reaches has no quota.
-    plan.quota_rules[0].category_id = db.session.scalar(select(services.Cadre.category_id))
+    plan.quota_rules[0].category_id = db.session.scalar(select(Cadre.category_id))
     assert Outlook.NO_QUOTA.value == "no_quota"

@@ -1,0 +1,226 @@
+"""The ground every dashboard stands on: the scope, the year's context and the per-cadre figures.
+
+Every figure is computed by the database over one per-cadre subquery (``cadre_figures``):
+each active cadre in scope with their hours in the year's statistics window, their quota
+(the plan's rules as a SQL expression) and their forecast outlook (a CASE with the
+constants of ``lms.tracking.forecast``). A page issues the same handful of queries however
+many cadres it covers. The functions take a ``Scope`` and a ``Context`` and need no request,
+so benchmarks and CLI commands can call them directly.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import and_, case, exists, func, select
+
+from lms.accounts.models import User
+from lms.core import statsyear
+from lms.extensions import db
+from lms.offline.services import exempt_user_ids_query
+from lms.org.models import Cadre, Unit
+from lms.plans import rules as plan_rules
+from lms.plans import services as plans
+from lms.plans.models import TrainingYear
+from lms.reports.sql import EXEMPT, ForecastClock, outlook_expression, quota_expression, rule_pairs
+from lms.tracking.forecast import Outlook
+from lms.tracking.models import DailyCredit
+
+OUTLOOKS = (
+    Outlook.MET.value,
+    Outlook.ON_TRACK.value,
+    Outlook.AT_RISK.value,
+    Outlook.BEHIND.value,
+    Outlook.EARLY.value,
+    Outlook.NO_QUOTA.value,
+    EXEMPT,
+)
+REQUIRED, ELECTIVE = "required", "elective"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose figures: a subtree (None: everyone, for admins) and the cadre filters."""
+
+    unit: Unit | None = None
+    category_id: int | None = None
+    priority_group: str | None = None
+    course_kind: str | None = None  # REQUIRED, ELECTIVE or None (both), for course figures
+    whole_tree: bool = False  # ``unit`` is the only top-level unit: its subtree is every unit
+
+    @classmethod
+    def of(cls, unit: Unit | None, **filters) -> "Scope":
+        """The scope of ``unit``'s subtree, noting when that subtree is the whole tree (a
+        province's organization department): its figures need no filter by unit."""
+        return cls(unit=unit, whole_tree=spans_whole_tree(unit), **filters)
+
+    @property
+    def is_everyone(self) -> bool:
+        """No cadre filter and no unit, or the whole tree's: every active cadre."""
+        unfiltered = self.category_id is None and not self.priority_group
+        return unfiltered and (self.unit is None or self.whole_tree)
+
+
+def spans_whole_tree(unit: Unit | None) -> bool:
+    """Whether ``unit``'s subtree holds every unit: None, or the only top-level unit."""
+    if unit is None:
+        return True
+    if unit.parent_id is not None:
+        return False
+    other_roots = select(Unit.id).where(Unit.parent_id.is_(None), Unit.id != unit.id)
+    return not db.session.scalar(select(exists(other_roots)))
+
+
+@dataclass(frozen=True)
+class Context:
+    """The year's constants: plan (saved or the settings' defaults), window, forecast clock."""
+
+    year: int
+    plan: TrainingYear
+    window: tuple[date, date]
+    clock: ForecastClock
+
+
+def make_context(year: int, today: date | None = None) -> Context:
+    """The context of ``year``'s figures, seen on ``today`` (default: the local date)."""
+    from lms.core.timeutil import local_today
+
+    plan = plans.get_plan(year) or plans.new_plan(year)  # unsaved: no rules, no query
+    window = statsyear.window(year)
+    config = current_app.config
+    clock = ForecastClock.of(
+        window, today or local_today(), config["FORECAST_WEEKS"], config["WEEKEND_HOURS_LIMIT"]
+    )
+    return Context(year, plan, window, clock)
+
+
+def _scope_conditions(scope: Scope, context: Context) -> list:
+    """Conditions on Cadre/User/Unit for the active cadres of the scope."""
+    conditions = [User.is_active_account.is_(True)]
+    if scope.unit is not None and not scope.whole_tree:
+        conditions.append(Unit.tree_path.like(scope.unit.tree_path + "%"))
+    if scope.category_id is not None:
+        conditions.append(Cadre.category_id == scope.category_id)
+    if scope.priority_group:
+        audience = plan_rules.Audience(priority_group=scope.priority_group)
+        plan = context.plan
+        conditions.append(plans.audience_clause(audience, plan.as_of, plan.limits))
+    return conditions
+
+
+def scoped_user_ids(scope: Scope, context: Context):
+    """A select of the user ids of the scope's active cadres."""
+    return (
+        select(User.id)
+        .select_from(Cadre)
+        .join(User, User.id == Cadre.user_id)
+        .join(Unit, Unit.id == User.unit_id)
+        .where(*_scope_conditions(scope, context))
+    )
+
+
+def _limited_to_scope(column, scope: Scope, context: Context) -> list:
+    """``column IN (the scope's cadres)`` for a grouped subquery that a join to the scope's
+    cadres filters again anyway, so a small unit never sums a whole province's rows.
+
+    For every cadre (the whole tree, unfiltered) PostgreSQL is spared the list: hashing each
+    ledger row against every cadre costs more than the join it repeats. SQLite keeps it: the
+    list is what makes it read the ledger through the (user, date, seconds) index, cadre by
+    cadre, rather than by date through the table (five times slower on a province's year).
+    """
+    if scope.is_everyone and db.session.get_bind().dialect.name == "postgresql":
+        return []
+    return [column.in_(scoped_user_ids(scope, context))]
+
+
+def _credit_totals(scope: Scope, context: Context):
+    """Seconds per cadre of the scope in the window, and in the forecast's recent weeks
+    (summed per user; ``cadre_figures`` joins them to the scope's active cadres)."""
+    start, end = context.window
+    recent = case(
+        (DailyCredit.local_date >= context.clock.recent_from, DailyCredit.seconds), else_=0.0
+    )
+    return (
+        select(
+            DailyCredit.user_id,
+            func.sum(DailyCredit.seconds).label("seconds"),
+            func.sum(recent).label("recent_seconds"),
+        )
+        .where(
+            DailyCredit.local_date >= start,
+            DailyCredit.local_date <= end,
+            *_limited_to_scope(DailyCredit.user_id, scope, context),
+        )
+        .group_by(DailyCredit.user_id)
+        .subquery("credit")
+    )
+
+
+def cadre_figures(scope: Scope, context: Context):
+    """A select of one row per active cadre in scope: user, unit, hours done, quota,
+    exemption, outlook (callers make it a subquery, or a CTE when they read it twice)."""
+    credit = _credit_totals(scope, context)
+    plan = context.plan
+    done = func.coalesce(credit.c.seconds, 0.0) / 3600.0
+    recent = func.coalesce(credit.c.recent_seconds, 0.0) / 3600.0
+    quota = quota_expression(rule_pairs(plan), plan.as_of, plan.limits, plans.audience_clause)
+    start, end = context.window
+    is_exempt = case((User.id.in_(exempt_user_ids_query(start, end)), 1), else_=0)
+    inner = (
+        select(
+            User.id.label("user_id"),
+            User.unit_id.label("unit_id"),
+            Unit.tree_path.label("tree_path"),
+            Cadre.id.label("cadre_id"),
+            done.label("done_hours"),
+            recent.label("recent_hours"),
+            quota.label("quota_hours"),
+            is_exempt.label("is_exempt"),
+        )
+        .select_from(Cadre)
+        .join(User, User.id == Cadre.user_id)
+        .join(Unit, Unit.id == User.unit_id)
+        .outerjoin(credit, credit.c.user_id == User.id)
+        .where(*_scope_conditions(scope, context))
+        .subquery("cadre_base")
+    )
+    c = inner.c
+    outlook = outlook_expression(
+        c.done_hours, c.quota_hours, c.recent_hours, c.is_exempt, context.clock
+    )
+    return select(*inner.c, outlook.label("outlook"))
+
+
+def _counted(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _tallies(figures) -> list:
+    """The aggregates every unit row and the overview share, labelled."""
+    expected = and_(figures.c.quota_hours > 0, figures.c.is_exempt == 0)
+    return [
+        func.count(figures.c.user_id).label("cadre_count"),
+        _counted(figures.c.done_hours > 0).label("participants"),
+        func.coalesce(func.sum(figures.c.done_hours), 0.0).label("credited_hours"),
+        _counted(figures.c.outlook == Outlook.MET.value).label("meeting_quota"),
+        _counted(expected).label("expected"),
+        _counted(figures.c.is_exempt == 1).label("exempt"),
+    ]
+
+
+def _rate(part, whole) -> float | None:
+    return part / whole if whole else None
+
+
+class Rates:
+    """The two rates every tally shows (on an object with the ``_tallies`` counts)."""
+
+    @property
+    def participation_rate(self) -> float | None:
+        """Taking part: the share of the cadres with any credited hours in the year."""
+        return _rate(self.participants, self.cadre_count)
+
+    @property
+    def meeting_rate(self) -> float | None:
+        """Completion: the share of those who owe hours who have met their quota."""
+        return _rate(self.meeting_quota, self.expected)

@@ -1,0 +1,130 @@
+"""The overview page's figures: tallies, rates, the median and the hours by month."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, or_, select
+
+from lms.extensions import db
+from lms.plans import rules as plan_rules
+from lms.reports.course_figures import enrollment_completion, quiz_pass_rates
+from lms.reports.figures import (
+    OUTLOOKS,
+    Context,
+    Rates,
+    Scope,
+    _counted,
+    _rate,
+    _tallies,
+    cadre_figures,
+    scoped_user_ids,
+)
+from lms.tracking.models import DailyCredit
+
+
+@dataclass
+class Overview(Rates):
+    cadre_count: int = 0
+    participants: int = 0
+    exempt: int = 0
+    expected: int = 0  # cadres with a quota and no exemption
+    meeting_quota: int = 0
+    credited_hours: float = 0.0
+    average_hours: float = 0.0
+    median_hours: float = 0.0
+    average_quota: float = 0.0
+    outlooks: dict = field(default_factory=dict)  # outlook -> cadres
+    months: list = field(default_factory=list)  # (date of the month's first day, hours)
+    weekend_hours: float = 0.0
+    weekday_hours: float = 0.0
+    enrollments: list = field(default_factory=list)  # EnrollmentLine per kind
+    quizzes: list = field(default_factory=list)  # QuizLine
+
+    def outlook_share(self, outlook: str) -> float | None:
+        """Share of the cadres who owe hours (quota, no exemption) with this outlook."""
+        return _rate(self.outlooks.get(outlook, 0), self.expected)
+
+
+def build_overview(scope: Scope, context: Context) -> Overview:
+    """Every figure of the overview page: four grouped queries, whatever the cadre count.
+
+    The per-cadre rows are a CTE read twice in one statement (the tallies and the median),
+    which PostgreSQL and SQLite compute once."""
+    figures = cadre_figures(scope, context).cte("cadre_figures")
+    outlook_counts = [_counted(figures.c.outlook == value).label(value) for value in OUTLOOKS]
+    row = db.session.execute(
+        select(
+            *_tallies(figures),
+            func.coalesce(func.avg(figures.c.done_hours), 0.0).label("average_hours"),
+            func.coalesce(func.avg(figures.c.quota_hours), 0.0).label("average_quota"),
+            *outlook_counts,
+            median_hours(figures).label("median_hours"),
+        )
+    ).one()
+    overview = Overview(
+        cadre_count=int(row.cadre_count),
+        participants=int(row.participants),
+        exempt=int(row.exempt),
+        expected=int(row.expected),
+        meeting_quota=int(row.meeting_quota),
+        credited_hours=float(row.credited_hours),
+        average_hours=float(row.average_hours),
+        average_quota=float(row.average_quota),
+        median_hours=float(row.median_hours or 0.0),
+        outlooks={value: int(getattr(row, value)) for value in OUTLOOKS},
+    )
+    overview.months, overview.weekend_hours, overview.weekday_hours = hours_by_month(scope, context)
+    overview.enrollments = enrollment_completion(scope, context)
+    overview.quizzes = quiz_pass_rates(scope, context)
+    return overview
+
+
+def median_hours(figures):
+    """The median of the cadres' hours as a scalar subquery: the middle row (or the mean of
+    the two middle rows) by window functions, which SQLite (3.25+) and PostgreSQL both have."""
+    ranked = select(
+        figures.c.done_hours,
+        func.row_number().over(order_by=figures.c.done_hours).label("position"),
+        func.count().over().label("total"),
+    ).subquery("ranked")
+    return (
+        select(func.avg(ranked.c.done_hours))
+        .where(
+            or_(
+                ranked.c.position == (ranked.c.total + 1) // 2,
+                ranked.c.position == (ranked.c.total + 2) // 2,
+            )
+        )
+        .scalar_subquery()
+    )
+
+
+def hours_by_month(scope: Scope, context: Context) -> tuple[list, float, float]:
+    """Hours per month of the window (every month listed, empty ones as 0), and weekend
+    (Saturday and Sunday) against weekday hours. The database sums per local date (at most
+    366 rows, from the date index); those few rows are folded into months here, which is
+    cheaper than date functions on every ledger row (SQLite's strftime is slow)."""
+    start, end = context.window
+    rows = db.session.execute(
+        select(DailyCredit.local_date, func.sum(DailyCredit.seconds))
+        .where(
+            DailyCredit.local_date >= start,
+            DailyCredit.local_date <= end,
+            DailyCredit.user_id.in_(scoped_user_ids(scope, context)),
+        )
+        .group_by(DailyCredit.local_date)
+    ).all()
+    months = {}
+    cursor = date(start.year, start.month, 1)
+    while cursor <= end:
+        months[cursor] = 0.0
+        cursor = plan_rules.add_months(cursor, 1)
+    weekend_hours = weekday_hours = 0.0
+    for day, seconds in rows:
+        hours = float(seconds or 0) / 3600
+        months[day.replace(day=1)] += hours
+        if day.weekday() >= 5:
+            weekend_hours += hours
+        else:
+            weekday_hours += hours
+    return sorted(months.items()), weekend_hours, weekday_hours
