@@ -115,8 +115,8 @@ def main(root: Path) -> None:
     print(f"function-level imports of lms.*: {function_level}")
     for label, graph in (("module-level", graph_top), ("all", graph_all)):
         groups = strongly_connected(graph)
-        sizes_text = ", ".join(str(len(g)) for g in groups) or "none"
-        print(f"package cycles ({label} imports): groups of {sizes_text}")
+        text = "; ".join(" ".join(sorted(g)) for g in groups) or "none"
+        print(f"package cycles ({label} imports): {len(groups)} groups: {text}")
     print(f"imports that go up a floor: {len(upward)}")
     for line in upward:
         print(f"  {line}")
