@@ -7,17 +7,13 @@ from lms.courses.models import Course, course_instructor
 from lms.extensions import db
 
 
-def is_admin(user) -> bool:
-    return user.has_role(Role.ADMIN)
-
-
 def teaches(user, course: Course) -> bool:
     return any(instructor.id == user.id for instructor in course.instructors)
 
 
 def can_edit_course(user, course: Course) -> bool:
     """Admins edit every course; an instructor only the courses they teach."""
-    return is_admin(user) or (user.has_role(Role.INSTRUCTOR) and teaches(user, course))
+    return user.is_admin or (user.has_role(Role.INSTRUCTOR) and teaches(user, course))
 
 
 def can_see_course(user, course: Course) -> bool:
@@ -27,7 +23,7 @@ def can_see_course(user, course: Course) -> bool:
 
 def visible_course_clause(user):
     """A SQL condition: the courses ``user`` may see (published, or drafts they may edit)."""
-    if is_admin(user):
+    if user.is_admin:
         return true()
     if not user.has_role(Role.INSTRUCTOR):
         return Course.is_published.is_(True)
