@@ -10,6 +10,7 @@ from lms.assessment import rules
 from lms.assessment.models import AssessmentFormula, AssessmentResult, AssessmentRun
 from lms.core import statsyear
 from lms.core.database import user_ids_filter
+from lms.core.errors import LmsError
 from lms.extensions import db
 from lms.offline import services as offline
 from lms.org.models import Cadre, Unit
@@ -19,7 +20,7 @@ from lms.quizzes.models import QuizResult
 FORMULA_FIELDS = [f.name for f in fields(rules.Formula)]
 
 
-class AssessmentError(ValueError):
+class AssessmentError(LmsError):
     """A run or formula change that cannot be made; the message is for the user."""
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from lms.accounts.models import Role, User
 from lms.core import statsyear
 from lms.core.database import user_ids_filter
+from lms.core.errors import LmsError
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 from lms.offline import rules
@@ -84,7 +85,7 @@ EVIDENCE_TYPES = {
 }
 
 
-class OfflineError(ValueError):
+class OfflineError(LmsError):
     """Input or a rule was refused; ``field`` names the form field the message belongs to."""
 
     def __init__(self, message: str, field: str | None = None):

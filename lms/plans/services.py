@@ -24,6 +24,7 @@ from sqlalchemy import and_, false, func, insert, or_, select, true, update
 from lms.accounts.models import User
 from lms.core import statsyear
 from lms.core.database import user_ids_filter
+from lms.core.errors import LmsError
 from lms.core.i18n import current_locale
 from lms.courses.models import Course, Enrollment, Lesson
 from lms.extensions import db
@@ -41,7 +42,7 @@ MAX_RANK = 100
 ID_CHUNK = 500  # ids per IN (...) list in bulk updates
 
 
-class PlanError(ValueError):
+class PlanError(LmsError):
     """A plan rule was broken; the message is shown to the user."""
 
 
