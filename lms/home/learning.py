@@ -20,6 +20,7 @@ from lms.plans.services import forecast_for, quota_summary
 from lms.tracking.api import PROGRESS
 from lms.tracking.api import bp as tracking_api_bp
 from lms.tracking.progress import offline_days, resume_lessons, weekend_seconds, year_progress
+from lms.tracking.study_records import lesson_to_continue
 from lms.tracking.views import bp as tracking_bp
 
 
@@ -33,6 +34,17 @@ def year_outlook(person, today: date | None = None) -> dict:
         "plan_year": year,
         "forecast": forecast_for(person, today, year),
         "offline_days": offline_days(person.id, year),
+    }
+
+
+def cadre_start(person, today: date | None = None) -> dict:
+    """What a cadre's home page shows: the year's quota bar and forecast, and where to go
+    on studying (docs/domain.md: every cadre page shows the forecast)."""
+    outlook = year_outlook(person, today)
+    return {
+        "quota": quota_summary(person, outlook["plan_year"]),
+        "next_lesson": lesson_to_continue(person),
+        **outlook,
     }
 
 

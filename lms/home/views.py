@@ -21,8 +21,9 @@ from lms.core import statsyear
 from lms.core.access import role_required
 from lms.core.health import check_database, check_disk, check_ffmpeg, overall
 from lms.core.queue import queue_state
+from lms.courses.catalog import teaching_query
 from lms.extensions import db
-from lms.home.learning import year_outlook
+from lms.home.learning import cadre_start, year_outlook
 from lms.media import uploads
 from lms.notify.services import outbox_backlog
 from lms.org.models import Cadre, Unit
@@ -53,6 +54,15 @@ def home():
     if current_user.has_role(Role.CADRE):
         context["year_hours"] = year_credited_seconds(current_user.id) / 3600
         context["year_label"] = statsyear.label(statsyear.current_year())
+        context.update(cadre_start(current_user))
+    if current_user.has_role(Role.INSTRUCTOR):
+        teaching = teaching_query(current_user).subquery()
+        context["teaching"] = db.session.execute(
+            select(
+                func.count(teaching.c.id),
+                func.count(teaching.c.id).filter(teaching.c.is_published.is_(True)),
+            )
+        ).one()
     if current_user.has_role(Role.ADMIN):
         context["user_count"] = db.session.scalar(select(func.count(User.id)))
         context["health"] = system_health()

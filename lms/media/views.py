@@ -214,4 +214,19 @@ def play(lesson_id: int):
         captions=sorted(lesson.captions, key=lambda c: c.id),
         is_video=asset.has_video and lesson.kind != LessonKind.AUDIO.value,
         may_manage=may_manage_course(current_user, lesson.course),
+        next_lesson=_next_lesson(lesson),
+    )
+
+
+def _next_lesson(lesson: Lesson) -> Lesson | None:
+    """The lesson after this one in the course's order (the player's "next lesson" link)."""
+    return db.session.scalar(
+        select(Lesson)
+        .where(
+            Lesson.course_id == lesson.course_id,
+            (Lesson.position > lesson.position)
+            | ((Lesson.position == lesson.position) & (Lesson.id > lesson.id)),
+        )
+        .order_by(Lesson.position, Lesson.id)
+        .limit(1)
     )

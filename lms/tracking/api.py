@@ -19,8 +19,8 @@ from lms.tracking.viewing import (
     MAX_SEQ,
     BeatError,
     can_watch,
+    lesson_standing,
     parse_beat,
-    resume_position,
 )
 from lms.tracking.viewing import open_view as open_lesson_view
 
@@ -44,6 +44,9 @@ VIEW = obj(
     heartbeat_seconds={"type": "number"},
     max_playback_rate={"type": "number"},
     completion_threshold={"type": "number"},
+    lesson_credited_seconds={"type": "number"},
+    lesson_progress={"type": "number"},
+    lesson_completed={"type": "boolean"},
 )
 BEAT = obj(
     ["seq"],
@@ -86,7 +89,7 @@ def open_view(lesson_id: int):
         jsonify(
             {
                 "view_id": view.public_id,
-                "resume_position": resume_position(current_user.id, lesson.id),
+                **lesson_standing(current_user.id, lesson),
                 "heartbeat_seconds": config["HEARTBEAT_SECONDS"],
                 "max_playback_rate": config["MAX_PLAYBACK_RATE"],
                 "completion_threshold": config["COMPLETION_THRESHOLD"],

@@ -4,10 +4,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from lms.courses.access import visible_course_clause
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
 from lms.tracking.audience import AudienceCurve, audience_curve
 from lms.tracking.models import LessonProgress, LessonView
+from lms.tracking.viewing import is_ready
 
 
 @dataclass(frozen=True)
@@ -91,3 +93,64 @@ def lesson_progress(user_id: int, lesson_id: int) -> LessonProgress | None:
             LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id
         )
     )
+
+
+@dataclass(frozen=True)
+class NextLesson:
+    """Where a cadre goes on: a lesson and the second of it to start from."""
+
+    lesson: Lesson
+    position_seconds: float
+    credited_seconds: float
+
+    @property
+    def progress(self) -> float:
+        duration = float(self.lesson.duration_seconds or 0)
+        return min(1.0, self.credited_seconds / duration) if duration else 0.0
+
+
+CONTINUE_LOOKBACK = 5  # the courses studied last that "continue" looks through
+
+
+def lesson_to_continue(user) -> NextLesson | None:
+    """Where the home page's "continue" card leads: the lesson a cadre played last, at its
+    position, while it is unfinished; once it is done, the next unfinished lesson of that
+    course (else its first unfinished one). Courses the user may no longer see, finished
+    courses and lessons without a recording are passed over."""
+    latest = db.session.execute(
+        select(Lesson.course_id)
+        .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
+        .join(Course, Course.id == Lesson.course_id)
+        .where(LessonProgress.user_id == user.id, visible_course_clause(user))
+        .group_by(Lesson.course_id)
+        .order_by(func.max(LessonProgress.updated_at).desc(), Lesson.course_id.desc())
+        .limit(CONTINUE_LOOKBACK)
+    ).scalars()
+    for course_id in list(latest):
+        rows = db.session.execute(
+            select(Lesson, LessonProgress)
+            .outerjoin(
+                LessonProgress,
+                (LessonProgress.lesson_id == Lesson.id) & (LessonProgress.user_id == user.id),
+            )
+            .where(Lesson.course_id == course_id)
+            .order_by(Lesson.position, Lesson.id)
+        ).all()
+        played = [row for row in rows if row.LessonProgress is not None]
+        last = max(played, key=lambda r: (r.LessonProgress.updated_at, r.LessonProgress.id))
+        open_rows = [
+            row
+            for row in rows
+            if is_ready(row.Lesson.status, row.Lesson.duration_seconds)
+            and (row.LessonProgress is None or row.LessonProgress.completed_at is None)
+        ]
+        if not open_rows:
+            continue
+        later = [row for row in open_rows if row.Lesson.position >= last.Lesson.position]
+        lesson, record = last if last in open_rows else (later or open_rows)[0]
+        return NextLesson(
+            lesson=lesson,
+            position_seconds=float(record.position_seconds) if record else 0.0,
+            credited_seconds=float(record.credited_seconds) if record else 0.0,
+        )
+    return None

@@ -60,9 +60,18 @@ def open_view(user, lesson: Lesson, user_agent: str = "", address: str = "") -> 
     return view
 
 
-def resume_position(user_id: int, lesson_id: int) -> float:
-    progress = _progress(user_id, lesson_id, lock=False)
-    return progress.position_seconds if progress else 0.0
+def lesson_standing(user_id: int, lesson: Lesson) -> dict:
+    """Where a user stands on a lesson when opening it: the position to resume from and the
+    credit so far, in the beat answer's words (the player shows them before the first beat)."""
+    progress = _progress(user_id, lesson.id, lock=False)
+    duration = float(lesson.duration_seconds or 0)
+    credited = float(progress.credited_seconds) if progress else 0.0
+    return {
+        "resume_position": float(progress.position_seconds) if progress else 0.0,
+        "lesson_credited_seconds": round(credited, 3),
+        "lesson_progress": round(credited / duration, 4) if duration else 0.0,
+        "lesson_completed": progress is not None and progress.completed_at is not None,
+    }
 
 
 def parse_beat(body) -> Beat:

@@ -49,9 +49,15 @@ def test_open_a_view(client, cadre, lesson):
         "heartbeat_seconds",
         "max_playback_rate",
         "completion_threshold",
+        "lesson_credited_seconds",
+        "lesson_progress",
+        "lesson_completed",
     }
     assert len(body["view_id"]) >= 32
     assert body["resume_position"] == 0
+    assert body["lesson_credited_seconds"] == 0
+    assert body["lesson_progress"] == 0
+    assert body["lesson_completed"] is False
     assert body["completion_threshold"] == 0.9
 
 
@@ -74,8 +80,12 @@ def test_a_beat_credits_played_time_within_real_time(client, cadre, lesson):
     assert answer["lesson_progress"] == pytest.approx(15 / 600, abs=0.001)
     assert answer["lesson_completed"] is False
     assert answer["year_credited_seconds"] == pytest.approx(15, abs=0.5)
-    # Reopening resumes where the cadre left off.
-    assert _open(client, headers, lesson.id).get_json()["resume_position"] == 15
+    # Reopening resumes where the cadre left off, and says what is credited so far.
+    reopened = _open(client, headers, lesson.id).get_json()
+    assert reopened["resume_position"] == 15
+    assert reopened["lesson_credited_seconds"] == answer["lesson_credited_seconds"]
+    assert reopened["lesson_progress"] == answer["lesson_progress"]
+    assert reopened["lesson_completed"] is False
 
 
 def test_claiming_sixty_seconds_two_seconds_after_opening(client, cadre, lesson):

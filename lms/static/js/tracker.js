@@ -56,6 +56,7 @@
       self.heartbeat = view.heartbeat_seconds || 15;
       self.maxRate = view.max_playback_rate || 1;
       self.resume(view.resume_position || 0);
+      self.report(view); // the credit so far, before the first beat
       self.listen();
       return view;
     });
@@ -66,6 +67,7 @@
     function seek() {
       if (position > 0 && position < (media.duration || Infinity) - 1) {
         media.currentTime = position;
+        media.dispatchEvent(new CustomEvent("lms:resumed", { detail: { position: position } }));
       }
     }
     if (media.readyState >= 1) { seek(); } else { media.addEventListener("loadedmetadata", seek, { once: true }); }
@@ -296,6 +298,11 @@
 // Pages mark a tracked player with data-tracker on a wrapper around the <video> or <audio>.
 (function () {
   "use strict";
+  function clock(seconds) {
+    var s = Math.max(0, Math.round(seconds)), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+    var ss = String(s % 60).padStart(2, "0");
+    return h ? h + ":" + String(m).padStart(2, "0") + ":" + ss : m + ":" + ss;
+  }
   function init() {
     var wrappers = document.querySelectorAll("[data-tracker]");
     Array.prototype.forEach.call(wrappers, function (wrapper) {
@@ -304,11 +311,28 @@
       var status = wrapper.querySelector("[data-credited]");
       media.addEventListener("lms:credited", function (event) {
         if (!status) { return; }
-        var minutes = Math.floor(event.detail.lesson_credited_seconds / 60);
-        var percent = Math.round(event.detail.lesson_progress * 100);
-        status.textContent = status.getAttribute("data-template")
-          .replace("{minutes}", String(minutes)).replace("{percent}", String(percent));
-        if (event.detail.lesson_completed) { status.classList.add("completed"); }
+        var seconds = Math.floor(event.detail.lesson_credited_seconds || 0);
+        var percent = Math.floor((event.detail.lesson_progress || 0) * 100);
+        var text = status.getAttribute("data-template")
+          .replace("{minutes}", String(Math.floor(seconds / 60)))
+          .replace("{seconds}", String(seconds % 60)).replace("{percent}", String(percent));
+        if (event.detail.lesson_completed) {
+          text += " " + status.getAttribute("data-completed");
+          status.classList.add("completed");
+        }
+        status.textContent = text;
+      });
+      var note = wrapper.querySelector("[data-resume]");
+      media.addEventListener("lms:resumed", function (event) {
+        if (!note) { return; }
+        var text = note.querySelector("[data-resume-text]");
+        text.textContent = text.getAttribute("data-template").replace("{time}", clock(event.detail.position));
+        note.hidden = false;
+        note.querySelector("[data-restart]").addEventListener("click", function () {
+          media.currentTime = 0;
+          note.hidden = true;
+          media.focus();
+        }, { once: true });
       });
       window.LmsTracker.attach(media, {
         lessonId: wrapper.getAttribute("data-lesson-id"),
