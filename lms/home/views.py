@@ -28,6 +28,7 @@ from lms.media import uploads
 from lms.notify.services import outbox_backlog
 from lms.org.models import Cadre, Unit
 from lms.org.visibility import can_see_person, can_see_unit, scope_root, unit_scope_clause
+from lms.quizzes.models import Quiz, QuizResult
 from lms.tracking.progress import year_credited_seconds
 from lms.tracking.study_records import latest_lessons
 
@@ -78,6 +79,7 @@ def cadre_detail(cadre_id: int):
     if cadre is None or not can_see_person(current_user, cadre.user):
         abort(404)
     unit = cadre.user.unit
+    outlook = year_outlook(cadre.user)
     return render_template(
         "home/cadre.html",
         cadre=cadre,
@@ -85,7 +87,13 @@ def cadre_detail(cadre_id: int):
         unit=unit,
         unit_visible=unit is not None and can_see_unit(current_user, unit),
         learning=latest_lessons(cadre.user_id, CADRE_PAGE_LESSONS),
-        **year_outlook(cadre.user),
+        **outlook,
+        quiz_results=db.session.execute(
+            select(Quiz, QuizResult)
+            .join(QuizResult, QuizResult.quiz_id == Quiz.id)
+            .where(QuizResult.user_id == cadre.user_id, QuizResult.year == outlook["plan_year"])
+            .order_by(Quiz.title, Quiz.id)
+        ).all(),
     )
 
 

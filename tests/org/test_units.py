@@ -232,10 +232,40 @@ def test_cadre_page_shows_the_record(client, login, supervisor_a, tree, make_cad
         "1975-03-09",
         "2024-06-01",
         "Never",
-        "No study records yet.",
+        "No quiz or exam result this year.",
     ):
         assert text in html, text
+    assert "No study records yet." not in html  # no placeholder under the lessons
     assert f'href="/org/units/{tree.section_a1.id}"' in html
+
+
+def test_cadre_page_lists_the_years_quiz_results(client, login, supervisor_a, tree, make_cadre):
+    """The page's results are those of the statistics year it shows (2027 from 1 December
+    2026 on); earlier ones are in the learning archive it links."""
+    import time_machine
+
+    from lms.quizzes.models import Quiz, QuizResult
+
+    cadre = make_cadre(tree.section_a1, "Wang Wei", number="WY0001")
+    exam = Quiz(title="Party rules exam", is_exam=True, is_published=True)
+    db.session.add(exam)
+    db.session.flush()
+    db.session.add_all(
+        [
+            QuizResult(
+                user_id=cadre.user_id, quiz_id=exam.id, year=2027, percent=85.0, is_passed=True
+            ),
+            QuizResult(user_id=cadre.user_id, quiz_id=exam.id, year=2026, percent=40.0),
+        ]
+    )
+    db.session.commit()
+    with time_machine.travel("2026-12-05 10:00 +08:00", tick=False):
+        login(supervisor_a)
+        html = _text(client.get(f"/org/cadres/{cadre.id}"))
+    text = " ".join(re.sub(r"<[^>]+>", "", html).split())
+    assert "Party rules exam: 85.0% · passed" in text
+    assert "40.0%" not in html
+    assert f'href="/archive/cadres/{cadre.user_id}"' in html
 
 
 # --- admins' unit actions ----------------------------------------------------------------
