@@ -78,8 +78,11 @@ class CourseForm(FlaskForm):
 
 
 class LessonForm(FlaskForm):
-    title = StringField(_l("Lesson title"), validators=[DataRequired(), Length(max=MAX_TITLE)])
-    kind = SelectField(_l("Kind"), choices=list(LESSON_KIND_LABELS.items()))
+    # Ids of their own: the course page's form has a "title" too (one page, unique ids).
+    title = StringField(
+        _l("Lesson title"), validators=[DataRequired(), Length(max=MAX_TITLE)], id="lesson-title"
+    )
+    kind = SelectField(_l("Kind"), choices=list(LESSON_KIND_LABELS.items()), id="lesson-kind")
     submit = SubmitField(_l("Add lesson"))
 
 

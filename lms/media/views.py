@@ -85,7 +85,8 @@ def lesson_media(lesson_id: int):
         "media/lesson_media.html",
         lesson=lesson,
         course=lesson.course,
-        course_url=_course_url(lesson.course),
+        # Back to where the instructor manages the course's lessons, not the learner's view.
+        course_url=url_for("courses.edit", course_id=lesson.course_id),
         asset=asset,
         playable=_playable_asset(lesson),
         captions=sorted(lesson.captions, key=lambda c: c.id),
@@ -209,7 +210,8 @@ def play(lesson_id: int):
         "media/play.html",
         lesson=lesson,
         course=lesson.course,
-        course_url=_course_url(lesson.course),
+        # Back to where the instructor manages the course's lessons, not the learner's view.
+        course_url=url_for("courses.edit", course_id=lesson.course_id),
         asset=asset,
         captions=sorted(lesson.captions, key=lambda c: c.id),
         is_video=asset.has_video and lesson.kind != LessonKind.AUDIO.value,
