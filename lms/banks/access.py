@@ -60,3 +60,16 @@ def course_choices(user, current: Course | None = None) -> list[Course]:
     if current is not None and current not in courses:
         courses.append(current)
     return courses
+
+
+def bank_label(bank: Bank, locale: str | None = None) -> str:
+    """How a bank is named where one is picked: two banks may share a title (different
+    owners), so its course or content category and its owner go with it."""
+    parts = [bank.title]
+    if bank.course is not None:
+        parts.append(bank.course.title)
+    elif bank.content_category is not None:
+        parts.append(bank.content_category.display_name(locale))
+    if bank.owner is not None:
+        parts.append(bank.owner.display_name)
+    return " · ".join(parts)

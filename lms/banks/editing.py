@@ -27,6 +27,14 @@ def _check_bank(user, title: str, course, bank: Bank | None = None) -> str:
         raise BankError(_("A bank needs a title."))
     if len(title) > MAX_TITLE:
         raise BankError(_("A title can have at most %(count)d characters.", count=MAX_TITLE))
+    same_title = select(Bank.id).where(
+        Bank.owner_id == (bank.owner_id if bank is not None else user.id),
+        func.lower(Bank.title) == title.lower(),
+    )
+    if bank is not None:
+        same_title = same_title.where(Bank.id != bank.id)
+    if db.session.scalar(same_title.limit(1)) is not None:
+        raise BankError(_("There is already a bank named %(title)s.", title=title))
     current = bank.course if bank is not None else None
     if course is not None and course not in course_choices(user, current):
         raise BankError(_("Choose a course you teach."))

@@ -5,7 +5,7 @@ how well it separates strong from weak takers (the discrimination index: the mea
 of the top 27% of takers by total minus that of the bottom 27%, the classical
 Kelley split, and the point-biserial correlation between the item and the rest of the
 test). A question most takers miss, or one that weak takers answer better than strong
-ones (negative discrimination), is likely broken or ambiguous.
+ones (negative discrimination by either index), is likely broken or ambiguous.
 """
 
 import math
@@ -70,6 +70,7 @@ def item_analysis(attempts: list[dict[int, float]]) -> list[ItemStats]:
                 discrimination=discrimination,
                 point_biserial=round(r, 3) if r is not None else None,
                 is_flagged=(discrimination is not None and discrimination < FLAG_DISCRIMINATION)
+                or (r is not None and r < 0)
                 or (len(takers) >= 5 and difficulty < 0.2),
             )
         )

@@ -8,8 +8,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.accounts.models import Role
+from lms.banks.access import bank_label
 from lms.banks.models import Bank, Question
 from lms.core.access import role_required
+from lms.core.i18n import current_locale
 from lms.core.inputs import parse_int
 from lms.core.timeutil import local_zone, to_local
 from lms.courses import access as course_services
@@ -110,7 +112,8 @@ def edit(quiz_id: int):
 def _draw_form(quiz: Quiz) -> DrawRuleForm:
     form = DrawRuleForm()
     form.bank_id.choices = [
-        (bank.id, bank.title) for bank in db.session.scalars(usable_banks_query(current_user, quiz))
+        (bank.id, bank_label(bank, current_locale()))
+        for bank in db.session.scalars(usable_banks_query(current_user, quiz))
     ]
     return form
 

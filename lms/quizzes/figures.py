@@ -103,7 +103,9 @@ def flag_reasons(stats: analysis.ItemStats) -> list[str]:
     if not stats.is_flagged:
         return []
     reasons = []
-    if stats.discrimination is not None and stats.discrimination < 0:
+    if (stats.discrimination is not None and stats.discrimination < 0) or (
+        stats.point_biserial is not None and stats.point_biserial < 0
+    ):
         reasons.append(_("Weak takers do better than strong ones: check the key or the wording."))
     elif stats.discrimination is not None and stats.discrimination < analysis.FLAG_DISCRIMINATION:
         reasons.append(

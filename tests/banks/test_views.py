@@ -1,7 +1,7 @@
 """Bank pages: list and edit banks, the question editor, retiring, filters."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.banks.models import Bank, Question
 from lms.courses.models import Course
@@ -77,6 +77,19 @@ def test_create_bank_refuses_a_course_not_taught_and_keeps_the_title(
     assert response.status_code == 400
     assert 'value="Sneaky"' in page(response)
     assert db.session.scalar(select(Bank)) is None
+
+
+def test_a_second_bank_of_the_same_title_is_refused(client, post, instructor, course, bank):
+    """Issue 14: two banks of one owner named alike cannot be told apart where quizzes pick
+    them; a rename onto another's title is refused too."""
+    response = post("/banks/new", {"title": f" {bank.title.upper()} "})
+    assert response.status_code == 400
+    assert f"There is already a bank named {bank.title.upper()}." in page(response)
+    assert db.session.scalar(select(func.count(Bank.id))) == 1
+    assert post("/banks/new", {"title": "Another"}).status_code == 302
+    other = db.session.scalar(select(Bank).where(Bank.title == "Another"))
+    assert post(f"/banks/{other.id}/edit", {"title": bank.title}).status_code == 400
+    assert post(f"/banks/{other.id}/edit", {"title": "Another"}).status_code == 302
 
 
 def test_create_bank_needs_a_title(client, post, instructor):

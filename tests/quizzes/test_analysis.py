@@ -1,6 +1,7 @@
 """Item analysis by hand-computed cases."""
 
 from lms.quizzes.analysis import item_analysis, score_distribution
+from lms.quizzes.figures import flag_reasons
 
 
 def test_a_good_question_separates_strong_from_weak_takers():
@@ -22,6 +23,18 @@ def test_a_good_question_separates_strong_from_weak_takers():
     assert rows[3].difficulty == 1.0 and rows[3].discrimination == 0.0
     assert rows[3].point_biserial is None
     assert rows[3].is_flagged is True
+
+
+def test_a_negative_point_biserial_is_flagged_even_when_the_groups_look_fine():
+    """Issue 14: a question with point-biserial -0.09 read "no problem found" because the
+    Kelley groups (the top and bottom two of eight) happened to favour the strong."""
+    rows = [(1, 1, 0, 0), (0, 1, 1, 0), (1, 1, 1, 0), (0, 0, 1, 1)]
+    rows += [(1, 1, 0, 0), (1, 1, 0, 0), (1, 1, 1, 1), (1, 1, 1, 1)]
+    attempts = [{q: float(v) for q, v in zip((1, 2, 3, 4), row, strict=True)} for row in rows]
+    item = {row.question_id: row for row in item_analysis(attempts)}[1]
+    assert item.discrimination == 0.5 and item.point_biserial < 0
+    assert item.is_flagged is True
+    assert "Weak takers do better" in flag_reasons(item)[0]
 
 
 def test_partial_credit_shares_and_missing_questions():
