@@ -12,7 +12,10 @@ import config as config_module
 # Importing the models registers them on the metadata before migrations look; importing
 # lms.core.database installs its SQLite hooks.
 from lms import models  # noqa: F401
-from lms.accounts import auth
+from lms.accounts import (
+    auth,
+    one_time_views,  # noqa: F401 - its routes are on admin_users' blueprint
+)
 from lms.accounts.admin_views import bp as admin_users_bp
 from lms.accounts.cli import create_user_command
 from lms.accounts.views import bp as accounts_bp

@@ -76,6 +76,16 @@ class User(UserMixin, db.Model):
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")
 
+    def set_one_time_password(self, password: str) -> None:
+        """A generated password to be replaced at the next login (docs/domain.md, accounts).
+
+        It is random (12 characters of 57: about 70 bits), so a slow hash, which guards
+        passwords people choose against guessing, adds nothing: a salted PBKDF2 of 1,000
+        rounds keeps issuing a unit's hundreds of passwords to a second, not minutes.
+        """
+        self.password_hash = generate_password_hash(password, method="pbkdf2:sha256:1000")
+        self.must_change_password = True
+
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 

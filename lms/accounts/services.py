@@ -89,8 +89,7 @@ def generate_temporary_password(length: int = 12) -> str:
 def reset_password(user: User) -> str:
     """Give the user a one-time password that must be changed at the next login."""
     password = generate_temporary_password()
-    user.set_password(password)
-    user.must_change_password = True
+    user.set_one_time_password(password)
     revoke_all_tokens(user)
     end_sessions_of(user)
     db.session.flush()

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from lms.accounts import services, sessions, throttle
 from lms.accounts.forms import ChangePasswordForm, ConfirmForm, LoginForm, ProfileForm
 from lms.accounts.models import LoginSession
+from lms.accounts.one_time import choose_first_password
 from lms.api.models import ApiToken
 from lms.api.services import revoke_token
 from lms.core.templating import render_form
@@ -81,13 +82,20 @@ def logout():
 def change_password():
     """Change one's own password (required after a reset)."""
     form = ChangePasswordForm()
+    first = current_user.must_change_password
+    if first:
+        # Logging in with the one-time password has just proved it: not asked again.
+        del form.current_password
     login = current_user.login_session
     remembered = bool(login is not None and login.is_remembered)
     if form.validate_on_submit():
         try:
-            services.change_password(
-                current_user, form.current_password.data, form.new_password.data
-            )
+            if first:
+                choose_first_password(current_user, form.new_password.data)
+            else:
+                services.change_password(
+                    current_user, form.current_password.data, form.new_password.data
+                )
         except services.AccountError as exc:
             form.new_password.errors.append(str(exc))
         else:
