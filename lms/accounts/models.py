@@ -77,7 +77,8 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(password, method="scrypt")
 
     def set_one_time_password(self, password: str) -> None:
-        """A generated password to be replaced at the next login (docs/domain.md, accounts).
+        """A generated password to be replaced at the next login (docs/domain.md: accounts of
+        imported cadres).
 
         It is random (12 characters of 57: about 70 bits), so a slow hash, which guards
         passwords people choose against guessing, adds nothing: a salted PBKDF2 of 1,000
