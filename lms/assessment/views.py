@@ -16,7 +16,7 @@ from lms.assessment.rules import Formula
 from lms.core import statsyear
 from lms.core.access import role_required
 from lms.core.exports import ExportColumn, export_response
-from lms.core.inputs import parse_int
+from lms.core.inputs import requested_year
 from lms.core.templating import render_form
 from lms.extensions import db
 from lms.org import visibility as org
@@ -239,11 +239,7 @@ def formula():
 
 
 def _year_from_args() -> int:
-    raw = request.args.get("year", "")
-    year = parse_int(raw) if raw.strip() else statsyear.year_to_judge()
-    if year is None or not 2000 <= year <= 2100:
-        abort(404)
-    return year
+    return requested_year(statsyear.year_to_judge)
 
 
 @bp.route("/non-participation")
