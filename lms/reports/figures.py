@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, exists, func, select
 
 from lms.accounts.models import User
 from lms.core import statsyear
+from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.offline.services import exempt_user_ids_query
 from lms.org.models import Cadre, Unit
@@ -83,8 +84,6 @@ class Context:
 
 def make_context(year: int, today: date | None = None) -> Context:
     """The context of ``year``'s figures, seen on ``today`` (default: the local date)."""
-    from lms.core.timeutil import local_today
-
     plan = plans.get_plan(year) or plans.new_plan(year)  # unsaved: no rules, no query
     window = statsyear.window(year)
     config = current_app.config
