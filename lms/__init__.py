@@ -56,8 +56,9 @@ from lms.quizzes import tasks as quiz_tasks
 from lms.quizzes.api import bp as quizzes_api_bp
 from lms.quizzes.cli import quiz_refile_command
 from lms.quizzes.views import bp as quizzes_bp
+from lms.reports import export_views  # noqa: F401 - its routes are on the reports blueprint
+from lms.reports.api import api_bp as reports_api_bp
 from lms.reports.monthly import bp as monthly_bp
-from lms.reports.views import api_bp as reports_api_bp
 from lms.reports.views import bp as reports_bp
 from lms.roster.cli import import_roster_command
 from lms.roster.views import bp as roster_bp

@@ -27,6 +27,6 @@ def assess_command(year: int, unit_path: str):
     except AssessmentError as error:
         db.session.rollback()
         raise click.ClickException(f"cannot assess {year}: {error}") from error
-    db.session.commit()
+    db.session.commit()  # a command, not a request: the run is complete
     counts = ", ".join(f"{band} {count}" for band, count in sorted(run.band_counts.items()))
     click.echo(f"assessed {run.cadre_count} cadres for {year}, version {run.version}: {counts}")

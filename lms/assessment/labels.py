@@ -19,75 +19,46 @@ def band_label(value: str) -> str:
     return str(BAND_LABELS.get(value, value))
 
 
+# The words of each kind of explanation line; the line's figures fill in the placeholders.
+LINES = {
+    "hours": _l(
+        "Hours this year: %(online)s online, of which %(required)s in required courses; "
+        "%(days)s days of offline training."
+    ),
+    "waived": _l("The year's quota is waived by an approved exemption, so there is no grade."),
+    "exemption": _l(
+        "An approved exemption covers %(percent)s%% of the year: the online quota falls "
+        "from %(was)s to %(quota)s hours, and the other figures in proportion."
+    ),
+    "term_online": _l("Online hours: %(done)s of %(owed)s owed, %(points)s of %(weight)s points."),
+    "term_required": _l(
+        "Required courses: %(done)s of %(owed)s hours owed, %(points)s of %(weight)s points."
+    ),
+    "term_offline": _l(
+        "Offline training: %(done)s of %(owed)s days owed, %(points)s of %(weight)s points."
+    ),
+    "term_quiz": _l(
+        "Quizzes and exams: average %(average)s%% over %(count)s results, "
+        "%(points)s of %(weight)s points."
+    ),
+    "term_quiz_none": _l("Quizzes and exams: no results this year, 0 of %(weight)s points."),
+    "total": _l("Total %(total)s of %(max)s points, which by the thresholds is: %(band)s."),
+    "quota_unmet": _l(
+        "The online quota is not met (%(done)s of %(owed)s hours) and there is no "
+        "exemption for it, so the rule makes the result: not competent."
+    ),
+    "band": _l("Result: %(band)s."),
+}
+
+
 def render_line(kind: str, p: dict) -> str:
-    """One line of a result's explanation."""
-    if kind == "hours":
-        return _(
-            "Hours this year: %(online)s online, of which %(required)s in required courses; "
-            "%(days)s days of offline training.",
-            online=p["online"],
-            required=p["required"],
-            days=p["offline_days"],
-        )
-    if kind == "waived":
-        return _("The year's quota is waived by an approved exemption, so there is no grade.")
-    if kind == "exemption":
-        return _(
-            "An approved exemption covers %(percent)s%% of the year: the online quota falls "
-            "from %(was)s to %(quota)s hours, and the other figures in proportion.",
-            percent=p["percent"],
-            was=p["was"],
-            quota=p["quota"],
-        )
-    if kind == "term_online":
-        return _(
-            "Online hours: %(done)s of %(owed)s owed, %(points)s of %(weight)s points.",
-            **_figures(p),
-        )
-    if kind == "term_required":
-        return _(
-            "Required courses: %(done)s of %(owed)s hours owed, %(points)s of %(weight)s points.",
-            **_figures(p),
-        )
-    if kind == "term_offline":
-        return _(
-            "Offline training: %(done)s of %(owed)s days owed, %(points)s of %(weight)s points.",
-            **_figures(p),
-        )
-    if kind == "term_quiz":
-        return _(
-            "Quizzes and exams: average %(average)s%% over %(count)s results, "
-            "%(points)s of %(weight)s points.",
-            average=p["average"],
-            count=p["count"],
-            points=p["points"],
-            weight=p["weight"],
-        )
-    if kind == "term_quiz_none":
-        return _(
-            "Quizzes and exams: no results this year, 0 of %(weight)s points.", weight=p["weight"]
-        )
-    if kind == "total":
-        return _(
-            "Total %(total)s of %(max)s points, which by the thresholds is: %(band)s.",
-            total=p["total"],
-            max=p["max"],
-            band=band_label(p["band"]),
-        )
-    if kind == "quota_unmet":
-        return _(
-            "The online quota is not met (%(done)s of %(owed)s hours) and there is no "
-            "exemption for it, so the rule makes the result: not competent.",
-            done=p["done"],
-            owed=p["owed"],
-        )
-    if kind == "band":
-        return _("Result: %(band)s.", band=band_label(p["band"]))
-    return kind
-
-
-def _figures(p: dict) -> dict:
-    return {k: p[k] for k in ("done", "owed", "points", "weight")}
+    """One line of a result's explanation (a kind without words is shown as it is)."""
+    if kind not in LINES:
+        return kind
+    figures = {**p, "days": p.get("offline_days")}
+    if "band" in p:
+        figures["band"] = band_label(p["band"])
+    return str(LINES[kind]) % figures
 
 
 def describe_formula(f) -> list[str]:

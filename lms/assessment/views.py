@@ -16,7 +16,8 @@ from lms.assessment.rules import Formula
 from lms.core import statsyear
 from lms.core.access import role_required
 from lms.core.exports import ExportColumn, export_response
-from lms.core.inputs import parse_int
+from lms.core.inputs import requested_year
+from lms.core.templating import render_form
 from lms.extensions import db
 from lms.org import visibility as org
 from lms.org.models import Unit
@@ -67,7 +68,6 @@ def index():
         form.year.data = statsyear.year_to_judge()
         if current_user.unit and not current_user.is_admin:
             form.unit.data = str(current_user.unit.id)
-    status = 200
     if form.validate_on_submit():
         unit = db.session.get(Unit, int(form.unit.data)) if form.unit.data else None
         if (unit is None and not current_user.is_admin) or (
@@ -76,11 +76,9 @@ def index():
             abort(404)
         try:
             run = services.run_assessment(form.year.data, unit, current_user)
-        except services.AssessmentError as error:
-            db.session.rollback()
+        except services.AssessmentError as error:  # raised before anything is written
             form.year.errors.append(ERRORS[str(error)](form.year.data))
         else:
-            db.session.commit()
             flash(
                 _(
                     "The assessment of %(year)s was run for %(count)d cadres "
@@ -92,16 +90,12 @@ def index():
                 "success",
             )
             return redirect(url_for("assessment.run", run_id=run.id))
-    if form.errors:
-        status = 400
     page = db.paginate(
         services.runs_visible_to(current_user),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
-    return render_template(
-        "assessment/index.html", form=form, page=page, band_order=BAND_ORDER
-    ), status
+    return render_form("assessment/index.html", form, page=page, band_order=BAND_ORDER)
 
 
 def _results_query(run: AssessmentRun):
@@ -231,7 +225,6 @@ def formula():
                 }
             )
             saved = services.save_formula(current_user, figures)
-            db.session.commit()
             if current.id is not None and saved.id == current.id:
                 flash(_("Nothing changed."), "info")
             else:
@@ -246,11 +239,7 @@ def formula():
 
 
 def _year_from_args() -> int:
-    raw = request.args.get("year", "")
-    year = parse_int(raw) if raw.strip() else statsyear.year_to_judge()
-    if year is None or not 2000 <= year <= 2100:
-        abort(404)
-    return year
+    return requested_year(statsyear.year_to_judge)
 
 
 @bp.route("/non-participation")

@@ -12,7 +12,7 @@ from lms.core.access import role_required
 from lms.core.exports import download
 from lms.core.i18n import current_locale
 from lms.core.pagination import Page
-from lms.core.tabular import EXTENSIONS
+from lms.core.tabular import EXTENSIONS, rows_by_status
 from lms.core.templating import render_form
 from lms.core.uploads import UploadGone
 from lms.extensions import db
@@ -71,14 +71,7 @@ def import_preview(bank_id: int):
     if response is not None:
         return response
     info, table, plans = loaded
-    status = request.args.get("status", "")
-    if status not in files.STATUSES:
-        status = ""
-    order = {name: index for index, name in enumerate(files.STATUSES)}
-    shown = sorted(
-        (plan for plan in plans if not status or plan.status == status),
-        key=lambda plan: (order[plan.status], plan.line),
-    )
+    status, shown = rows_by_status(plans, files.STATUSES, request.args.get("status", ""))
     return render_template(
         "banks/preview.html",
         bank=bank,

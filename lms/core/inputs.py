@@ -9,7 +9,9 @@ too deeply or carries text that is not valid Unicode is a 400 with a JSON error.
 
 import builtins
 import json
+from collections.abc import Callable
 
+from flask import abort
 from flask import request as current_request
 from flask.json.provider import DefaultJSONProvider
 from flask.wrappers import Request
@@ -67,6 +69,18 @@ def query_int(name: str, default=None, minimum: int = 0, maximum: int = INT_MAX)
             )
         )
     return value
+
+
+def requested_year(default: Callable[[], int]) -> int:
+    """The ``?year=`` of a page about one statistics year (``default()`` when absent or
+    empty); 404 when it is not a year from 2000 to 2100: there is no such page."""
+    raw = current_request.args.get("year", "").strip()
+    if not raw:
+        return default()
+    year = parse_int(raw, 2000, 2100)
+    if year is None:
+        abort(404)
+    return year
 
 
 def bad_request(message: str):

@@ -250,3 +250,16 @@ def read_rows(data: bytes, filename: str):
     for line, cells in source:
         if any(cell_text(cell) for cell in cells):
             yield line, cells
+
+
+def rows_by_status(plans: list, statuses: tuple[str, ...], wanted: str) -> tuple[str, list]:
+    """An import preview's planned rows: those with the status ``wanted`` (every row when it
+    is not one of ``statuses``), ordered as ``statuses`` lists them, then by line; and the
+    status shown ("" for all)."""
+    status = wanted if wanted in statuses else ""
+    order = {name: index for index, name in enumerate(statuses)}
+    shown = sorted(
+        (plan for plan in plans if not status or plan.status == status),
+        key=lambda plan: (order[plan.status], plan.line),
+    )
+    return status, shown

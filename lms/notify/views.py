@@ -61,7 +61,6 @@ def read(notification_id: int):
     if note is None or note.user_id != current_user.id:
         abort(404)
     services.mark_read(current_user.id, note.id)
-    db.session.commit()
     if note.link and note.link.startswith("/") and not note.link.startswith("//"):
         return redirect(note.link)
     return redirect(url_for("notify.index"))
@@ -74,7 +73,6 @@ def read_all():
     if not ConfirmForm().validate_on_submit():
         abort(400)
     count = services.mark_read(current_user.id)
-    db.session.commit()
     flash(_("%(count)d notifications marked as read.", count=count), "success")
     return redirect(url_for("notify.index"))
 
@@ -117,7 +115,6 @@ def retry(message_id: int):
         flash(_("Only a failed message can be retried."), "error")
     else:
         services.retry_message(message)
-        db.session.commit()
         flash(
             _("The message to %(address)s will be sent again.", address=message.to_address),
             "success",

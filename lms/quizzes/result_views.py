@@ -9,7 +9,7 @@ from lms.accounts.models import Role
 from lms.core import statsyear
 from lms.core.access import role_required
 from lms.core.exports import ExportColumn, export_response
-from lms.core.inputs import parse_int
+from lms.core.inputs import requested_year
 from lms.core.pagination import Page
 from lms.core.timeutil import to_local
 from lms.extensions import db
@@ -35,13 +35,7 @@ def _percent_cell(value):
 
 def _result_year() -> int:
     """The ``year`` argument of the results pages: a statistics year, today's by default."""
-    raw = request.args.get("year", "").strip()
-    if not raw:
-        return statsyear.current_year()
-    year = parse_int(raw)
-    if year is None or not 2000 <= year <= 2100:
-        abort(404)
-    return year
+    return requested_year(statsyear.current_year)
 
 
 def _year_choices(year: int, with_results) -> list[int]:

@@ -15,6 +15,7 @@ from lms.reports.figures import (
     _counted,
     _limited_to_scope,
     _rate,
+    rate_of,
     scoped_user_ids,
 )
 from lms.tracking.completion import completed_courses
@@ -27,9 +28,7 @@ class EnrollmentLine:
     enrolled: int
     completed: int
 
-    @property
-    def rate(self) -> float | None:
-        return _rate(self.completed, self.enrolled)
+    rate = rate_of("completed", "enrolled")
 
 
 @dataclass(frozen=True)
@@ -40,9 +39,7 @@ class QuizLine:
     passed: int
     average_percent: float
 
-    @property
-    def pass_rate(self) -> float | None:
-        return _rate(self.passed, self.results)
+    pass_rate = rate_of("passed", "results")
 
 
 def _course_lessons():
@@ -144,13 +141,8 @@ class CourseLine:
     quiz_passed: int = 0
     quiz_average_percent: float | None = None
 
-    @property
-    def completion_rate(self) -> float | None:
-        return _rate(self.completed, self.enrolled)
-
-    @property
-    def quiz_pass_rate(self) -> float | None:
-        return _rate(self.quiz_passed, self.quiz_results)
+    completion_rate = rate_of("completed", "enrolled")
+    quiz_pass_rate = rate_of("quiz_passed", "quiz_results")
 
 
 def course_report(scope: Scope, context: Context) -> list[CourseLine]:

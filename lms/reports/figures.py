@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, exists, func, select
 
 from lms.accounts.models import User
 from lms.core import statsyear
+from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.offline.services import exempt_user_ids_query
 from lms.org.models import Cadre, Unit
@@ -83,8 +84,6 @@ class Context:
 
 def make_context(year: int, today: date | None = None) -> Context:
     """The context of ``year``'s figures, seen on ``today`` (default: the local date)."""
-    from lms.core.timeutil import local_today
-
     plan = plans.get_plan(year) or plans.new_plan(year)  # unsaved: no rules, no query
     window = statsyear.window(year)
     config = current_app.config
@@ -212,15 +211,21 @@ def _rate(part, whole) -> float | None:
     return part / whole if whole else None
 
 
+def rate_of(part: str, whole: str, doc: str | None = None) -> property:
+    """A read-only attribute: the attribute ``part`` over ``whole`` (None when it is 0)."""
+    return property(lambda line: _rate(getattr(line, part), getattr(line, whole)), doc=doc)
+
+
 class Rates:
     """The two rates every tally shows (on an object with the ``_tallies`` counts)."""
 
-    @property
-    def participation_rate(self) -> float | None:
-        """Taking part: the share of the cadres with any credited hours in the year."""
-        return _rate(self.participants, self.cadre_count)
-
-    @property
-    def meeting_rate(self) -> float | None:
-        """Completion: the share of those who owe hours who have met their quota."""
-        return _rate(self.meeting_quota, self.expected)
+    participation_rate = rate_of(
+        "participants",
+        "cadre_count",
+        "Taking part: the share of the cadres with any credited hours in the year.",
+    )
+    meeting_rate = rate_of(
+        "meeting_quota",
+        "expected",
+        "Completion: the share of those who owe hours who have met their quota.",
+    )

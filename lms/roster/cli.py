@@ -8,7 +8,17 @@ from flask_babel import gettext as _
 
 from lms.core.events import cadre_changed
 from lms.extensions import db
-from lms.roster import services
+from lms.roster.applying import apply_import
+from lms.roster.columns import RosterError, parse_roster
+from lms.roster.planning import (
+    CHANGED,
+    NEW,
+    REJECTED,
+    STATUS_LABELS,
+    count_statuses,
+    plan_import,
+    units_to_create,
+)
 
 
 @click.command("import-roster")
@@ -28,19 +38,19 @@ def import_roster_command(file, dry_run, verbose):
 
 def _import(file: Path, dry_run: bool, verbose: bool) -> int:
     try:
-        roster = services.parse_roster(file.read_bytes(), file.name)
-    except services.RosterError as exc:
+        roster = parse_roster(file.read_bytes(), file.name)
+    except RosterError as exc:
         click.echo(_("Error: %(message)s", message=str(exc)), err=True)
         return 1
-    plans = services.plan_import(roster, importer=None)
+    plans = plan_import(roster, importer=None)
     _print_summary(roster, plans, verbose)
-    if any(plan.status == services.REJECTED for plan in plans):
+    if any(plan.status == REJECTED for plan in plans):
         click.echo(_("Nothing was written: fix the rejected rows and run the import again."))
         return 1
     if dry_run:
         click.echo(_("Dry run: nothing was written."))
         return 0
-    result = services.apply_import(plans)
+    result = apply_import(plans)
     synced = []
     if result.user_ids:
         # In the foreground, unlike the page: the command may run where no consumer does, so
@@ -52,10 +62,7 @@ def _import(file: Path, dry_run: bool, verbose: bool) -> int:
         _(
             "Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
             "%(units)d units created.",
-            created=result.created,
-            updated=result.updated,
-            unchanged=result.unchanged,
-            units=len(result.units_created),
+            **result.counts(),
         )
     )
     for counts in synced:
@@ -70,7 +77,7 @@ def _import(file: Path, dry_run: bool, verbose: bool) -> int:
 
 
 def _print_summary(roster, plans, verbose: bool) -> None:
-    counts = services.count_statuses(plans)
+    counts = count_statuses(plans)
     click.echo(
         _(
             "%(total)d rows: %(new)d new, %(changed)d changed, %(unchanged)d unchanged, "
@@ -81,10 +88,10 @@ def _print_summary(roster, plans, verbose: bool) -> None:
     )
     if roster.ignored_columns:
         click.echo(_("Ignored columns: %(names)s", names=", ".join(roster.ignored_columns)))
-    for path in services.units_to_create(plans):
+    for path in units_to_create(plans):
         click.echo(_("Will create unit %(unit)s", unit=path))
     for plan in plans:
-        if plan.status == services.REJECTED:
+        if plan.status == REJECTED:
             click.echo(
                 _(
                     "Row %(line)d (%(number)s) rejected: %(reasons)s",
@@ -93,7 +100,7 @@ def _print_summary(roster, plans, verbose: bool) -> None:
                     reasons=" ".join(plan.reasons),
                 )
             )
-        elif verbose and plan.status in (services.NEW, services.CHANGED):
+        elif verbose and plan.status in (NEW, CHANGED):
             details = "; ".join(
                 f"{change.label}: {change.new}"
                 if change.old is None
@@ -105,7 +112,7 @@ def _print_summary(roster, plans, verbose: bool) -> None:
                     "Row %(line)d (%(number)s) %(status)s: %(details)s",
                     line=plan.line,
                     number=plan.personnel_number,
-                    status=services.STATUS_LABELS[plan.status],
+                    status=STATUS_LABELS[plan.status],
                     details=details,
                 )
             )

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SubmitField
 
-from lms.roster.services import EXTENSIONS
+from lms.core.tabular import EXTENSIONS
 
 
 class UploadForm(FlaskForm):

@@ -1,15 +1,6 @@
 """Uploading a roster, previewing it and confirming the import."""
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -20,13 +11,18 @@ from lms.core.events import cadre_changed
 from lms.core.exports import download
 from lms.core.i18n import current_locale
 from lms.core.pagination import Page
+from lms.core.tabular import EXTENSIONS, rows_by_status
+from lms.core.templating import render_form
 from lms.core.uploads import PendingUpload, UploadGone
 from lms.extensions import db
 from lms.org.categories import active_categories
 from lms.org.tree import OrgError
 from lms.org.visibility import scope_root
-from lms.roster import services
+from lms.roster.applying import apply_import
+from lms.roster.columns import COLUMNS, MAX_ROWS, RosterError, parse_roster
 from lms.roster.forms import UploadForm
+from lms.roster.planning import REJECTED, STATUSES, count_statuses, plan_import, units_to_create
+from lms.roster.template_file import build_template
 
 bp = Blueprint("roster", __name__, url_prefix="/roster")
 
@@ -34,14 +30,17 @@ PENDING = PendingUpload("roster_uploads", "roster_upload")
 
 
 def _plan_stored_upload():
-    """(info, roster, plans) for this session's upload, or a redirect with a message."""
+    """(info, roster, plans) for this session's upload, or the page to answer with instead:
+    the blocked page, or a redirect with a message."""
+    if _cannot_import():
+        return None, _blocked_page()
     info = PENDING.current()
     try:
-        roster = PENDING.load(info, services.parse_roster, _("Upload a roster file first."))
+        roster = PENDING.load(info, parse_roster, _("Upload a roster file first."))
     except UploadGone as gone:
         flash(gone.message, gone.category)
         return None, redirect(url_for("roster.upload"))
-    return (info, roster, services.plan_import(roster, current_user)), None
+    return (info, roster, plan_import(roster, current_user)), None
 
 
 def _cannot_import() -> bool:
@@ -64,50 +63,38 @@ def upload():
     if _cannot_import():
         return _blocked_page()
     form = UploadForm()
-    if form.validate_on_submit() and PENDING.accept(form.file, services.parse_roster):
+    if form.validate_on_submit() and PENDING.accept(form.file, parse_roster):
         return redirect(url_for("roster.preview"))
-    status = 400 if form.errors else 200
-    return render_template(
+    return render_form(
         "roster/upload.html",
-        form=form,
+        form,
         blocked=False,
-        columns=services.COLUMNS,
+        columns=COLUMNS,
         scope=scope_root(current_user),
         pending=PENDING.current(),
-        max_rows=services.MAX_ROWS,
+        max_rows=MAX_ROWS,
         max_mb=current_app.config["MAX_IMPORT_MB"],
-    ), status
+    )
 
 
 @bp.route("/preview")
 @role_required(Role.ADMIN, Role.SUPERVISOR)
 def preview():
     """Every row of the stored upload as new, changed, unchanged or rejected; nothing written."""
-    if _cannot_import():
-        return _blocked_page()
     loaded, response = _plan_stored_upload()
     if response is not None:
         return response
     info, roster, plans = loaded
-    counts = services.count_statuses(plans)
-    status = request.args.get("status", "")
-    if status not in services.STATUSES:
-        status = ""
-    order = {name: index for index, name in enumerate(services.STATUSES)}
-    shown = sorted(
-        (plan for plan in plans if not status or plan.status == status),
-        key=lambda plan: (order[plan.status], plan.line),
-    )
-    page = Page.of(shown, request.args.get("page", 1, type=int))
+    status, shown = rows_by_status(plans, STATUSES, request.args.get("status", ""))
     return render_template(
         "roster/preview.html",
         info=info,
         roster=roster,
-        counts=counts,
+        counts=count_statuses(plans),
         total=len(plans),
         status=status,
-        page=page,
-        new_units=services.units_to_create(plans),
+        page=Page.of(shown, request.args.get("page", 1, type=int)),
+        new_units=units_to_create(plans),
     )
 
 
@@ -116,22 +103,20 @@ def preview():
 def confirm():
     """Re-check the stored upload against the database as it is now and import it at once;
     then queue the sync of the year's required courses."""
-    if _cannot_import():
-        return _blocked_page()
     loaded, response = _plan_stored_upload()
     if response is not None:
         return response
     _info, _roster, plans = loaded
-    if services.count_statuses(plans)[services.REJECTED]:
+    if count_statuses(plans)[REJECTED]:
         flash(
             _("Some rows are rejected, so nothing was imported. Fix the file and upload it again."),
             "error",
         )
         return redirect(url_for("roster.preview"))
     try:
-        result = services.apply_import(plans)
-    except (services.RosterError, OrgError, IntegrityError):
-        db.session.rollback()
+        result = apply_import(plans)
+    except (RosterError, OrgError, IntegrityError):
+        db.session.rollback()  # the redirect below would otherwise keep a part of the import
         flash(
             _(
                 "The data changed while importing, so nothing was imported. "
@@ -149,10 +134,7 @@ def confirm():
         _(
             "Roster imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
             "%(units)d units created.",
-            created=result.created,
-            updated=result.updated,
-            unchanged=result.unchanged,
-            units=len(result.units_created),
+            **result.counts(),
         ),
         "success",
     )
@@ -172,10 +154,10 @@ def cancel():
 @role_required(Role.ADMIN, Role.SUPERVISOR)
 def template(ext: str):
     """A roster template (header row and one example row) in the user's language."""
-    if ext not in services.EXTENSIONS:
+    if ext not in EXTENSIONS:
         abort(404)
     locale = current_locale()
     categories = active_categories()
     category_name = categories[0].display_name(locale) if categories else ""
-    data = services.build_template(ext, locale, category_name)
+    data = build_template(ext, locale, category_name)
     return download(data, ext, f"roster-template.{ext}")

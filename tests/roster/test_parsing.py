@@ -6,17 +6,16 @@ from datetime import date, datetime
 
 import pytest
 
-from lms.roster.services import (
+from lms.core.tabular import decode_text, normalize_header
+from lms.roster.columns import (
     MAX_ROWS,
     RosterError,
-    build_template,
-    decode_text,
     map_headers,
-    normalize_header,
     parse_bool,
     parse_date,
     parse_roster,
 )
+from lms.roster.template_file import build_template
 from tests.roster.conftest import HEADER, csv_bytes, xlsx_bytes
 
 PNG_BYTES = (

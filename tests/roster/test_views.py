@@ -13,6 +13,7 @@ from lms.accounts.services import find_user
 from lms.extensions import db
 from lms.org.categories import find_category
 from lms.org.models import Cadre
+from lms.roster.columns import parse_roster
 from tests.roster.conftest import cadre, counts, csv_bytes, page_text, xlsx_bytes
 
 ROWS = [
@@ -109,8 +110,6 @@ def test_supervisor_without_unit_cannot_import(client, make_user, login, upload,
 
 @pytest.mark.parametrize("ext", ["csv", "xlsx"])
 def test_template_downloads(client, admin, categories, ext):
-    from lms.roster.services import parse_roster
-
     response = client.get(f"/roster/template.{ext}")
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]

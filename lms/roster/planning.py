@@ -1,144 +1,41 @@
-"""Roster import rules: read a CSV/XLSX file, plan every row against the database, apply at once."""
+"""Planning a roster import: every row checked against the database (read only) and marked
+new, changed, unchanged or rejected, with the field changes or the reasons."""
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
-from flask_babel import get_locale, lazy_pgettext
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from lms.accounts.forms import USERNAME_PATTERN
 from lms.accounts.models import Role, User
-from lms.core.exports import ExportColumn, export_bytes
-from lms.core.tabular import (
-    EXTENSIONS,  # noqa: F401
-    Column,
-    HeaderMap,
-    Layout,
-    Table,
-    TableRow,
-    TabularError,
-    cell_text,
-    decode_text,  # noqa: F401  (re-exported: the roster's callers and tests use these)
-    file_extension,  # noqa: F401
-    normalize_header,  # noqa: F401
-)
+from lms.core.tabular import cell_text
 from lms.extensions import db
 from lms.org.categories import find_category
 from lms.org.models import PATH_SEPARATOR, Cadre, CadreCategory, Unit
-from lms.org.tree import OrgError, ensure_unit_path, split_unit_path
+from lms.org.tree import OrgError, split_unit_path
+from lms.roster.columns import (
+    BOOL_FIELDS,
+    COLUMNS,
+    COLUMNS_BY_KEY,
+    DATE_FIELDS,
+    TEXT_FIELDS,
+    Roster,
+    RosterRow,
+    parse_bool,
+    parse_date,
+)
 
-MAX_ROWS = 20_000
 # Far deeper than any real tree (district -> bureau -> section), and keeps the id path
 # (Unit.tree_path, 400 characters) within its column.
 MAX_UNIT_DEPTH = 30
 # A query's IN list stays well below every database's parameter limit.
 BATCH = 500
 
-
-# "The file as a whole cannot be imported": one error for every import file.
-RosterError = TabularError
-
-# --- columns -----------------------------------------------------------------------------
-
-
-COLUMNS = (
-    Column("personnel_number", _l("Personnel number"), ("人员编号", "工号", "编号"), True, 40),
-    Column("name", _l("Name"), ("姓名",), True, 100),
-    Column("unit", _l("Unit"), ("单位", "所在单位", "部门"), True),
-    Column("category", lazy_pgettext("cadre", "Category"), ("干部类别", "类别")),
-    Column("rank", _l("Rank"), ("职级",), max_length=100),
-    Column("position", _l("Position"), ("职务",), max_length=200),
-    Column("date_of_birth", _l("Date of birth"), ("出生日期",)),
-    Column("is_reserve", _l("Reserve cadre"), ("后备干部",)),
-    Column("last_promoted_on", _l("Last promoted on"), ("最近提拔时间", "任现职时间")),
-    Column("is_key_position", _l("Key position"), ("关键岗位",)),
-    Column("email", _l("E-mail"), ("邮箱", "电子邮件"), max_length=255),
-    Column("phone", _l("Phone"), ("手机", "电话", "联系电话"), max_length=32),
-)
-LAYOUT = Layout(COLUMNS)
-COLUMNS_BY_KEY = LAYOUT.by_key
-DATE_FIELDS = ("date_of_birth", "last_promoted_on")
-BOOL_FIELDS = ("is_reserve", "is_key_position")
-TEXT_FIELDS = ("rank", "position", "email", "phone")
-# Where each optional field lives: on the account or on the personnel record.
-USER_FIELDS = ("email", "phone")
-
-
-def map_headers(cells) -> HeaderMap:
-    """Find the roster columns in a header row; raises RosterError on missing or repeated ones."""
-    return LAYOUT.map_headers(cells)
-
-
-column_title = LAYOUT.title
-
-
-# --- cell values -------------------------------------------------------------------------
-
-TRUE_WORDS = {"是", "y", "yes", "true", "1"}
-FALSE_WORDS = {"否", "n", "no", "false", "0"}
-DATE_PATTERNS = (
-    re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?"),
-    re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?"),
-)
-
-
-def parse_bool(value) -> bool | None:
-    """是/否, Y/N, yes/no, true/false, 1/0 (any case) -> bool; blank -> None; else ValueError."""
-    if isinstance(value, bool):
-        return value
-    text = unicodedata.normalize("NFKC", cell_text(value)).lower()
-    if not text:
-        return None
-    if text in TRUE_WORDS:
-        return True
-    if text in FALSE_WORDS:
-        return False
-    raise ValueError(text)
-
-
-def parse_date(value) -> date | None:
-    """A date from an Excel date cell or text such as 2024-03-05, 2024/3/5, 2024.03.05,
-    2024年3月5日; blank -> None; anything else -> ValueError."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if value is not None and not isinstance(value, str):
-        raise ValueError(value)  # a bare number is not a date: Excel dates carry a date format
-    text = unicodedata.normalize("NFKC", cell_text(value))
-    if not text:
-        return None
-    for pattern in DATE_PATTERNS:
-        match = pattern.fullmatch(text)
-        if match:
-            year, month, day = (int(part) for part in match.groups())
-            if year < 1900:
-                raise ValueError(text)
-            return date(year, month, day)  # raises ValueError on 2024-02-30
-    raise ValueError(text)
-
-
-# --- reading files -----------------------------------------------------------------------
-
-
-# One data row (its row number and raw cells by column key) and a whole file.
-RosterRow = TableRow
-Roster = Table
-
-
-def parse_roster(data: bytes, filename: str) -> Roster:
-    """Read the rows of a roster file; raises RosterError when the file as a whole is bad."""
-    return LAYOUT.read(
-        data, filename, MAX_ROWS, _("The file has a header row but no cadres below it.")
-    )
-
-
-# --- planning ----------------------------------------------------------------------------
 
 NEW, CHANGED, UNCHANGED, REJECTED = "new", "changed", "unchanged", "rejected"
 STATUSES = (REJECTED, NEW, CHANGED, UNCHANGED)
@@ -462,7 +359,7 @@ def _display(key: str, value) -> str:
     return str(value)
 
 
-# --- summary and applying ----------------------------------------------------------------
+# --- summary ------------------------------------------------------------------------------
 
 
 def count_statuses(plans) -> dict[str, int]:
@@ -472,136 +369,3 @@ def count_statuses(plans) -> dict[str, int]:
 
 def units_to_create(plans) -> list[str]:
     return [path for plan in plans if plan.status != REJECTED for path in plan.new_units]
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    units_created: list[str] = field(default_factory=list)
-    #: The users of the created and changed cadres (announced as ``cadre_changed``).
-    user_ids: list[int] = field(default_factory=list)
-
-
-def apply_import(plans: list[RowPlan]) -> ImportResult:
-    """Write every planned row (all or nothing: any rejected row raises RosterError); flushes."""
-    if any(plan.status == REJECTED for plan in plans):
-        raise RosterError(_("Some rows are rejected, so nothing was imported."))
-    result = ImportResult()
-    units = {}
-    for plan in plans:
-        if plan.status != UNCHANGED and "unit" in plan.values and plan.unit_path not in units:
-            unit, created = ensure_unit_path(plan.unit_path)
-            units[plan.unit_path] = unit
-            result.units_created.extend(u.name_path for u in created)
-    written = []
-    for plan in plans:
-        if plan.status == NEW:
-            written.append(_create_cadre(plan, units[plan.unit_path]))
-            result.created += 1
-        elif plan.status == CHANGED:
-            written.append(_update_cadre(plan, units.get(plan.unit_path)))
-            result.updated += 1
-        else:
-            result.unchanged += 1
-    db.session.flush()
-    result.user_ids = [user.id for user in written]
-    return result
-
-
-def _create_cadre(plan: RowPlan, unit: Unit) -> User:
-    # Built here rather than with accounts.create_user, which looks the username up and
-    # flushes once per user: the plan has already checked every username in a few
-    # queries, and a 20,000-row roster should not take 40,000 round trips. No password:
-    # the account cannot log in until an administrator resets it.
-    values = plan.values
-    user = User(
-        username=plan.personnel_number,
-        display_name=plan.name,
-        email=values.get("email"),
-        phone=values.get("phone"),
-        unit=unit,
-    )
-    user.set_roles([Role.CADRE])
-    cadre = Cadre(user=user, personnel_number=plan.personnel_number)
-    _set_cadre_fields(cadre, values)
-    db.session.add_all([user, cadre])
-    return user
-
-
-def _update_cadre(plan: RowPlan, unit: Unit | None) -> User:
-    cadre, user = plan.cadre, plan.cadre.user
-    for key, value in plan.values.items():
-        if key == "name":
-            user.display_name = value
-        elif key == "unit":
-            user.unit = unit
-        elif key in USER_FIELDS:
-            setattr(user, key, value)
-    _set_cadre_fields(cadre, plan.values)
-    return user
-
-
-def _set_cadre_fields(cadre: Cadre, values: dict) -> None:
-    for key, value in values.items():
-        if key == "category":
-            cadre.category = value
-        elif key in BOOL_FIELDS:
-            setattr(cadre, key, bool(value))
-        elif key in DATE_FIELDS or key in ("rank", "position"):
-            setattr(cadre, key, value)
-
-
-# --- the template file -------------------------------------------------------------------
-
-EXAMPLE_ROW = {
-    "en": {
-        "personnel_number": "A0001",
-        "name": "Zhang San",
-        "unit": "Weiyang District/Finance Bureau/Budget Section",
-        "rank": "Section chief",
-        "position": "Director",
-        "email": "zhangsan@example.org",
-    },
-    "zh": {
-        "personnel_number": "A0001",
-        "name": "张三",
-        "unit": "未央区/区财政局/预算科",
-        "rank": "正科级",
-        "position": "科长",
-        "email": "zhangsan@example.org",
-    },
-}
-EXAMPLE_DATES = {"date_of_birth": date(1980, 3, 5), "last_promoted_on": date(2021, 7, 1)}
-
-
-def template_rows(locale: str, category_name: str = "") -> tuple[list[str], list]:
-    """The header row (Chinese or English names) and one example row of a roster file."""
-    chinese = locale.startswith("zh")
-    example = EXAMPLE_ROW["zh" if chinese else "en"]
-    yes, no = ("是", "否") if chinese else ("yes", "no")
-    values = {
-        **example,
-        **EXAMPLE_DATES,
-        "category": category_name,
-        "is_reserve": no,
-        "is_key_position": yes,
-        "phone": "13800000000",
-    }
-    header = [column.chinese[0] if chinese else column.key for column in COLUMNS]
-    return header, [values[column.key] for column in COLUMNS]
-
-
-def build_template(extension: str, locale: str, category_name: str = "") -> bytes:
-    """A roster template as CSV (UTF-8 with BOM, which Excel opens correctly) or XLSX bytes."""
-    header, example = template_rows(locale, category_name)
-    columns = [
-        ExportColumn(
-            title,
-            "date" if column.key in EXAMPLE_DATES else "text",
-            width=44 if column.key == "unit" else 18,
-        )
-        for title, column in zip(header, COLUMNS, strict=True)
-    ]
-    return export_bytes(columns, [example], extension, "Roster")
