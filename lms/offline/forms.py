@@ -8,12 +8,10 @@ from wtforms.validators import Length, NumberRange, Optional
 
 from lms.accounts.forms import MultiCheckboxField
 from lms.core.inputs import bounded_int
-from lms.offline.services import (
+from lms.offline.input_checks import MAX_PROVIDER, MAX_REASON, MAX_TITLE
+from lms.offline.labels import (
     EXEMPTION_EFFECT_LABELS,
     EXEMPTION_KIND_LABELS,
-    MAX_PROVIDER,
-    MAX_REASON,
-    MAX_TITLE,
     STATUS_LABELS,
     TRAINING_TYPE_LABELS,
 )

@@ -22,7 +22,24 @@ from lms.core import statsyear
 from lms.core.access import role_required
 from lms.core.inputs import parse_int
 from lms.extensions import db
-from lms.offline import services
+from lms.offline.access import can_delete, can_manage, can_view, is_staff, review_refusal
+from lms.offline.audit import (
+    AUDIT_ACTION_LABELS,
+    ENTITY_LABELS,
+    EXEMPTION_ENTITY,
+    TRAINING_ENTITY,
+    audit_query,
+    describe_changes,
+    history,
+)
+from lms.offline.errors import OfflineError
+from lms.offline.evidence import (
+    EVIDENCE_TYPES,
+    check_evidence,
+    download_name,
+    evidence_path,
+    store_evidence,
+)
 from lms.offline.forms import (
     ExemptionForm,
     ListFilterForm,
@@ -31,8 +48,23 @@ from lms.offline.forms import (
     ReviewForm,
     TrainingForm,
 )
+from lms.offline.input_checks import MAX_CADRES_AT_ONCE, cadres_for, check_training_fields
+from lms.offline.labels import (
+    EXEMPTION_EFFECT_LABELS,
+    EXEMPTION_KIND_LABELS,
+    STATUS_LABELS,
+    TRAINING_TYPE_LABELS,
+)
+from lms.offline.lists import list_query, own_query, pending_counts
 from lms.offline.models import AuditEntry, Exemption, OfflineTraining
-from lms.offline.services import OfflineError
+from lms.offline.recording import (
+    delete_item,
+    record_exemptions,
+    record_offline_training,
+    review,
+    update_exemption,
+    update_offline_training,
+)
 from lms.org.models import Cadre, Unit
 from lms.org.visibility import assignable_units, can_see_person, can_see_unit
 
@@ -48,16 +80,16 @@ def offline_pending_total() -> int:
     """Records and exemptions waiting for the current supervisor's review (for the nav badge)."""
     if not current_user.is_authenticated:
         return 0
-    return sum(services.pending_counts(current_user).values())
+    return sum(pending_counts(current_user).values())
 
 
 @bp.app_template_global()
 def offline_for_cadre(person: User) -> dict:
     """A cadre's offline training and exemptions, newest first, for the cadre page's section."""
     return {
-        "records": list(db.session.scalars(services.own_query(OfflineTraining, person).limit(10))),
-        "exemptions": list(db.session.scalars(services.own_query(Exemption, person).limit(10))),
-        "can_record": services.is_staff(current_user) and person.id != current_user.id,
+        "records": list(db.session.scalars(own_query(OfflineTraining, person).limit(10))),
+        "exemptions": list(db.session.scalars(own_query(Exemption, person).limit(10))),
+        "can_record": is_staff(current_user) and person.id != current_user.id,
     }
 
 
@@ -65,10 +97,10 @@ def offline_for_cadre(person: User) -> dict:
 def _register_labels(state) -> None:
     """The labels as Jinja globals, so imported macros and includes see them too."""
     state.app.jinja_env.globals.update(
-        training_type_labels=services.TRAINING_TYPE_LABELS,
-        review_status_labels=services.STATUS_LABELS,
-        exemption_kind_labels=services.EXEMPTION_KIND_LABELS,
-        exemption_effect_labels=services.EXEMPTION_EFFECT_LABELS,
+        training_type_labels=TRAINING_TYPE_LABELS,
+        review_status_labels=STATUS_LABELS,
+        exemption_kind_labels=EXEMPTION_KIND_LABELS,
+        exemption_effect_labels=EXEMPTION_EFFECT_LABELS,
     )
 
 
@@ -77,14 +109,14 @@ def _register_labels(state) -> None:
 
 def _visible(model, item_id: int):
     item = db.session.get(model, item_id)
-    if item is None or not services.can_view(current_user, item):
+    if item is None or not can_view(current_user, item):
         abort(404)
     return item
 
 
 def _managed(model, item_id: int):
     item = db.session.get(model, item_id)
-    if item is None or not services.can_manage(current_user, item):
+    if item is None or not can_manage(current_user, item):
         abort(404)
     return item
 
@@ -113,7 +145,7 @@ def _filters(kind_choices):
         if unit is None or not can_see_unit(current_user, unit):
             abort(404)
     year = parse_int(filters.year.data or "", 2000, 2100)
-    status = filters.status.data if filters.status.data in services.STATUS_LABELS else None
+    status = filters.status.data if filters.status.data in STATUS_LABELS else None
     kind = filters.kind.data if filters.kind.data in kind_choices else None
     return filters, {"unit": unit, "status": status, "year": year, "kind": kind}
 
@@ -136,7 +168,7 @@ def _picker_context(form):
             .join(Cadre, Cadre.user_id == User.id)
             .where(User.unit_id == unit.id, User.is_active_account.is_(True))
             .order_by(User.display_name)
-            .limit(services.MAX_CADRES_AT_ONCE)
+            .limit(MAX_CADRES_AT_ONCE)
         ).all()
     preset = _preset_cadre()
     if preset is not None and preset.id not in {r.id for r in rows}:
@@ -166,8 +198,8 @@ def _stored_evidence(form):
     upload = form.evidence.data  # on the edit form, the record's Evidence when none is sent
     if not isinstance(upload, FileStorage) or not upload.filename:
         return None
-    data, ext = services.check_evidence(upload.filename, upload.stream)
-    return services.store_evidence(current_user, upload.filename, data, ext)
+    data, ext = check_evidence(upload.filename, upload.stream)
+    return store_evidence(current_user, upload.filename, data, ext)
 
 
 # Where each kind's pages are: (detail endpoint, its id argument, list endpoint).
@@ -189,7 +221,7 @@ def _review(model, item_id: int, approve: bool):
         flash(_("The form has expired; please try again."), "error")
     else:
         try:
-            services.review(current_user, item, approve, form.note.data or "")
+            review(current_user, item, approve, form.note.data or "")
         except OfflineError as exc:
             db.session.rollback()
             flash(str(exc), "error")
@@ -201,10 +233,10 @@ def _review(model, item_id: int, approve: bool):
 
 def _delete(model, item_id: int):
     item = _managed(model, item_id)
-    if not services.can_delete(current_user, item):
+    if not can_delete(current_user, item):
         flash(_("An approved record can only be deleted by an administrator."), "error")
         return redirect(_detail_url(item))
-    services.delete_item(current_user, item)
+    delete_item(current_user, item)
     db.session.commit()
     flash(_("Deleted. Its history stays in the audit log."), "success")
     return redirect(url_for(PAGES[model][2]))
@@ -251,19 +283,19 @@ def _saved_one(item, changed: bool) -> tuple[str, str]:
 
 
 def _chosen_cadres(form):
-    return services.cadres_for(current_user, form.cadre_ids.data or [], form.personnel_numbers.data)
+    return cadres_for(current_user, form.cadre_ids.data or [], form.personnel_numbers.data)
 
 
 def _detail_context(item, entity_type: str) -> dict:
-    history = services.history(entity_type, item.id)
+    entries = history(entity_type, item.id)
     return {
-        "history": history,
-        "described": services.describe_changes(history),
+        "history": entries,
+        "described": describe_changes(entries),
         "review_form": ReviewForm(formdata=None),
-        "can_manage": services.can_manage(current_user, item),
-        "can_delete": services.can_delete(current_user, item),
-        "review_refusal": services.review_refusal(current_user, item),
-        "action_labels": services.AUDIT_ACTION_LABELS,
+        "can_manage": can_manage(current_user, item),
+        "can_delete": can_delete(current_user, item),
+        "review_refusal": review_refusal(current_user, item),
+        "action_labels": AUDIT_ACTION_LABELS,
     }
 
 
@@ -274,13 +306,13 @@ def _detail_context(item, entity_type: str) -> dict:
 @role_required(*STAFF)
 def index():
     """Offline training records in the caller's units, with filters and pending reviews."""
-    filters, chosen = _filters(services.TRAINING_TYPE_LABELS)
-    page = _page(services.list_query(OfflineTraining, current_user, **chosen))
+    filters, chosen = _filters(TRAINING_TYPE_LABELS)
+    page = _page(list_query(OfflineTraining, current_user, **chosen))
     return render_template(
         "offline/index.html",
         filters=filters,
         page=page,
-        pending=services.pending_counts(current_user),
+        pending=pending_counts(current_user),
     )
 
 
@@ -293,9 +325,9 @@ def new():
     def save():
         cadres = _chosen_cadres(form)
         fields = _form_fields(form)
-        services.check_training_fields(fields)  # refuse bad input before storing any file
+        check_training_fields(fields)  # refuse bad input before storing any file
         evidence = _stored_evidence(form)
-        records = services.record_offline_training(current_user, cadres, fields, evidence)
+        records = record_offline_training(current_user, cadres, fields, evidence)
         return _saved_many(
             records,
             _("%(num)d record(s) saved. Another supervisor must approve them.", num=len(records)),
@@ -313,7 +345,7 @@ def detail(record_id: int):
     return render_template(
         "offline/detail.html",
         record=record,
-        **_detail_context(record, services.TRAINING_ENTITY),
+        **_detail_context(record, TRAINING_ENTITY),
     )
 
 
@@ -322,14 +354,14 @@ def detail(record_id: int):
 def evidence(record_id: int):
     """The record's evidence file, for those who may see the record."""
     record = _visible(OfflineTraining, record_id)
-    path = services.evidence_path(record.evidence) if record.evidence else None
+    path = evidence_path(record.evidence) if record.evidence else None
     if path is None:
         abort(404)
     response = send_file(
         path,
-        mimetype=services.EVIDENCE_TYPES[record.evidence.extension],
+        mimetype=EVIDENCE_TYPES[record.evidence.extension],
         as_attachment=True,
-        download_name=services.download_name(record),
+        download_name=download_name(record),
         max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -349,9 +381,9 @@ def edit(record_id: int):
 
     def save():
         fields = _form_fields(form)
-        services.check_training_fields(fields)
+        check_training_fields(fields)
         evidence = _stored_evidence(form)
-        changed = services.update_offline_training(current_user, record, fields, evidence)
+        changed = update_offline_training(current_user, record, fields, evidence)
         return _saved_one(record, changed)
 
     return _submit(form, save, "offline/form.html", record=record)
@@ -385,13 +417,13 @@ def delete(record_id: int):
 @role_required(*STAFF)
 def exemptions():
     """Exemptions of the cadres in the caller's units."""
-    filters, chosen = _filters(services.EXEMPTION_KIND_LABELS)
-    page = _page(services.list_query(Exemption, current_user, **chosen))
+    filters, chosen = _filters(EXEMPTION_KIND_LABELS)
+    page = _page(list_query(Exemption, current_user, **chosen))
     return render_template(
         "offline/exemptions.html",
         filters=filters,
         page=page,
-        pending=services.pending_counts(current_user),
+        pending=pending_counts(current_user),
     )
 
 
@@ -402,7 +434,7 @@ def new_exemption():
     form = NewExemptionForm()
 
     def save():
-        items = services.record_exemptions(current_user, _chosen_cadres(form), _form_fields(form))
+        items = record_exemptions(current_user, _chosen_cadres(form), _form_fields(form))
         return _saved_many(
             items,
             _("%(num)d exemption(s) saved. Another supervisor must approve them.", num=len(items)),
@@ -420,7 +452,7 @@ def exemption_detail(exemption_id: int):
     return render_template(
         "offline/exemption_detail.html",
         exemption=item,
-        **_detail_context(item, services.EXEMPTION_ENTITY),
+        **_detail_context(item, EXEMPTION_ENTITY),
     )
 
 
@@ -432,7 +464,7 @@ def edit_exemption(exemption_id: int):
     form = ExemptionForm(obj=item)
 
     def save():
-        return _saved_one(item, services.update_exemption(current_user, item, _form_fields(form)))
+        return _saved_one(item, update_exemption(current_user, item, _form_fields(form)))
 
     return _submit(form, save, "offline/exemption_form.html", exemption=item)
 
@@ -467,8 +499,8 @@ def audit():
     """Every change to offline records and exemptions of cadres in the caller's units."""
     filters, chosen = _filters({})
     entity = request.args.get("entity")
-    entity = entity if entity in services.ENTITY_LABELS else None
-    query = services.audit_query(current_user, chosen["unit"], entity)
+    entity = entity if entity in ENTITY_LABELS else None
+    query = audit_query(current_user, chosen["unit"], entity)
     entity_id = request.args.get("entity_id", "")
     if entity and parse_int(entity_id) is not None:
         query = query.where(AuditEntry.entity_id == parse_int(entity_id))
@@ -478,9 +510,9 @@ def audit():
         filters=filters,
         entity=entity,
         page=page,
-        described=services.describe_changes(page.items),
-        entity_labels=services.ENTITY_LABELS,
-        action_labels=services.AUDIT_ACTION_LABELS,
+        described=describe_changes(page.items),
+        entity_labels=ENTITY_LABELS,
+        action_labels=AUDIT_ACTION_LABELS,
     )
 
 
@@ -490,6 +522,6 @@ def mine():
     """The caller's own offline training and exemptions (read only)."""
     return render_template(
         "offline/mine.html",
-        records=list(db.session.scalars(services.own_query(OfflineTraining, current_user))),
-        exemptions=list(db.session.scalars(services.own_query(Exemption, current_user))),
+        records=list(db.session.scalars(own_query(OfflineTraining, current_user))),
+        exemptions=list(db.session.scalars(own_query(Exemption, current_user))),
     )
