@@ -89,22 +89,6 @@ def quota_factors(users, year_start: date, year_end: date) -> dict[int, float]:
     }
 
 
-def is_exempt(user_id: int, on_date: date) -> bool:
-    """True when an approved exemption covers ``on_date`` for this cadre."""
-    return bool(
-        db.session.scalar(
-            select(Exemption.id)
-            .where(
-                Exemption.user_id == user_id,
-                Exemption.status == ReviewStatus.APPROVED.value,
-                Exemption.start_date <= on_date,
-                Exemption.end_date >= on_date,
-            )
-            .limit(1)
-        )
-    )
-
-
 def exempt_user_ids_query(start: date, end: date):
     """A select of the ids of cadres with an approved exemption overlapping [start, end]:
     for lists that leave exempted cadres out (``User.id.not_in(...)``) in the same query."""
