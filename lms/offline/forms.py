@@ -28,7 +28,12 @@ class _CadrePicker:
     )
 
 
-class TrainingForm(FlaskForm):
+class _Period:
+    start_date = DateField(_l("Start date"), validators=[Optional()])
+    end_date = DateField(_l("End date"), validators=[Optional()])
+
+
+class TrainingForm(_Period, FlaskForm):
     training_type = SelectField(_l("Type"), choices=list(TRAINING_TYPE_LABELS.items()))
     title = StringField(_l("Title"), validators=[Length(max=MAX_TITLE)])
     provider = StringField(
@@ -36,8 +41,6 @@ class TrainingForm(FlaskForm):
         validators=[Length(max=MAX_PROVIDER)],
         description=_l("For example the party school, university or host unit."),
     )
-    start_date = DateField(_l("Start date"), validators=[Optional()])
-    end_date = DateField(_l("End date"), validators=[Optional()])
     hours = DecimalField(
         _l("Hours"),
         places=None,
@@ -57,15 +60,13 @@ class NewTrainingForm(_CadrePicker, TrainingForm):
     pass
 
 
-class ExemptionForm(FlaskForm):
+class ExemptionForm(_Period, FlaskForm):
     kind = SelectField(_l("Kind"), choices=list(EXEMPTION_KIND_LABELS.items()))
     reason = TextAreaField(
         _l("Reason"),
         validators=[Length(max=MAX_REASON)],
         description=_l("Required for “other”."),
     )
-    start_date = DateField(_l("Start date"), validators=[Optional()])
-    end_date = DateField(_l("End date"), validators=[Optional()])
     effect = SelectField(_l("Effect on the quota"), choices=list(EXEMPTION_EFFECT_LABELS.items()))
 
 
