@@ -57,29 +57,29 @@ def exemption_snapshot(exemption: Exemption) -> dict:
     return {name: _jsonable(getattr(exemption, name)) for name in EXEMPTION_FIELDS}
 
 
-def _entity(item) -> tuple[str, dict]:
-    if isinstance(item, OfflineTraining):
-        return TRAINING_ENTITY, training_snapshot(item)
-    return EXEMPTION_ENTITY, exemption_snapshot(item)
+def entity_type(item) -> str:
+    """The audit log's name for the kind of ``item`` (a record or an exemption)."""
+    return TRAINING_ENTITY if isinstance(item, OfflineTraining) else EXEMPTION_ENTITY
 
 
 def snapshot(item) -> dict:
     """A record's or an exemption's fields as JSON."""
-    return _entity(item)[1]
+    if isinstance(item, OfflineTraining):
+        return training_snapshot(item)
+    return exemption_snapshot(item)
 
 
 def record_audit(actor, action: str, item, before: dict | None) -> AuditEntry:
     """Log one change of ``item`` (after is read from it now; None for a deletion)."""
-    entity_type, after = _entity(item)
     entry = AuditEntry(
         actor_id=actor.id,
         at=utcnow(),
         action=action,
-        entity_type=entity_type,
+        entity_type=entity_type(item),
         entity_id=item.id,
         subject_user_id=item.user_id,
         before=before,
-        after=None if action == "delete" else after,
+        after=None if action == "delete" else snapshot(item),
     )
     db.session.add(entry)
     return entry

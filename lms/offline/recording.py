@@ -80,6 +80,31 @@ def _back_to_pending(actor, item) -> None:
     item.updated_at = utcnow()
 
 
+# --- exemptions --------------------------------------------------------------------------
+
+
+def record_exemptions(actor, cadres: list[User], fields: dict) -> list[Exemption]:
+    """One pending exemption per cadre with the same details; audited."""
+    return _record_many(actor, Exemption, cadres, check_exemption_fields(fields))
+
+
+def update_exemption(actor, item: Exemption, fields: dict) -> bool:
+    """Change an exemption; a reviewed one goes back to pending. False when nothing changed."""
+    values = check_exemption_fields(fields)
+    before = exemption_snapshot(item)
+    for name, value in values.items():
+        setattr(item, name, value)
+    if exemption_snapshot(item) == before:
+        return False
+    _back_to_pending(actor, item)
+    record_audit(actor, "update", item, before)
+    db.session.flush()
+    return True
+
+
+# --- reviewing and deleting either kind --------------------------------------------------
+
+
 def review(actor, item, approve: bool, note: str = "") -> None:
     """Approve or reject a pending record or exemption (four eyes; see ``review_refusal``)."""
     refusal = review_refusal(actor, item)
@@ -106,25 +131,3 @@ def delete_item(actor, item) -> None:
     db.session.delete(item)
     db.session.flush()
     drop_if_unused(evidence_id)
-
-
-# --- exemptions --------------------------------------------------------------------------
-
-
-def record_exemptions(actor, cadres: list[User], fields: dict) -> list[Exemption]:
-    """One pending exemption per cadre with the same details; audited."""
-    return _record_many(actor, Exemption, cadres, check_exemption_fields(fields))
-
-
-def update_exemption(actor, item: Exemption, fields: dict) -> bool:
-    """Change an exemption; a reviewed one goes back to pending. False when nothing changed."""
-    values = check_exemption_fields(fields)
-    before = exemption_snapshot(item)
-    for name, value in values.items():
-        setattr(item, name, value)
-    if exemption_snapshot(item) == before:
-        return False
-    _back_to_pending(actor, item)
-    record_audit(actor, "update", item, before)
-    db.session.flush()
-    return True
