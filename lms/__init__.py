@@ -41,6 +41,11 @@ from lms.media.views import bp as media_bp
 from lms.notify import tasks as notify_tasks
 from lms.notify.cli import send_mail_command, send_reminders_command
 from lms.notify.views import bp as notify_bp
+from lms.offline import (  # noqa: F401 - routes on the offline blueprint
+    exemption_views,
+    review_views,
+    training_views,
+)
 from lms.offline.views import bp as offline_bp
 from lms.org.views import bp as org_bp
 from lms.plans import tasks as plan_tasks

@@ -10,7 +10,7 @@ from lms.api.services import issue_token
 from lms.banks.models import Bank, Option, Question
 from lms.demo.courses import seed_demo_courses
 from lms.extensions import db
-from lms.offline.services import record_exemptions, record_offline_training
+from lms.offline.recording import record_exemptions, record_offline_training
 from lms.org.categories import ensure_default_categories
 from lms.org.models import CadreCategory
 from lms.quizzes.attempts import start_or_resume, submit_attempt

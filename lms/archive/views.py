@@ -9,6 +9,7 @@ from lms.core import statsyear
 from lms.core.pdf import pdf_response
 from lms.core.timeutil import local_today
 from lms.extensions import db
+from lms.offline.labels import EXEMPTION_KIND_LABELS, TRAINING_TYPE_LABELS
 from lms.org import visibility as org
 from lms.plans import services as plans
 
@@ -27,8 +28,6 @@ def _person(user_id: int | None) -> User:
 
 
 def _context(person: User) -> dict:
-    from lms.offline.services import EXEMPTION_KIND_LABELS, TRAINING_TYPE_LABELS
-
     records = services.build_archive(person)
     return {
         "training_type_labels": TRAINING_TYPE_LABELS,

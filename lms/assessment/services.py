@@ -12,7 +12,7 @@ from lms.core import statsyear
 from lms.core.database import user_ids_filter
 from lms.core.errors import LmsError
 from lms.extensions import db
-from lms.offline import services as offline
+from lms.offline import figures as offline
 from lms.org.models import Cadre, Unit
 from lms.plans import services as plans
 from lms.quizzes.models import QuizResult

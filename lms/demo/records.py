@@ -8,7 +8,7 @@ from lms.accounts.models import User
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.offline.models import Exemption, OfflineTraining
-from lms.offline.services import record_exemptions, record_offline_training, review
+from lms.offline.recording import record_exemptions, record_offline_training, review
 from lms.org.models import Unit
 from lms.plans.models import Assignment, TrainingYear
 from lms.quizzes.models import Quiz

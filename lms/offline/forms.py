@@ -8,12 +8,10 @@ from wtforms.validators import Length, NumberRange, Optional
 
 from lms.accounts.forms import MultiCheckboxField
 from lms.core.inputs import bounded_int
-from lms.offline.services import (
+from lms.offline.input_checks import MAX_PROVIDER, MAX_REASON, MAX_TITLE
+from lms.offline.labels import (
     EXEMPTION_EFFECT_LABELS,
     EXEMPTION_KIND_LABELS,
-    MAX_PROVIDER,
-    MAX_REASON,
-    MAX_TITLE,
     STATUS_LABELS,
     TRAINING_TYPE_LABELS,
 )
@@ -30,7 +28,12 @@ class _CadrePicker:
     )
 
 
-class TrainingForm(FlaskForm):
+class _Period:
+    start_date = DateField(_l("Start date"), validators=[Optional()])
+    end_date = DateField(_l("End date"), validators=[Optional()])
+
+
+class TrainingForm(_Period, FlaskForm):
     training_type = SelectField(_l("Type"), choices=list(TRAINING_TYPE_LABELS.items()))
     title = StringField(_l("Title"), validators=[Length(max=MAX_TITLE)])
     provider = StringField(
@@ -38,8 +41,6 @@ class TrainingForm(FlaskForm):
         validators=[Length(max=MAX_PROVIDER)],
         description=_l("For example the party school, university or host unit."),
     )
-    start_date = DateField(_l("Start date"), validators=[Optional()])
-    end_date = DateField(_l("End date"), validators=[Optional()])
     hours = DecimalField(
         _l("Hours"),
         places=None,
@@ -59,15 +60,13 @@ class NewTrainingForm(_CadrePicker, TrainingForm):
     pass
 
 
-class ExemptionForm(FlaskForm):
+class ExemptionForm(_Period, FlaskForm):
     kind = SelectField(_l("Kind"), choices=list(EXEMPTION_KIND_LABELS.items()))
     reason = TextAreaField(
         _l("Reason"),
         validators=[Length(max=MAX_REASON)],
         description=_l("Required for “other”."),
     )
-    start_date = DateField(_l("Start date"), validators=[Optional()])
-    end_date = DateField(_l("End date"), validators=[Optional()])
     effect = SelectField(_l("Effect on the quota"), choices=list(EXEMPTION_EFFECT_LABELS.items()))
 
 

@@ -4,7 +4,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from lms.core.timeutil import utcnow
 from lms.extensions import db
@@ -56,8 +56,13 @@ class Evidence(db.Model):
 
 
 class _Reviewed:
-    """Columns shared by what a second supervisor approves: status and who did what when."""
+    """What a second supervisor approves, a cadre's period of training or of exemption: whose
+    it is, its dates, its status and who did what when."""
 
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    start_date: Mapped[date] = mapped_column()
+    end_date: Mapped[date] = mapped_column()
     status: Mapped[str] = mapped_column(String(20), default=ReviewStatus.PENDING.value, index=True)
     recorded_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"), index=True
@@ -71,6 +76,18 @@ class _Reviewed:
     reviewed_at: Mapped[datetime | None] = mapped_column()
     review_note: Mapped[str] = mapped_column(String(500), default="")
 
+    @declared_attr
+    def user(cls):
+        return relationship("User", foreign_keys=f"{cls.__name__}.user_id")
+
+    @declared_attr
+    def recorded_by(cls):
+        return relationship("User", foreign_keys=f"{cls.__name__}.recorded_by_id")
+
+    @declared_attr
+    def reviewed_by(cls):
+        return relationship("User", foreign_keys=f"{cls.__name__}.reviewed_by_id")
+
     @property
     def is_approved(self) -> bool:
         return self.status == ReviewStatus.APPROVED.value
@@ -82,13 +99,9 @@ class OfflineTraining(_Reviewed, db.Model):
     __tablename__ = "offline_training"
     __table_args__ = (Index("ix_offline_training_user_end", "user_id", "end_date"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     training_type: Mapped[str] = mapped_column(String(30))
     title: Mapped[str] = mapped_column(String(200))
     provider: Mapped[str] = mapped_column(String(200), default="")
-    start_date: Mapped[date] = mapped_column()
-    end_date: Mapped[date] = mapped_column()
     # Both figures are stored, from whichever was entered, with LMS_HOURS_PER_TRAINING_DAY.
     hours: Mapped[float] = mapped_column()
     days: Mapped[float] = mapped_column()
@@ -97,10 +110,7 @@ class OfflineTraining(_Reviewed, db.Model):
         ForeignKey("offline_evidence.id", ondelete="SET NULL"), index=True
     )
 
-    user = relationship("User", foreign_keys=[user_id])
     evidence = relationship("Evidence")
-    recorded_by = relationship("User", foreign_keys="OfflineTraining.recorded_by_id")
-    reviewed_by = relationship("User", foreign_keys="OfflineTraining.reviewed_by_id")
 
 
 class Exemption(_Reviewed, db.Model):
@@ -109,17 +119,9 @@ class Exemption(_Reviewed, db.Model):
     __tablename__ = "offline_exemption"
     __table_args__ = (Index("ix_offline_exemption_user_start", "user_id", "start_date"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(30))
     reason: Mapped[str] = mapped_column(String(500), default="")
-    start_date: Mapped[date] = mapped_column()
-    end_date: Mapped[date] = mapped_column()
     effect: Mapped[str] = mapped_column(String(20), default=ExemptionEffect.PRORATE.value)
-
-    user = relationship("User", foreign_keys=[user_id])
-    recorded_by = relationship("User", foreign_keys="Exemption.recorded_by_id")
-    reviewed_by = relationship("User", foreign_keys="Exemption.reviewed_by_id")
 
 
 class AuditEntry(db.Model):

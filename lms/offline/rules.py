@@ -1,4 +1,4 @@
-"""Pure rules for offline training and exemptions: quota factors, training days (no Flask/db).
+"""Pure rules for offline training and exemptions: quota factors, hours and days (no Flask/db).
 
 Dates are inclusive on both ends: an exemption from 1 March to 1 March is one day.
 """
@@ -18,11 +18,6 @@ class Period(Protocol):
 
 class ExemptionLike(Period, Protocol):
     effect: str  # WAIVE or PRORATE
-
-
-class TrainingLike(Protocol):
-    hours: float | None
-    days: float | None
 
 
 def period_days(start: date, end: date) -> int:
@@ -62,22 +57,6 @@ def quota_factor(exemptions: Iterable[ExemptionLike], year_start: date, year_end
     if any(e.effect == WAIVE for e in in_year):
         return 0.0
     return max(0.0, 1.0 - exempted_days(in_year, year_start, year_end) / year_days)
-
-
-def record_days(record: TrainingLike, hours_per_day: float) -> float:
-    """A record's training days: its days, else its hours turned into days."""
-    if record.days is not None:
-        return float(record.days)
-    if record.hours is not None:
-        return float(record.hours) / hours_per_day
-    return 0.0
-
-
-def training_days(records: Iterable[TrainingLike], hours_per_day: float) -> float:
-    """The total training days of ``records`` (hours count as ``hours_per_day`` a day)."""
-    if hours_per_day <= 0:
-        raise ValueError("hours_per_day must be positive")
-    return sum(record_days(record, hours_per_day) for record in records)
 
 
 def hours_and_days(

@@ -1,16 +1,8 @@
-"""Offline training and exemption pages: record, approve, audit log."""
+"""Offline training and exemption pages: the blueprint, what every page shares, the audit log
+and a cadre's own view. The pages of records (``training_views``), of exemptions
+(``exemption_views``) and the review actions (``review_views``) are on the same blueprint."""
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -20,19 +12,32 @@ from werkzeug.datastructures import FileStorage
 from lms.accounts.models import Role, User
 from lms.core import statsyear
 from lms.core.access import role_required
+from lms.core.events import after_commit
 from lms.core.inputs import parse_int
+from lms.core.templating import render_form
+from lms.core.unit_of_work import on_commit_failure
 from lms.extensions import db
-from lms.offline import services
-from lms.offline.forms import (
-    ExemptionForm,
-    ListFilterForm,
-    NewExemptionForm,
-    NewTrainingForm,
-    ReviewForm,
-    TrainingForm,
+from lms.offline.access import can_delete, can_manage, can_view, is_staff, review_refusal
+from lms.offline.audit import (
+    AUDIT_ACTION_LABELS,
+    ENTITY_LABELS,
+    audit_query,
+    describe_changes,
+    entity_type,
+    history,
 )
+from lms.offline.errors import OfflineError
+from lms.offline.evidence import check_evidence, store_evidence
+from lms.offline.forms import ListFilterForm, ReviewForm
+from lms.offline.input_checks import MAX_CADRES_AT_ONCE, cadres_for
+from lms.offline.labels import (
+    EXEMPTION_EFFECT_LABELS,
+    EXEMPTION_KIND_LABELS,
+    STATUS_LABELS,
+    TRAINING_TYPE_LABELS,
+)
+from lms.offline.lists import list_query, own_query, pending_counts
 from lms.offline.models import AuditEntry, Exemption, OfflineTraining
-from lms.offline.services import OfflineError
 from lms.org.models import Cadre, Unit
 from lms.org.visibility import assignable_units, can_see_person, can_see_unit
 
@@ -48,16 +53,16 @@ def offline_pending_total() -> int:
     """Records and exemptions waiting for the current supervisor's review (for the nav badge)."""
     if not current_user.is_authenticated:
         return 0
-    return sum(services.pending_counts(current_user).values())
+    return sum(pending_counts(current_user).values())
 
 
 @bp.app_template_global()
 def offline_for_cadre(person: User) -> dict:
     """A cadre's offline training and exemptions, newest first, for the cadre page's section."""
     return {
-        "records": list(db.session.scalars(services.own_query(OfflineTraining, person).limit(10))),
-        "exemptions": list(db.session.scalars(services.own_query(Exemption, person).limit(10))),
-        "can_record": services.is_staff(current_user) and person.id != current_user.id,
+        "records": list(db.session.scalars(own_query(OfflineTraining, person).limit(10))),
+        "exemptions": list(db.session.scalars(own_query(Exemption, person).limit(10))),
+        "can_record": is_staff(current_user) and person.id != current_user.id,
     }
 
 
@@ -65,26 +70,28 @@ def offline_for_cadre(person: User) -> dict:
 def _register_labels(state) -> None:
     """The labels as Jinja globals, so imported macros and includes see them too."""
     state.app.jinja_env.globals.update(
-        training_type_labels=services.TRAINING_TYPE_LABELS,
-        review_status_labels=services.STATUS_LABELS,
-        exemption_kind_labels=services.EXEMPTION_KIND_LABELS,
-        exemption_effect_labels=services.EXEMPTION_EFFECT_LABELS,
+        training_type_labels=TRAINING_TYPE_LABELS,
+        review_status_labels=STATUS_LABELS,
+        exemption_kind_labels=EXEMPTION_KIND_LABELS,
+        exemption_effect_labels=EXEMPTION_EFFECT_LABELS,
     )
 
 
-# --- shared helpers ----------------------------------------------------------------------
+# --- what the pages share ----------------------------------------------------------------
 
 
-def _visible(model, item_id: int):
+def visible(model, item_id: int):
+    """The record or exemption, if the caller may see it (else 404)."""
     item = db.session.get(model, item_id)
-    if item is None or not services.can_view(current_user, item):
+    if item is None or not can_view(current_user, item):
         abort(404)
     return item
 
 
-def _managed(model, item_id: int):
+def managed(model, item_id: int):
+    """The record or exemption, if the caller may change it (else 404)."""
     item = db.session.get(model, item_id)
-    if item is None or not services.can_manage(current_user, item):
+    if item is None or not can_manage(current_user, item):
         abort(404)
     return item
 
@@ -98,7 +105,8 @@ def _attach(form, exc: OfflineError) -> None:
         form.form_errors.append(str(exc))
 
 
-def _filters(kind_choices):
+def list_filters(kind_choices):
+    """The list pages' filter form and the filters chosen in it."""
     filters = ListFilterForm(request.args)
     units = assignable_units(current_user)
     filters.unit.choices = [("", _("All my units"))] + [(str(u.id), u.name_path) for u in units]
@@ -113,16 +121,16 @@ def _filters(kind_choices):
         if unit is None or not can_see_unit(current_user, unit):
             abort(404)
     year = parse_int(filters.year.data or "", 2000, 2100)
-    status = filters.status.data if filters.status.data in services.STATUS_LABELS else None
+    status = filters.status.data if filters.status.data in STATUS_LABELS else None
     kind = filters.kind.data if filters.kind.data in kind_choices else None
     return filters, {"unit": unit, "status": status, "year": year, "kind": kind}
 
 
-def _page(query):
+def page_of(query):
     return db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
 
 
-def _picker_context(form):
+def picker_context(form):
     """The unit whose cadres are offered as checkboxes (its own members), and those cadres."""
     unit = None
     if request.args.get("unit_id", "").isdigit():
@@ -136,7 +144,7 @@ def _picker_context(form):
             .join(Cadre, Cadre.user_id == User.id)
             .where(User.unit_id == unit.id, User.is_active_account.is_(True))
             .order_by(User.display_name)
-            .limit(services.MAX_CADRES_AT_ONCE)
+            .limit(MAX_CADRES_AT_ONCE)
         ).all()
     preset = _preset_cadre()
     if preset is not None and preset.id not in {r.id for r in rows}:
@@ -157,17 +165,21 @@ def _preset_cadre() -> User | None:
     return cadre.user
 
 
-def _form_fields(form) -> dict:
+def chosen_cadres(form):
+    return cadres_for(current_user, form.cadre_ids.data or [], form.personnel_numbers.data)
+
+
+def form_fields(form) -> dict:
     return {name: field.data for name, field in form._fields.items()}
 
 
-def _stored_evidence(form):
+def stored_evidence(form):
     """The checked and stored evidence upload, or None; OfflineError when it is refused."""
     upload = form.evidence.data  # on the edit form, the record's Evidence when none is sent
     if not isinstance(upload, FileStorage) or not upload.filename:
         return None
-    data, ext = services.check_evidence(upload.filename, upload.stream)
-    return services.store_evidence(current_user, upload.filename, data, ext)
+    data, ext = check_evidence(upload.filename, upload.stream)
+    return store_evidence(current_user, upload.filename, data, ext)
 
 
 # Where each kind's pages are: (detail endpoint, its id argument, list endpoint).
@@ -177,285 +189,86 @@ PAGES = {
 }
 
 
-def _detail_url(item) -> str:
+def detail_url(item) -> str:
     endpoint, arg, _list = PAGES[type(item)]
     return url_for(endpoint, **{arg: item.id})
 
 
-def _review(model, item_id: int, approve: bool):
-    item = _managed(model, item_id)
-    form = ReviewForm()
-    if not form.validate_on_submit():
-        flash(_("The form has expired; please try again."), "error")
-    else:
-        try:
-            services.review(current_user, item, approve, form.note.data or "")
-        except OfflineError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Approved: it now counts.") if approve else _("Rejected."), "success")
-    return redirect(_detail_url(item))
+def list_url(model, **args) -> str:
+    return url_for(PAGES[model][2], **args)
 
 
-def _delete(model, item_id: int):
-    item = _managed(model, item_id)
-    if not services.can_delete(current_user, item):
-        flash(_("An approved record can only be deleted by an administrator."), "error")
-        return redirect(_detail_url(item))
-    services.delete_item(current_user, item)
-    db.session.commit()
-    flash(_("Deleted. Its history stays in the audit log."), "success")
-    return redirect(url_for(PAGES[model][2]))
-
-
-def _submit(form, save, template: str, **context):
-    """Run ``save`` on a valid post and commit; then flash its message and go to its page
-    (``save`` returns both). Else, or when the save fails, show the form again."""
+def submit(form, save, template: str, **context):
+    """Run ``save`` on a valid post; then flash its message and go to its page (``save``
+    returns both). Else, or when the save fails, show the form again (with status 400, so the
+    request keeps nothing)."""
     if form.validate_on_submit():
         try:
             message, target = save()
-            db.session.commit()
+            db.session.flush()
         except OfflineError as exc:
-            db.session.rollback()
             _attach(form, exc)
         except SQLAlchemyError:
             # Nothing was saved, and no evidence file is left behind (the rollback removes
             # it); the form comes back as it was typed, bar the file a browser cannot refill.
             db.session.rollback()
             current_app.logger.exception("offline save failed")
-            form.form_errors.append(
-                _(
-                    "It could not be saved, so nothing was changed. "
-                    "Please try again (choose the evidence file again)."
-                )
-            )
+            return _not_saved(form, template, context)
         else:
-            flash(message, "success")  # only once it is saved
+            # The message only once it is saved; if the request's commit fails, the form again.
+            after_commit(db.session, lambda: flash(message, "success"))
+            on_commit_failure(lambda: _not_saved(form, template, context))
             return redirect(target)
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template(template, form=form, **context), status
+    return render_form(template, form, **context)
 
 
-def _saved_many(items, message: str) -> tuple[str, str]:
+def _not_saved(form, template: str, context: dict):
+    form.form_errors.append(
+        _(
+            "It could not be saved, so nothing was changed. "
+            "Please try again (choose the evidence file again)."
+        )
+    )
+    return render_form(template, form, **context)
+
+
+def saved_many(items, message: str) -> tuple[str, str]:
     if len(items) == 1:
-        return message, _detail_url(items[0])
-    return message, url_for(PAGES[type(items[0])][2], status="pending")
+        return message, detail_url(items[0])
+    return message, list_url(type(items[0]), status="pending")
 
 
-def _saved_one(item, changed: bool) -> tuple[str, str]:
+def saved_one(item, changed: bool) -> tuple[str, str]:
     if changed:
-        return _("Saved. It waits for another supervisor's approval again."), _detail_url(item)
-    return _("Nothing was changed."), _detail_url(item)
+        return _("Saved. It waits for another supervisor's approval again."), detail_url(item)
+    return _("Nothing was changed."), detail_url(item)
 
 
-def _chosen_cadres(form):
-    return services.cadres_for(current_user, form.cadre_ids.data or [], form.personnel_numbers.data)
-
-
-def _detail_context(item, entity_type: str) -> dict:
-    history = services.history(entity_type, item.id)
-    return {
-        "history": history,
-        "described": services.describe_changes(history),
-        "review_form": ReviewForm(formdata=None),
-        "can_manage": services.can_manage(current_user, item),
-        "can_delete": services.can_delete(current_user, item),
-        "review_refusal": services.review_refusal(current_user, item),
-        "action_labels": services.AUDIT_ACTION_LABELS,
-    }
-
-
-# --- offline training --------------------------------------------------------------------
-
-
-@bp.route("/")
-@role_required(*STAFF)
-def index():
-    """Offline training records in the caller's units, with filters and pending reviews."""
-    filters, chosen = _filters(services.TRAINING_TYPE_LABELS)
-    page = _page(services.list_query(OfflineTraining, current_user, **chosen))
+def list_page(model, kind_labels: dict, template: str):
+    """Records or exemptions of the cadres in the caller's units, filtered, with the number
+    waiting for the caller's review."""
+    filters, chosen = list_filters(kind_labels)
+    page = page_of(list_query(model, current_user, **chosen))
     return render_template(
-        "offline/index.html",
-        filters=filters,
-        page=page,
-        pending=services.pending_counts(current_user),
+        template, filters=filters, page=page, pending=pending_counts(current_user)
     )
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@role_required(*STAFF)
-def new():
-    """Record offline training for one cadre or many (one record each, same details)."""
-    form = NewTrainingForm()
-
-    def save():
-        cadres = _chosen_cadres(form)
-        fields = _form_fields(form)
-        services.check_training_fields(fields)  # refuse bad input before storing any file
-        evidence = _stored_evidence(form)
-        records = services.record_offline_training(current_user, cadres, fields, evidence)
-        return _saved_many(
-            records,
-            _("%(num)d record(s) saved. Another supervisor must approve them.", num=len(records)),
-        )
-
-    context = _picker_context(form)
-    return _submit(form, save, "offline/form.html", record=None, **context)
-
-
-@bp.route("/<int:record_id>")
-@role_required(*VIEWERS)
-def detail(record_id: int):
-    """One record: its details, evidence, review and history."""
-    record = _visible(OfflineTraining, record_id)
+def detail_page(model, item_id: int, template: str, name: str):
+    """One record or exemption (as ``name`` in the template): its details, review and history."""
+    item = visible(model, item_id)
+    entries = history(entity_type(item), item.id)
     return render_template(
-        "offline/detail.html",
-        record=record,
-        **_detail_context(record, services.TRAINING_ENTITY),
+        template,
+        **{name: item},
+        history=entries,
+        described=describe_changes(entries),
+        review_form=ReviewForm(formdata=None),
+        can_manage=can_manage(current_user, item),
+        can_delete=can_delete(current_user, item),
+        review_refusal=review_refusal(current_user, item),
+        action_labels=AUDIT_ACTION_LABELS,
     )
-
-
-@bp.route("/<int:record_id>/evidence")
-@role_required(*VIEWERS)
-def evidence(record_id: int):
-    """The record's evidence file, for those who may see the record."""
-    record = _visible(OfflineTraining, record_id)
-    path = services.evidence_path(record.evidence) if record.evidence else None
-    if path is None:
-        abort(404)
-    response = send_file(
-        path,
-        mimetype=services.EVIDENCE_TYPES[record.evidence.extension],
-        as_attachment=True,
-        download_name=services.download_name(record),
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-@bp.route("/<int:record_id>/edit", methods=["GET", "POST"])
-@role_required(*STAFF)
-def edit(record_id: int):
-    """Change a record; an approved or rejected record goes back to pending approval."""
-    record = _managed(OfflineTraining, record_id)
-    form = TrainingForm(obj=record)
-    if request.method == "GET":
-        form.hours.data = record.hours if not record.entered_in_days else None
-        form.days.data = record.days if record.entered_in_days else None
-
-    def save():
-        fields = _form_fields(form)
-        services.check_training_fields(fields)
-        evidence = _stored_evidence(form)
-        changed = services.update_offline_training(current_user, record, fields, evidence)
-        return _saved_one(record, changed)
-
-    return _submit(form, save, "offline/form.html", record=record)
-
-
-@bp.route("/<int:record_id>/approve", methods=["POST"])
-@role_required(*STAFF)
-def approve(record_id: int):
-    """Approve a pending record (not one you recorded or last changed)."""
-    return _review(OfflineTraining, record_id, True)
-
-
-@bp.route("/<int:record_id>/reject", methods=["POST"])
-@role_required(*STAFF)
-def reject(record_id: int):
-    """Reject a pending record, with the reason."""
-    return _review(OfflineTraining, record_id, False)
-
-
-@bp.route("/<int:record_id>/delete", methods=["POST"])
-@role_required(*STAFF)
-def delete(record_id: int):
-    """Delete a record (approved ones: administrators only); the audit log keeps it."""
-    return _delete(OfflineTraining, record_id)
-
-
-# --- exemptions --------------------------------------------------------------------------
-
-
-@bp.route("/exemptions")
-@role_required(*STAFF)
-def exemptions():
-    """Exemptions of the cadres in the caller's units."""
-    filters, chosen = _filters(services.EXEMPTION_KIND_LABELS)
-    page = _page(services.list_query(Exemption, current_user, **chosen))
-    return render_template(
-        "offline/exemptions.html",
-        filters=filters,
-        page=page,
-        pending=services.pending_counts(current_user),
-    )
-
-
-@bp.route("/exemptions/new", methods=["GET", "POST"])
-@role_required(*STAFF)
-def new_exemption():
-    """Record an exemption for one cadre or many."""
-    form = NewExemptionForm()
-
-    def save():
-        items = services.record_exemptions(current_user, _chosen_cadres(form), _form_fields(form))
-        return _saved_many(
-            items,
-            _("%(num)d exemption(s) saved. Another supervisor must approve them.", num=len(items)),
-        )
-
-    context = _picker_context(form)
-    return _submit(form, save, "offline/exemption_form.html", exemption=None, **context)
-
-
-@bp.route("/exemptions/<int:exemption_id>")
-@role_required(*VIEWERS)
-def exemption_detail(exemption_id: int):
-    """One exemption: its details, review and history."""
-    item = _visible(Exemption, exemption_id)
-    return render_template(
-        "offline/exemption_detail.html",
-        exemption=item,
-        **_detail_context(item, services.EXEMPTION_ENTITY),
-    )
-
-
-@bp.route("/exemptions/<int:exemption_id>/edit", methods=["GET", "POST"])
-@role_required(*STAFF)
-def edit_exemption(exemption_id: int):
-    """Change an exemption; a reviewed one goes back to pending approval."""
-    item = _managed(Exemption, exemption_id)
-    form = ExemptionForm(obj=item)
-
-    def save():
-        return _saved_one(item, services.update_exemption(current_user, item, _form_fields(form)))
-
-    return _submit(form, save, "offline/exemption_form.html", exemption=item)
-
-
-@bp.route("/exemptions/<int:exemption_id>/approve", methods=["POST"])
-@role_required(*STAFF)
-def approve_exemption(exemption_id: int):
-    """Approve a pending exemption (not one you recorded or last changed)."""
-    return _review(Exemption, exemption_id, True)
-
-
-@bp.route("/exemptions/<int:exemption_id>/reject", methods=["POST"])
-@role_required(*STAFF)
-def reject_exemption(exemption_id: int):
-    """Reject a pending exemption, with the reason."""
-    return _review(Exemption, exemption_id, False)
-
-
-@bp.route("/exemptions/<int:exemption_id>/delete", methods=["POST"])
-@role_required(*STAFF)
-def delete_exemption(exemption_id: int):
-    """Delete an exemption (approved ones: administrators only); the audit log keeps it."""
-    return _delete(Exemption, exemption_id)
 
 
 # --- the audit log and the cadre's own view ----------------------------------------------
@@ -465,22 +278,22 @@ def delete_exemption(exemption_id: int):
 @role_required(*STAFF)
 def audit():
     """Every change to offline records and exemptions of cadres in the caller's units."""
-    filters, chosen = _filters({})
+    filters, chosen = list_filters({})
     entity = request.args.get("entity")
-    entity = entity if entity in services.ENTITY_LABELS else None
-    query = services.audit_query(current_user, chosen["unit"], entity)
+    entity = entity if entity in ENTITY_LABELS else None
+    query = audit_query(current_user, chosen["unit"], entity)
     entity_id = request.args.get("entity_id", "")
     if entity and parse_int(entity_id) is not None:
         query = query.where(AuditEntry.entity_id == parse_int(entity_id))
-    page = _page(query)
+    page = page_of(query)
     return render_template(
         "offline/audit.html",
         filters=filters,
         entity=entity,
         page=page,
-        described=services.describe_changes(page.items),
-        entity_labels=services.ENTITY_LABELS,
-        action_labels=services.AUDIT_ACTION_LABELS,
+        described=describe_changes(page.items),
+        entity_labels=ENTITY_LABELS,
+        action_labels=AUDIT_ACTION_LABELS,
     )
 
 
@@ -490,6 +303,6 @@ def mine():
     """The caller's own offline training and exemptions (read only)."""
     return render_template(
         "offline/mine.html",
-        records=list(db.session.scalars(services.own_query(OfflineTraining, current_user))),
-        exemptions=list(db.session.scalars(services.own_query(Exemption, current_user))),
+        records=list(db.session.scalars(own_query(OfflineTraining, current_user))),
+        exemptions=list(db.session.scalars(own_query(Exemption, current_user))),
     )

@@ -256,7 +256,7 @@ def quota_summary(user, year: int) -> dict:
     approved exemption reduces the quota in proportion to the part of the year it covers
     (to 0 when it waives the year), as the assessment counts it.
     """
-    from lms.offline.services import quota_factors
+    from lms.offline.figures import quota_factors
 
     quota = quota_for_user(user, year)
     factor = quota_factors([user.id], *statsyear.window(year)).get(user.id, 1.0) if quota else 1
@@ -275,7 +275,7 @@ def forecast_for(user, today: date, year: int | None = None):
     year (an exempted cadre owes a reduced or no quota: no forecast, as on the dashboards).
     A past year is seen from its cut-off, a future one from its first day.
     """
-    from lms.offline.services import exempt_user_ids_query
+    from lms.offline.figures import exempt_user_ids_query
     from lms.tracking.forecast import forecast
 
     year = year or statsyear.current_year(today)

@@ -18,7 +18,7 @@ from lms.accounts.models import User
 from lms.core import statsyear
 from lms.core.timeutil import local_today
 from lms.extensions import db
-from lms.offline.services import exempt_user_ids_query
+from lms.offline.figures import exempt_user_ids_query
 from lms.org.models import Cadre, Unit
 from lms.plans import rules as plan_rules
 from lms.plans import services as plans

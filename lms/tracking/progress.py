@@ -8,7 +8,7 @@ from lms.core import statsyear
 from lms.core.timeutil import utcnow
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
-from lms.offline.services import approved_offline_totals
+from lms.offline.figures import approved_offline_totals
 from lms.tracking.completion import completed_courses, of_user
 from lms.tracking.models import DailyCredit, LessonProgress
 

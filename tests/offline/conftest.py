@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from lms.extensions import db
-from lms.offline import services
+from lms.offline.models import OfflineTraining
+from lms.offline.recording import record_exemptions, record_offline_training, review
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ def docx_bytes() -> bytes:
     return buffer.getvalue()
 
 
-def direct_record(recorder, cadre, approver=None, **overrides) -> "services.OfflineTraining":
+def direct_record(recorder, cadre, approver=None, **overrides) -> OfflineTraining:
     """A record made through the service (and approved by ``approver`` when given)."""
     fields = {
         "training_type": "weekend_class",
@@ -72,9 +73,9 @@ def direct_record(recorder, cadre, approver=None, **overrides) -> "services.Offl
         "days": 2,
         **overrides,
     }
-    [record] = services.record_offline_training(recorder, [cadre], fields)
+    [record] = record_offline_training(recorder, [cadre], fields)
     if approver is not None:
-        services.review(approver, record, True)
+        review(approver, record, True)
     db.session.commit()
     return record
 
@@ -88,9 +89,9 @@ def direct_exemption(recorder, cadre, approver=None, **overrides):
         "effect": "prorate",
         **overrides,
     }
-    [item] = services.record_exemptions(recorder, [cadre], fields)
+    [item] = record_exemptions(recorder, [cadre], fields)
     if approver is not None:
-        services.review(approver, item, True)
+        review(approver, item, True)
     db.session.commit()
     return item
 

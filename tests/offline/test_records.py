@@ -10,7 +10,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from lms.extensions import db
-from lms.offline import services
+from lms.offline.access import review_refusal
+from lms.offline.evidence import EVIDENCE_FOLDER
+from lms.offline.figures import OfflineTotals, approved_offline_totals
+from lms.offline.lists import pending_counts
 from lms.offline.models import AuditEntry, Evidence, OfflineTraining
 from tests.conftest import csrf_token
 from tests.offline.conftest import TRAINING, calendar_year, direct_record, docx_bytes, pdf_bytes
@@ -39,7 +42,7 @@ def _audit(record_id=None):
 
 
 def _evidence_files(app) -> list[Path]:
-    folder = Path(app.instance_path) / services.EVIDENCE_FOLDER
+    folder = Path(app.instance_path) / EVIDENCE_FOLDER
     return sorted(folder.glob("*")) if folder.exists() else []
 
 
@@ -54,7 +57,7 @@ def test_recorder_cannot_approve_own_and_a_second_supervisor_can(client, org, lo
 
     # Only approved records count; the recorder's own approval is refused.
     year = calendar_year(2025)
-    assert services.approved_offline_totals([ann.id], *year) == {}
+    assert approved_offline_totals([ann.id], *year) == {}
     page = client.get(f"/offline/{record.id}").get_data(as_text=True)
     assert "another supervisor must review it" in page and ">Approve<" not in page
     response = post(f"/offline/{record.id}/approve", follow_redirects=True)
@@ -68,7 +71,7 @@ def test_recorder_cannot_approve_own_and_a_second_supervisor_can(client, org, lo
     assert "Approved" in response.get_data(as_text=True)
     db.session.refresh(record)
     assert record.status == "approved" and record.reviewed_by_id == org["sup_a2"].id
-    totals = services.approved_offline_totals([ann.id], *year)
+    totals = approved_offline_totals([ann.id], *year)
     assert totals[ann.id].hours == 40 and totals[ann.id].days == 5
 
 
@@ -272,10 +275,10 @@ def test_editing_an_approved_record_sends_it_back_and_is_audited(client, org, lo
         1.5,
     )
     # sup_a2 changed it last, so now sup_a1 (the recorder) may... not: the recorder never may.
-    assert services.review_refusal(org["sup_a2"], record)
-    assert services.review_refusal(org["sup_a1"], record)
-    assert services.review_refusal(org["sup_district"], record) is None
-    assert services.approved_offline_totals([org["ann"].id], *calendar_year(2025)) == {}
+    assert review_refusal(org["sup_a2"], record)
+    assert review_refusal(org["sup_a1"], record)
+    assert review_refusal(org["sup_district"], record) is None
+    assert approved_offline_totals([org["ann"].id], *calendar_year(2025)) == {}
 
     create, approve, update = _audit(record.id)
     assert (create.action, create.before, create.after["title"]) == (
@@ -330,9 +333,9 @@ def test_pending_count_and_list_filters(app, client, org, login):
         end_date=calendar_year(2024)[0],
         days=1,
     )
-    assert services.pending_counts(org["sup_a1"])["offline_training"] == 0  # their own
-    assert services.pending_counts(org["sup_a2"])["offline_training"] == 1
-    assert services.pending_counts(org["sup_district"])["offline_training"] == 2
+    assert pending_counts(org["sup_a1"])["offline_training"] == 0  # their own
+    assert pending_counts(org["sup_a2"])["offline_training"] == 1
+    assert pending_counts(org["sup_district"])["offline_training"] == 2
     login(org["sup_district"])
     page = client.get("/offline/").get_data(as_text=True)
     assert "2 records wait for your approval." in page
@@ -368,12 +371,12 @@ def test_offline_totals_are_set_based_and_count_only_approved_in_range(app, org)
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        totals = services.approved_offline_totals(ids, *calendar_year(2025))
-        next_year = services.approved_offline_totals(ids, *calendar_year(2026))
+        totals = approved_offline_totals(ids, *calendar_year(2025))
+        next_year = approved_offline_totals(ids, *calendar_year(2026))
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(statements) == 2
-    assert totals == {ids[0]: services.OfflineTotals(hours=20, days=2.5, records=2)}
+    assert totals == {ids[0]: OfflineTotals(hours=20, days=2.5, records=2)}
     assert next_year[ids[1]].days == 2
 
 

@@ -1,4 +1,4 @@
-"""The pure rules: quota factors from exemptions and training days from records."""
+"""The pure rules: quota factors from exemptions, hours and days from either figure."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -12,7 +12,6 @@ from lms.offline.rules import (
     hours_and_days,
     merge_periods,
     quota_factor,
-    training_days,
 )
 
 Y2025 = (date(2025, 1, 1), date(2025, 12, 31))  # 365 days
@@ -24,12 +23,6 @@ class Ex:
     start_date: date
     end_date: date
     effect: str = PRORATE
-
-
-@dataclass
-class Rec:
-    hours: float | None = None
-    days: float | None = None
 
 
 def test_no_exemption_owes_the_whole_quota():
@@ -89,15 +82,6 @@ def test_a_whole_year_exempted_owes_nothing_and_never_less_than_nothing():
 def test_a_one_day_exemption_on_new_years_eve():
     assert exempted_days([Ex(date(2025, 12, 31), date(2025, 12, 31))], *Y2025) == 1
     assert exempted_days([Ex(date(2024, 12, 31), date(2024, 12, 31))], *Y2025) == 0
-
-
-def test_training_days_from_days_or_hours():
-    records = [Rec(days=2), Rec(hours=12), Rec(hours=4, days=0.5)]
-    assert training_days(records, 8) == pytest.approx(2 + 1.5 + 0.5)
-    assert training_days([], 8) == 0
-    assert training_days([Rec(hours=15)], 7.5) == pytest.approx(2)
-    with pytest.raises(ValueError):
-        training_days(records, 0)
 
 
 def test_hours_and_days_from_exactly_one_figure():
