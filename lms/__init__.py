@@ -40,6 +40,7 @@ from lms.notify.cli import send_mail_command, send_reminders_command
 from lms.notify.views import bp as notify_bp
 from lms.offline.views import bp as offline_bp
 from lms.org.views import bp as org_bp
+from lms.plans import assignment_views  # noqa: F401 - its routes are on the plans blueprint
 from lms.plans import tasks as plan_tasks
 from lms.plans.cli import plan_seed_command, plan_sync_command
 from lms.plans.views import bp as plans_bp

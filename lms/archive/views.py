@@ -10,7 +10,7 @@ from lms.core.pdf import pdf_response
 from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.org import visibility as org
-from lms.plans import services as plans
+from lms.plans.quotas import forecast_for
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 
@@ -36,7 +36,7 @@ def _context(person: User) -> dict:
         "person": person,
         "records": records,
         "total_hours": services.total_online_hours(records),
-        "forecast": plans.forecast_for(person, local_today()),
+        "forecast": forecast_for(person, local_today()),
         "plan_year": statsyear.current_year(),
         "today": local_today(),
     }

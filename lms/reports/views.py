@@ -30,7 +30,7 @@ from lms.org.scope import unit_from_args, unit_or_404
 from lms.org.tree import unit_ancestors
 from lms.org.visibility import unit_options
 from lms.plans import rules as plan_rules
-from lms.plans import services as plans
+from lms.plans.descriptions import priority_group_labels
 from lms.reports import cadres as cadre_figures
 from lms.reports import course_figures, figures
 from lms.reports import overview as overview_figures
@@ -106,7 +106,7 @@ def _filter_choices(context: figures.Context) -> dict:
     return {
         "unit_choices": unit_options(current_user),
         "category_choices": [(str(c.id), c.display_name(locale)) for c in active_categories()],
-        "group_choices": list(plans.priority_group_labels(context.plan.limits).items()),
+        "group_choices": list(priority_group_labels(context.plan.limits).items()),
         "kind_choices": list(KIND_LABELS.items()),
     }
 
