@@ -1,4 +1,4 @@
-"""Benchmark ``plans.services.sync_assignments`` for a whole year over 10,000 cadres.
+"""Benchmark ``plans.assignments.sync_assignments`` for a whole year over 10,000 cadres.
 
 The question it answers: after a roster import or a cadre edit, is syncing the whole year
 (every cadre, every assignment) cheap enough to do each time, instead of working out which
