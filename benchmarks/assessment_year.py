@@ -40,6 +40,7 @@ from lms.extensions import db
 from lms.offline.models import Exemption, OfflineTraining
 from lms.org.models import Cadre, Unit
 from lms.plans.models import Assignment, TrainingYear
+from lms.plans.years import plan_window
 from lms.tracking.models import LessonProgress, LessonView
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_assessment"
@@ -57,7 +58,7 @@ def add_assessment_inputs(seed: int = 11) -> None:
                 training_year_id=plan.id,
                 course_id=course_id,
                 unit_id=province.id,
-                due_on=plan.window[1],
+                due_on=plan_window(plan)[1],
             )
         )
     # One viewing session per lesson a cadre has progress on, opened on a day in the window.

@@ -1,4 +1,4 @@
-"""Benchmark ``plans.services.sync_assignments`` for a whole year over 10,000 cadres.
+"""Benchmark ``plans.assignments.sync_assignments`` for a whole year over 10,000 cadres.
 
 The question it answers: after a roster import or a cadre edit, is syncing the whole year
 (every cadre, every assignment) cheap enough to do each time, instead of working out which
@@ -44,8 +44,9 @@ from lms.extensions import db
 from lms.org.categories import ensure_default_categories
 from lms.org.models import Cadre, CadreCategory, Unit
 from lms.plans import rules
+from lms.plans.assignments import sync_assignments
 from lms.plans.models import Assignment
-from lms.plans.services import ensure_plan, sync_assignments
+from lms.plans.years import ensure_plan
 from lms.quizzes.models import Quiz
 
 YEAR = 2026

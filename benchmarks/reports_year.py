@@ -43,7 +43,7 @@ from lms.extensions import db
 from lms.org.categories import ensure_default_categories
 from lms.org.models import Cadre, CadreCategory
 from lms.org.tree import create_unit
-from lms.plans.services import seed_default_plan
+from lms.plans.seeding import seed_default_plan
 from lms.quizzes.models import Quiz, QuizResult
 from lms.tracking.models import DailyCredit, LessonProgress
 

@@ -48,6 +48,7 @@ from lms.offline import (  # noqa: F401 - routes on the offline blueprint
 )
 from lms.offline.views import bp as offline_bp
 from lms.org.views import bp as org_bp
+from lms.plans import assignment_views  # noqa: F401 - its routes are on the plans blueprint
 from lms.plans import tasks as plan_tasks
 from lms.plans.cli import plan_seed_command, plan_sync_command
 from lms.plans.views import bp as plans_bp

@@ -10,7 +10,7 @@ from lms.core import statsyear
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.offline.models import Exemption, OfflineTraining, ReviewStatus
-from lms.plans import services as plans
+from lms.plans.quotas import quota_summary
 from lms.quizzes.models import Quiz, QuizResult
 from lms.tracking.completion import completed_courses, of_user
 from lms.tracking.models import DailyCredit
@@ -104,7 +104,7 @@ def build_archive(user) -> list[YearRecord]:
         record.assessment, record.run = result, run
     for value, record in years.items():
         # The quota My learning and the API show: reduced by an approved exemption.
-        record.quota_hours = plans.quota_summary(user, value)["quota_hours"] if value else None
+        record.quota_hours = quota_summary(user, value)["quota_hours"] if value else None
     return [years[value] for value in sorted(years, reverse=True)]
 
 

@@ -11,7 +11,7 @@ from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.offline.labels import EXEMPTION_KIND_LABELS, TRAINING_TYPE_LABELS
 from lms.org import visibility as org
-from lms.plans import services as plans
+from lms.plans.quotas import forecast_for
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 
@@ -35,7 +35,7 @@ def _context(person: User) -> dict:
         "person": person,
         "records": records,
         "total_hours": services.total_online_hours(records),
-        "forecast": plans.forecast_for(person, local_today()),
+        "forecast": forecast_for(person, local_today()),
         "plan_year": statsyear.current_year(),
         "today": local_today(),
     }

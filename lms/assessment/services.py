@@ -14,7 +14,9 @@ from lms.core.errors import LmsError
 from lms.extensions import db
 from lms.offline import figures as offline
 from lms.org.models import Cadre, Unit
-from lms.plans import services as plans
+from lms.plans.hours import online_seconds_by_user, required_seconds_by_user
+from lms.plans.quotas import quotas_for_cadres
+from lms.plans.years import get_plan
 from lms.quizzes.models import QuizResult
 
 FORMULA_FIELDS = [f.name for f in fields(rules.Formula)]
@@ -124,7 +126,7 @@ def gather_inputs(year: int, unit: Unit | None) -> tuple[list, dict[int, rules.I
     A fixed number of queries for any number of cadres, none of them binding a list of the
     cadres' ids: each figure is read for the subtree (by unit, or by ``_scope_user_ids``).
     """
-    plan = plans.get_plan(year)
+    plan = get_plan(year)
     if plan is None:
         raise AssessmentError("no_plan")
     if statsyear.has_just_begun(year):
@@ -133,9 +135,9 @@ def gather_inputs(year: int, unit: Unit | None) -> tuple[list, dict[int, rules.I
     window = statsyear.window(year)
     cadres = _cadre_rows(unit)
     scope = _scope_user_ids(unit)
-    quotas = plans.quotas_for_cadres(plan, unit)
-    online = plans.online_seconds_by_user(year, unit)
-    required = plans.required_seconds_by_user(plan, scope, window)
+    quotas = quotas_for_cadres(plan, unit)
+    online = online_seconds_by_user(year, unit)
+    required = required_seconds_by_user(plan, scope, window)
     offline_totals = offline.approved_offline_totals(scope, *window)
     factors = offline.quota_factors(scope, *window)
     quiz = quiz_scores_by_user(year, scope)

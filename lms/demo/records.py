@@ -11,6 +11,7 @@ from lms.offline.models import Exemption, OfflineTraining
 from lms.offline.recording import record_exemptions, record_offline_training, review
 from lms.org.models import Unit
 from lms.plans.models import Assignment, TrainingYear
+from lms.plans.years import plan_window
 from lms.quizzes.models import Quiz
 
 
@@ -30,7 +31,7 @@ def ensure_assignments(plan: TrainingYear, root: Unit, course: Course, exam: Qui
                 Assignment(
                     training_year_id=plan.id,
                     unit_id=root.id,
-                    due_on=plan.window[1],
+                    due_on=plan_window(plan)[1],
                     **{field: value},
                 )
             )

@@ -15,7 +15,10 @@ from lms.extensions import db
 from lms.org.categories import ensure_default_categories
 from lms.org.models import Cadre, CadreCategory, Unit
 from lms.org.tree import ensure_unit_path
-from lms.plans.services import quotas_for_cadres, seed_default_plan, seed_demo_plan
+from lms.plans.assignments import sync_assignments
+from lms.plans.quotas import quotas_for_cadres
+from lms.plans.seeding import seed_default_plan
+from lms.plans.years import plan_window
 
 ROOT_UNIT = "未央区"
 DEMO_UNITS = [
@@ -128,8 +131,11 @@ def _seed_learning(root: Unit, cadres: dict, courses: list, today: date):
         return catalogue.series_lessons([series[0], *rest[shift:], *rest[:shift]])
 
     def plan_of(value: int):
-        records.ensure_assignments(seed_default_plan(value), root, series[0], exam)
-        plan = seed_demo_plan(root, value)  # the default rules, and required enrolments synced
+        # The default rules, the required series and the exam for the whole district, and
+        # the required enrolments synced.
+        plan = seed_default_plan(value)
+        records.ensure_assignments(plan, root, series[0], exam)
+        sync_assignments(value)
         quotas = {u: q.online_hours for u, q in quotas_for_cadres(plan).items() if q.online_hours}
         return plan, quotas
 
@@ -137,7 +143,7 @@ def _seed_learning(root: Unit, cadres: dict, courses: list, today: date):
     closed_note = ""
     if season.in_season(today):
         closed, quotas = plan_of(year - 1)
-        window = closed.window
+        window = plan_window(closed)
         seen_from = window[1] + timedelta(days=1)  # the closed year, seen from its cut-off
         offline += records.seed_offline(window, seen_from)
         offline += records.seed_exemption(window, seen_from)
@@ -152,7 +158,7 @@ def _seed_learning(root: Unit, cadres: dict, courses: list, today: date):
             f"(version {run.version}); "
         )
     plan, quotas = plan_of(year)
-    window = plan.window
+    window = plan_window(plan)
     offline += records.seed_offline(window, today) + records.seed_exemption(window, today)
     if statsyear.has_just_begun(year, today):
         beats += season.seed_first_days(cadres, lessons_for, today, window)

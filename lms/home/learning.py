@@ -16,7 +16,7 @@ from lms.core import statsyear
 from lms.core.inputs import query_int
 from lms.core.openapi import documented
 from lms.core.timeutil import local_today
-from lms.plans.services import forecast_for, quota_summary
+from lms.plans.quotas import forecast_for, quota_summary
 from lms.tracking.api import PROGRESS
 from lms.tracking.api import bp as tracking_api_bp
 from lms.tracking.progress import offline_days, resume_lessons, weekend_seconds, year_progress

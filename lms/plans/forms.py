@@ -6,7 +6,8 @@ from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectF
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from lms.plans import rules
-from lms.plans.services import MAX_OFFLINE_DAYS, MAX_ONLINE_HOURS, MAX_RANK
+from lms.plans.audiences import MAX_RANK
+from lms.plans.quotas import MAX_OFFLINE_DAYS, MAX_ONLINE_HOURS
 
 EVERYONE = ""
 ANY = ""

@@ -41,11 +41,11 @@ class TrainingYear(db.Model):
     def cutoff(self) -> tuple[int, int]:
         return self.cutoff_month, self.cutoff_day
 
-    @property
-    def window(self) -> tuple[date, date]:
+    def window_after(self, previous_cutoff: tuple[int, int]) -> tuple[date, date]:
         """The local dates whose hours count toward this year's figures: from the day after
-        the previous year's cut-off (its plan's, else the setting's) through this plan's."""
-        return statsyear.window_of(self.year, self.cutoff, statsyear.cutoff_for(self.year - 1))
+        ``previous_cutoff`` (the previous year's: ``plans.years.plan_window`` looks it up)
+        through this plan's cut-off."""
+        return statsyear.window_of(self.year, self.cutoff, previous_cutoff)
 
     @property
     def limits(self) -> rules.Limits:

@@ -5,8 +5,10 @@ from flask.blueprints import BlueprintSetupState
 from sqlalchemy import select
 
 from lms.extensions import db
+from lms.plans.assignments import assigned_quiz_ids
+from lms.plans.audiences import audience_clause
 from lms.plans.models import Assignment
-from lms.plans.services import assigned_quiz_ids, audience_clause, get_plan
+from lms.plans.years import get_plan
 from lms.quizzes.assignments import AssignmentSource, ExamAssignment, register_source
 
 

@@ -13,7 +13,7 @@ from huey.api import Huey
 from lms.core import statsyear
 from lms.core.events import after_commit, cadre_changed, units_changed
 from lms.extensions import db
-from lms.plans.services import sync_assignments
+from lms.plans.assignments import sync_assignments
 
 
 def register(huey: Huey, app: Flask) -> dict:

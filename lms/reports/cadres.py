@@ -8,7 +8,7 @@ from sqlalchemy import case, select
 from lms.accounts.models import User
 from lms.extensions import db
 from lms.org.models import Cadre, Unit
-from lms.plans import services as plans
+from lms.plans.audiences import audience_clause
 from lms.plans.models import TrainingYear
 from lms.reports.figures import OUTLOOKS, Context, Scope, cadre_figures
 from lms.reports.sql import quota_expression, rule_pairs
@@ -72,7 +72,7 @@ def cadre_lines(query) -> list[CadreLine]:
 
 def cadre_quotas_query(plan: TrainingYear):
     """(user id, online-hour quota) of every active cadre, the quota computed in SQL."""
-    expression = quota_expression(rule_pairs(plan), plan.as_of, plan.limits, plans.audience_clause)
+    expression = quota_expression(rule_pairs(plan), plan.as_of, plan.limits, audience_clause)
     return (
         select(User.id, expression.label("quota_hours"))
         .select_from(Cadre)

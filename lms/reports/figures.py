@@ -21,8 +21,9 @@ from lms.extensions import db
 from lms.offline.figures import exempt_user_ids_query
 from lms.org.models import Cadre, Unit
 from lms.plans import rules as plan_rules
-from lms.plans import services as plans
+from lms.plans.audiences import audience_clause
 from lms.plans.models import TrainingYear
+from lms.plans.years import get_plan, new_plan
 from lms.reports.sql import EXEMPT, ForecastClock, outlook_expression, quota_expression, rule_pairs
 from lms.tracking.forecast import Outlook
 from lms.tracking.models import DailyCredit
@@ -84,7 +85,7 @@ class Context:
 
 def make_context(year: int, today: date | None = None) -> Context:
     """The context of ``year``'s figures, seen on ``today`` (default: the local date)."""
-    plan = plans.get_plan(year) or plans.new_plan(year)  # unsaved: no rules, no query
+    plan = get_plan(year) or new_plan(year)  # unsaved: no rules, no query
     window = statsyear.window(year)
     config = current_app.config
     clock = ForecastClock.of(
@@ -103,7 +104,7 @@ def _scope_conditions(scope: Scope, context: Context) -> list:
     if scope.priority_group:
         audience = plan_rules.Audience(priority_group=scope.priority_group)
         plan = context.plan
-        conditions.append(plans.audience_clause(audience, plan.as_of, plan.limits))
+        conditions.append(audience_clause(audience, plan.as_of, plan.limits))
     return conditions
 
 
@@ -162,7 +163,7 @@ def cadre_figures(scope: Scope, context: Context):
     plan = context.plan
     done = func.coalesce(credit.c.seconds, 0.0) / 3600.0
     recent = func.coalesce(credit.c.recent_seconds, 0.0) / 3600.0
-    quota = quota_expression(rule_pairs(plan), plan.as_of, plan.limits, plans.audience_clause)
+    quota = quota_expression(rule_pairs(plan), plan.as_of, plan.limits, audience_clause)
     start, end = context.window
     is_exempt = case((User.id.in_(exempt_user_ids_query(start, end)), 1), else_=0)
     inner = (

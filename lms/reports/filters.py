@@ -13,7 +13,7 @@ from lms.org.models import Unit
 from lms.org.scope import unit_from_args
 from lms.org.visibility import unit_options
 from lms.plans import rules as plan_rules
-from lms.plans import services as plans
+from lms.plans.descriptions import priority_group_labels
 from lms.reports import figures
 from lms.reports.labels import KIND_LABELS
 
@@ -59,7 +59,7 @@ def filter_choices(context: figures.Context) -> dict:
     return {
         "unit_choices": unit_options(current_user),
         "category_choices": [(str(c.id), c.display_name(locale)) for c in active_categories()],
-        "group_choices": list(plans.priority_group_labels(context.plan.limits).items()),
+        "group_choices": list(priority_group_labels(context.plan.limits).items()),
         "kind_choices": list(KIND_LABELS.items()),
     }
 

@@ -39,7 +39,7 @@ def quota_expression(quota_rules, as_of: date, limits: Limits, audience_clause):
     highest quota that applies"), 0 when none does.
 
     ``quota_rules`` are (Audience, online_hours) pairs; ``audience_clause`` is
-    ``plans.services.audience_clause`` (the SQL twin of ``rules.matches``).
+    ``plans.audiences.audience_clause`` (the SQL twin of ``rules.matches``).
     """
     cases = [
         case(
@@ -62,7 +62,7 @@ def rule_pairs(plan) -> list[tuple[Audience, float]]:
 class ForecastClock:
     """What the forecast needs besides a cadre's own figures; the same for every cadre.
 
-    Computed as ``lms.plans.services.forecast_for`` does for one cadre: the pace of the
+    Computed as ``lms.plans.quotas.forecast_for`` does for one cadre: the pace of the
     last ``weeks`` weeks (within the statistics window) projected to the cut-off.
     """
 

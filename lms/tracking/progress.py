@@ -15,7 +15,12 @@ from lms.tracking.models import DailyCredit, LessonProgress
 
 def year_credited_seconds(user_id: int, now: datetime | None = None) -> float:
     """Seconds credited in the statistics year that ``now`` counts toward."""
-    start, end = statsyear.window(statsyear.year_of_moment(now or utcnow()))
+    return credited_seconds(user_id, statsyear.year_of_moment(now or utcnow()))
+
+
+def credited_seconds(user_id: int, year: int) -> float:
+    """Seconds credited to a cadre in ``year``'s statistics window (cut-off respected)."""
+    start, end = statsyear.window(year)
     return float(
         db.session.scalar(
             select(func.coalesce(func.sum(DailyCredit.seconds), 0.0)).where(

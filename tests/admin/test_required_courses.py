@@ -9,8 +9,9 @@ from lms.core import statsyear
 from lms.courses.models import Course, Enrollment
 from lms.extensions import db
 from lms.org.categories import ensure_default_categories, find_category
-from lms.plans import services as plans
-from lms.plans.services import AudienceInput
+from lms.plans.assignments import create_assignment, sync_assignments
+from lms.plans.audiences import AudienceInput
+from lms.plans.years import ensure_plan, plan_window
 from tests.admin.conftest import form_data
 from tests.conftest import run_queued_jobs
 
@@ -21,9 +22,9 @@ def assigned(app, admin, make_unit):
     ensure_default_categories()
     course = Course(title="Party history", is_published=True)
     db.session.add(course)
-    plan = plans.ensure_plan(statsyear.current_year())
+    plan = ensure_plan(statsyear.current_year())
     audience = AudienceInput(category=find_category("district_management"))
-    plans.create_assignment(admin, plan, audience, plan.window[1], course=course)
+    create_assignment(admin, plan, audience, plan_window(plan)[1], course=course)
     db.session.commit()
     return course
 
@@ -77,7 +78,7 @@ def test_deactivation_releases_and_reactivation_restores(app, post, assigned, ma
     ann = make_user("ann", roles=["cadre"])
     ann.cadre.category = find_category("district_management")
     db.session.commit()
-    plans.sync_assignments(statsyear.current_year())
+    sync_assignments(statsyear.current_year())
     db.session.commit()
     assert required("ann", assigned) is True
 
@@ -103,12 +104,12 @@ def test_a_moved_unit_brings_its_cadres_into_the_assigned_audience(
     course = Course(title="Rural revitalisation", is_published=True)
     db.session.add(course)
     county = make_unit("County")
-    plan = plans.ensure_plan(statsyear.current_year())
-    plans.create_assignment(admin, plan, AudienceInput(unit=county), plan.window[1], course=course)
+    plan = ensure_plan(statsyear.current_year())
+    create_assignment(admin, plan, AudienceInput(unit=county), plan_window(plan)[1], course=course)
     township = make_unit("Township")
     make_user("village_head", unit=make_unit("Township/Village"))
     db.session.commit()
-    plans.sync_assignments(statsyear.current_year())
+    sync_assignments(statsyear.current_year())
     db.session.commit()
     assert required("village_head", course) is None
 

@@ -9,7 +9,9 @@ from pypdf import PdfReader
 from lms.assessment.services import run_assessment
 from lms.extensions import db
 from lms.offline.models import OfflineTraining
-from lms.plans import services as plans
+from lms.plans.audiences import AudienceInput
+from lms.plans.quotas import save_rule
+from lms.plans.years import ensure_plan
 from lms.quizzes.models import Quiz, QuizResult
 from lms.tracking.models import DailyCredit
 
@@ -20,7 +22,7 @@ def record(app, make_unit, make_user):
     bureau_a, bureau_b = make_unit("District/Bureau A"), make_unit("District/Bureau B")
     cadre = make_user("wangxm", unit=bureau_a, display_name="王小明")
     for year in (2025, 2026):
-        plans.save_rule(plans.ensure_plan(year), None, plans.AudienceInput(), 50, 0, 0)
+        save_rule(ensure_plan(year), None, AudienceInput(), 50, 0, 0)
     db.session.add_all(
         [
             DailyCredit(user_id=cadre.id, local_date=date(2025, 6, 7), seconds=12.5 * 3600),

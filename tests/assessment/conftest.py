@@ -6,7 +6,9 @@ import pytest
 
 from lms.extensions import db
 from lms.offline.models import Exemption, OfflineTraining
-from lms.plans import services as plans
+from lms.plans.audiences import AudienceInput
+from lms.plans.quotas import save_rule
+from lms.plans.years import ensure_plan
 from lms.quizzes.models import Quiz, QuizResult
 from lms.tracking.models import DailyCredit
 
@@ -25,8 +27,8 @@ def district(app, make_unit, make_user):
         "a": make_unit("District/Bureau A"),
         "b": make_unit("District/Bureau B"),
     }
-    plan = plans.ensure_plan(2026)
-    plans.save_rule(plan, None, plans.AudienceInput(), 50, 0, 0)
+    plan = ensure_plan(2026)
+    save_rule(plan, None, AudienceInput(), 50, 0, 0)
     people = {
         name: make_user(name, unit=units[unit])
         for name, unit in [

@@ -19,7 +19,7 @@ from lms.courses.models import Course, Lesson
 from lms.extensions import db
 from lms.offline.models import Exemption, OfflineTraining
 from lms.org.models import Cadre
-from lms.plans import services as plans
+from lms.plans.hours import required_seconds, required_seconds_by_user
 from lms.plans.models import Assignment
 from lms.quizzes.models import Quiz, QuizResult
 from lms.reports import cadres, figures
@@ -245,10 +245,10 @@ def test_required_hours_for_a_scope_are_those_of_each_cadre(app, district, cours
         )
     db.session.commit()
     everyone = select(User.id)
-    in_bulk = plans.required_seconds_by_user(plan, everyone)
+    in_bulk = required_seconds_by_user(plan, everyone)
     assert in_bulk == {people["full"].id: 600, people["other"].id: 1700}
     for person in people.values():
-        assert plans.required_seconds(person, YEAR) == in_bulk.get(person.id, 0.0)
+        assert required_seconds(person, YEAR) == in_bulk.get(person.id, 0.0)
 
 
 def test_the_list_shows_the_dashboards_figures(app, district, course):

@@ -9,7 +9,9 @@ from lms.assessment import services as assessment
 from lms.banks.models import Bank, Option, Question
 from lms.courses.models import Course
 from lms.extensions import db
-from lms.plans import services as plans
+from lms.plans.audiences import AudienceInput
+from lms.plans.quotas import save_rule
+from lms.plans.years import ensure_plan
 from lms.quizzes.models import Quiz, QuizQuestion
 from lms.tracking.models import DailyCredit
 
@@ -66,8 +68,8 @@ def campus(app, make_unit, make_user, make_ready_lesson):
         "instructor": make_user("teacher", roles=["instructor"], preferred_language="en"),
         "cadre": make_user("ann", unit=bureau, preferred_language="en"),
     }
-    plan = plans.ensure_plan(2026)
-    plans.save_rule(plan, None, plans.AudienceInput(), 50, 0, 0)
+    plan = ensure_plan(2026)
+    save_rule(plan, None, AudienceInput(), 50, 0, 0)
     db.session.add(
         DailyCredit(user_id=people["cadre"].id, local_date=date(2026, 5, 2), seconds=7200)
     )

@@ -19,7 +19,9 @@ from lms.banks.models import Bank, Option, Question
 from lms.courses.models import Course, Enrollment, Lesson, LessonStatus
 from lms.extensions import db
 from lms.org.models import CadreCategory
-from lms.plans import services as plans
+from lms.plans.audiences import AudienceInput
+from lms.plans.quotas import save_rule
+from lms.plans.years import ensure_plan
 from lms.quizzes.attempts import save_answer, start_or_resume, submit_attempt
 from lms.quizzes.models import Quiz, QuizQuestion, QuizResult
 from lms.tracking.models import DailyCredit
@@ -41,8 +43,8 @@ DANGEROUS_START = re.compile(r"[=+\-@\t\r]")
 def hostile(app, make_unit, make_user):
     """A 2026 plan, a unit, a cadre, a course with a lesson, a bank and a taken quiz."""
     unit = make_unit(UNIT)
-    plan = plans.ensure_plan(2026)
-    plans.save_rule(plan, None, plans.AudienceInput(), 50, 0, 0)
+    plan = ensure_plan(2026)
+    save_rule(plan, None, AudienceInput(), 50, 0, 0)
     cadre = make_user("hostile", unit=unit, display_name=NAME)
     cadre.cadre.personnel_number = NUMBER
     idle = make_user("idle", unit=unit, display_name=f"{NAME} 2")

@@ -21,8 +21,8 @@ from lms.core import statsyear
 from lms.demo import history
 from lms.demo.services import seed_demo
 from lms.extensions import db
-from lms.plans import services as plans
-from lms.plans.services import forecast_for
+from lms.plans.quotas import forecast_for
+from lms.plans.years import get_plan
 from lms.quizzes.models import QuizResult
 from lms.tracking.models import DailyCredit
 from tests.conftest import csrf_token
@@ -77,7 +77,7 @@ def _users(*names) -> list[User]:
 def test_seeded_in_december_it_is_the_assessment_season(app, client, seeded_on):
     elapsed = seeded_on(date(2026, 12, 4))
     assert elapsed < 90, elapsed
-    assert plans.get_plan(2026) is not None and plans.get_plan(2027) is not None
+    assert get_plan(2026) is not None and get_plan(2027) is not None
 
     # The closed year: a whole year of study, mostly at weekends.
     closed = _credit(*statsyear.window(2026))
@@ -141,7 +141,7 @@ def _assert_profiles(today: date) -> None:
 def test_seeded_in_june_it_is_half_a_year(app, seeded_on):
     today = date(2026, 6, 15)
     seeded_on(today)
-    assert plans.get_plan(2025) is None  # no season: no closed year
+    assert get_plan(2025) is None  # no season: no closed year
     credit = _credit(date(2000, 1, 1), date(2100, 1, 1))
     assert min(d for d, _s in credit) >= date(2025, 12, 1)
     assert max(d for d, _s in credit) < today
@@ -152,5 +152,5 @@ def test_seeded_on_29_february(app, seeded_on):
     today = date(2028, 2, 29)
     seeded_on(today)
     assert statsyear.current_year() == 2028
-    assert plans.get_plan(2028) is not None
+    assert get_plan(2028) is not None
     _assert_profiles(today)

@@ -10,7 +10,9 @@ from lms.extensions import db
 from lms.notify import services
 from lms.notify.models import Notification
 from lms.notify.reminders import send_weekly_reminders
-from lms.plans import services as plans
+from lms.plans.audiences import AudienceInput
+from lms.plans.quotas import save_rule
+from lms.plans.years import ensure_plan
 from lms.tracking.models import DailyCredit
 
 MONDAY = date(2026, 11, 2)  # four weekends before the 30 November cut-off
@@ -19,7 +21,7 @@ MONDAY = date(2026, 11, 2)  # four weekends before the 30 November cut-off
 @pytest.fixture
 def people(app, make_unit, make_user):
     a, b = make_unit("District/Bureau A"), make_unit("District/Bureau B")
-    plans.save_rule(plans.ensure_plan(2026), None, plans.AudienceInput(), 50, 0, 0)
+    save_rule(ensure_plan(2026), None, AudienceInput(), 50, 0, 0)
     found = {
         "ahead": make_user("ahead", unit=a, email="ahead@example.org"),
         "atrisk": make_user(

@@ -6,17 +6,19 @@ from lms.core import statsyear
 from lms.courses.models import Enrollment
 from lms.demo.services import seed_demo
 from lms.extensions import db
-from lms.plans import services
+from lms.plans.assignments import year_assignments
 from lms.plans.models import Assignment
+from lms.plans.quotas import quotas_for_cadres
+from lms.plans.years import get_plan
 
 
 def test_the_demo_has_a_plan_with_a_required_course(app):
     summary = seed_demo(with_media=False)
     db.session.commit()
     year = statsyear.current_year()
-    plan = services.get_plan(year)
+    plan = get_plan(year)
     assert f"the {year} plan with 4 quota rules" in summary
-    assignments = services.year_assignments(year)
+    assignments = year_assignments(year)
     course_ids = {a.course_id for a in assignments if a.course_id}
     assert len(course_ids) == 1
     required = db.session.scalar(
@@ -25,7 +27,7 @@ def test_the_demo_has_a_plan_with_a_required_course(app):
         )
     )
     assert required == 20  # every demo cadre is below the root unit
-    quotas = services.quotas_for_cadres(plan)
+    quotas = quotas_for_cadres(plan)
     assert sorted({q.online_hours for q in quotas.values()}) == [50, 70]
 
     seed_demo(with_media=False)  # again: nothing doubles
@@ -34,4 +36,4 @@ def test_the_demo_has_a_plan_with_a_required_course(app):
     assert db.session.scalar(
         select(func.count(Assignment.id)).where(Assignment.training_year_id == plan.id)
     ) == len(assignments)
-    assert len(services.get_plan(year).quota_rules) == 4
+    assert len(get_plan(year).quota_rules) == 4

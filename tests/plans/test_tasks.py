@@ -10,9 +10,11 @@ from lms.core.queue import get_huey
 from lms.core.timeutil import local_today
 from lms.courses.models import Enrollment, Lesson
 from lms.extensions import db
-from lms.plans import services
-from lms.plans.services import AudienceInput
+from lms.plans.assignments import create_assignment, sync_assignments
+from lms.plans.audiences import AudienceInput
+from lms.plans.years import ensure_plan, plan_window
 from lms.tracking.models import DailyCredit, LessonProgress
+from lms.tracking.progress import credited_seconds
 
 
 def run_nightly_jobs(app) -> list[str]:
@@ -39,13 +41,13 @@ def required(user, course) -> bool | None:
 @pytest.fixture
 def for_district_management(tree, make_user, category, course):
     """This statistics year, the course is assigned to district-management cadres."""
-    plan = services.ensure_plan(statsyear.current_year())
+    plan = ensure_plan(statsyear.current_year())
     admin = make_user("boss", roles=["admin"])
-    services.create_assignment(
+    create_assignment(
         admin,
         plan,
         AudienceInput(category=category("district_management")),
-        plan.window[1],
+        plan_window(plan)[1],
         course=course,
     )
     db.session.commit()
@@ -57,7 +59,7 @@ def test_the_nightly_sync_follows_a_changed_category(
 ):
     joiner = make_cadre("joiner", tree["a"], "civil_servant")
     leaver = make_cadre("leaver", tree["b"], "district_management")
-    services.sync_assignments(for_district_management.year)
+    sync_assignments(for_district_management.year)
     db.session.commit()
     assert (required(joiner, course), required(leaver, course)) == (None, True)
 
@@ -78,7 +80,7 @@ def test_the_nightly_sync_follows_a_changed_category(
     joiner.cadre.category = category("district_management")
     leaver.cadre.category = category("civil_servant")
     db.session.commit()
-    hours_before = services.online_seconds(leaver.id, for_district_management.year)
+    hours_before = credited_seconds(leaver.id, for_district_management.year)
 
     assert run_nightly_jobs(app) == ["plans.sync_daily"]
     assert required(joiner, course) is True
@@ -87,7 +89,7 @@ def test_the_nightly_sync_follows_a_changed_category(
     assert required(leaver, course) is False
     progress = db.session.scalar(select(LessonProgress).where(LessonProgress.user_id == leaver.id))
     assert (progress.credited_seconds, progress.coverage) == (1800.0, [[0, 1800]])
-    assert services.online_seconds(leaver.id, for_district_management.year) == hours_before
+    assert credited_seconds(leaver.id, for_district_management.year) == hours_before
     assert hours_before == 1800.0
 
     # Nothing changed since: the next night changes nothing.

@@ -9,7 +9,9 @@ from lms.core.pagination import Page
 from lms.extensions import db
 from lms.offline.models import Exemption
 from lms.org.models import Cadre
-from lms.plans import services as plans
+from lms.plans.audiences import AudienceInput
+from lms.plans.quotas import quotas_for_cadres, save_rule
+from lms.plans.years import ensure_plan
 from lms.reports import cadres, course_figures, figures, overview
 from lms.reports import units as unit_figures
 from lms.reports.sql import EXEMPT
@@ -24,7 +26,7 @@ def context(today=date(2025, 3, 1)):
 def test_the_quota_in_sql_is_the_highest_rule_like_the_python_rules(district):
     plan = district["plan"]
     in_sql = dict(db.session.execute(cadres.cadre_quotas_query(plan)).all())
-    in_python = {user_id: q.online_hours for user_id, q in plans.quotas_for_cadres(plan).items()}
+    in_python = {user_id: q.online_hours for user_id, q in quotas_for_cadres(plan).items()}
     assert in_sql == pytest.approx(in_python)
     people = district["people"]
     expected = {"a1": 70, "a2": 55, "a3": 50, "a4": 52, "b1": 60, "b2": 60}
@@ -211,8 +213,8 @@ PACES = [(55, 0), (40, 10), (30, 2), (10, 0), (5, 0), (0, 0), (49, 3), (44, 0), 
 
 def test_the_sql_forecast_agrees_with_the_pure_function(app, make_unit, make_user):
     unit = make_unit("Forecast")
-    plan = plans.ensure_plan(YEAR)
-    plans.save_rule(plan, None, plans.AudienceInput(), 50, 0, 0)
+    plan = ensure_plan(YEAR)
+    save_rule(plan, None, AudienceInput(), 50, 0, 0)
     today = date(2024, 10, 15)
     ctx = figures.make_context(YEAR, today=today)
     assert ctx.clock.weekends == 7 and ctx.clock.recent_days == 28

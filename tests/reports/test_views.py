@@ -13,6 +13,9 @@ from sqlalchemy import select
 from lms.api.services import issue_token
 from lms.courses.models import Course
 from lms.extensions import db
+from lms.plans.audiences import AudienceInput
+from lms.plans.quotas import save_rule
+from lms.plans.years import ensure_plan
 from tests.courses.test_menu import _count_queries
 from tests.reports.conftest import YEAR, credit
 
@@ -254,10 +257,8 @@ def _grow(unit, make_user, count):
 def test_pages_issue_as_many_queries_for_50_cadres_as_for_5(
     client, login, post, make_unit, make_user
 ):
-    from lms.plans import services as plans
-
-    plan = plans.ensure_plan(YEAR)
-    plans.save_rule(plan, None, plans.AudienceInput(), 50, 0, 0)
+    plan = ensure_plan(YEAR)
+    save_rule(plan, None, AudienceInput(), 50, 0, 0)
     district = make_unit("Big")
     small, large = make_unit("Big/Small"), make_unit("Big/Large")
     _grow(make_unit("Big/Small/Leaf"), make_user, 5)

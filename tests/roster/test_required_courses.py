@@ -7,8 +7,9 @@ from lms.core import statsyear
 from lms.courses.models import Course, Enrollment
 from lms.extensions import db
 from lms.org.tree import ensure_unit_path
-from lms.plans import services as plans
-from lms.plans.services import AudienceInput
+from lms.plans.assignments import create_assignment, sync_assignments
+from lms.plans.audiences import AudienceInput
+from lms.plans.years import ensure_plan, plan_window
 from lms.roster import views as roster_views
 from tests.conftest import run_queued_jobs
 from tests.roster.conftest import cadre, csv_bytes
@@ -21,10 +22,10 @@ def assigned(app, make_user, categories):
     ensure_unit_path("Weiyang District/Audit Bureau")
     course = Course(title="Party history", is_published=True)
     db.session.add(course)
-    plan = plans.ensure_plan(statsyear.current_year())
+    plan = ensure_plan(statsyear.current_year())
     boss = make_user("planner", roles=["admin"])
-    plans.create_assignment(boss, plan, AudienceInput(unit=bureau), plan.window[1], course=course)
-    plans.sync_assignments(plan.year)
+    create_assignment(boss, plan, AudienceInput(unit=bureau), plan_window(plan)[1], course=course)
+    sync_assignments(plan.year)
     db.session.commit()
     return course
 

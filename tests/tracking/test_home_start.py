@@ -8,7 +8,9 @@ import pytest
 
 from lms.courses.models import Lesson, LessonStatus
 from lms.extensions import db
-from lms.plans import services as plans
+from lms.plans.audiences import AudienceInput
+from lms.plans.quotas import save_rule
+from lms.plans.years import ensure_plan
 from tests.tracking.test_beats import _age_view, _beat, _open, _token
 
 EN = {"Accept-Language": "en"}
@@ -83,8 +85,8 @@ def test_home_passes_over_a_course_withdrawn_from_the_menu(client, cadre, lesson
 
 
 def test_home_shows_the_quota_bar_and_the_forecast(client, cadre, lesson, login):
-    plans.save_rule(plans.ensure_plan(2026), None, plans.AudienceInput(), 50.0, 0, 0)
-    plans.save_rule(plans.ensure_plan(2027), None, plans.AudienceInput(), 50.0, 0, 0)
+    save_rule(ensure_plan(2026), None, AudienceInput(), 50.0, 0, 0)
+    save_rule(ensure_plan(2027), None, AudienceInput(), 50.0, 0, 0)
     db.session.commit()
     login(cadre)
     page = client.get("/", headers=EN).get_data(as_text=True)

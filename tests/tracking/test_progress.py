@@ -11,7 +11,7 @@ from lms.extensions import db
 from lms.offline.models import Exemption, OfflineTraining
 from lms.org.categories import ensure_default_categories
 from lms.org.models import CadreCategory
-from lms.plans import services as plans
+from lms.plans.seeding import seed_default_plan
 from lms.tracking.models import DailyCredit
 
 
@@ -47,7 +47,7 @@ def _offline(user, end: date, days: float, status="approved"):
 
 
 def test_a_past_year_seen_from_its_cut_off(client, login, cadre):
-    plans.seed_default_plan(2025)  # window 2024-12-01 .. 2025-11-30; district cadre owes 70
+    seed_default_plan(2025)  # window 2024-12-01 .. 2025-11-30; district cadre owes 70
     _credit(cadre, date(2025, 6, 7), 10)
     _credit(cadre, date(2025, 11, 8), 6)  # the last four weeks: 3 to 30 November
     _credit(cadre, date(2025, 11, 22), 8)
@@ -80,7 +80,7 @@ def test_no_quota_means_no_forecast(client, login, cadre):
 
 
 def test_an_exempted_cadre_has_no_forecast(client, login, cadre, make_user):
-    plans.seed_default_plan(2025)
+    seed_default_plan(2025)
     db.session.add(
         Exemption(
             user_id=cadre.id,
@@ -103,7 +103,7 @@ def test_my_learning_and_the_cadre_page_show_the_forecast(
     client, login, post, cadre, make_user, make_unit
 ):
     year = statsyear.current_year()
-    plans.seed_default_plan(year)
+    seed_default_plan(year)
     _credit(cadre, local_today(), 75)
     _offline(cadre, local_today(), 1.5)
     db.session.commit()

@@ -21,7 +21,9 @@ from lms.core import statsyear
 from lms.extensions import db
 from lms.notify.reminders import cadre_outlooks
 from lms.offline.models import OfflineTraining
-from lms.plans import services as plans
+from lms.plans.audiences import AudienceInput
+from lms.plans.quotas import save_rule
+from lms.plans.years import ensure_plan
 from lms.tracking.models import DailyCredit
 from tests.conftest import csrf_token
 
@@ -39,7 +41,7 @@ def people(app, make_unit, make_user):
     cadre = make_user("ann", roles=["cadre"], unit=unit)
     admin = make_user("root", roles=["admin"])
     for year in (2026, 2027, 2028):
-        plans.save_rule(plans.ensure_plan(year), None, plans.AudienceInput(), QUOTA, 0, 0)
+        save_rule(ensure_plan(year), None, AudienceInput(), QUOTA, 0, 0)
     db.session.commit()
     return {"cadre": cadre, "admin": admin, "unit": unit}
 
