@@ -75,6 +75,52 @@ DISTRICT_ONLINE_HOURS, DISTRICT_REQUIRED_HOURS = 70.0, 20.0
 DEFAULT_TRAINING_DAYS = 60.0
 
 
+def default_rule_sources() -> list[tuple[str, str]]:
+    """(the default rule in words, where it comes from) for the plan page: a supervisor
+    reading the defaults can tell a national minimum from the district's own stricter rule
+    (docs/domain.md, "The default plan and where it comes from")."""
+    return [
+        (
+            _(
+                "Every cadre: %(online)g online hours a year, %(required)g of them from "
+                "required courses.",
+                online=DEFAULT_ONLINE_HOURS,
+                required=DEFAULT_REQUIRED_HOURS,
+            ),
+            _(
+                "National minimum: at least 50 study hours (学时) of online self-study a year "
+                "(National Cadre Education and Training Plan 2023–2027)."
+            ),
+        ),
+        (
+            _(
+                "District-management cadres: %(online)g online hours, %(required)g of them "
+                "from required courses.",
+                online=DISTRICT_ONLINE_HOURS,
+                required=DISTRICT_REQUIRED_HOURS,
+            ),
+            _(
+                "The district's own rule: each district-management cadre completes the "
+                "70-hour online course task every year."
+            ),
+        ),
+        (
+            _(
+                "Civil servants and professional and technical staff: %(days)g training days "
+                "a year, online and offline together.",
+                days=DEFAULT_TRAINING_DAYS,
+            ),
+            _(
+                "The district's own rule: civil servants below department level train at "
+                "least two months a year. Stricter than the national minimum: at section "
+                "level and below, 12 days or 90 study hours of concentrated training a year; "
+                "at county level and above, 3 months or 550 study hours in five years "
+                "(Regulations on Cadre Education and Training, 2023)."
+            ),
+        ),
+    ]
+
+
 def seed_default_plan(year: int) -> TrainingYear:
     """The default plan: district-management cadres 70 online hours (20 from required
     courses), everyone else 50 (10); civil servants and professional-technical staff 60

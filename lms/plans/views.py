@@ -118,6 +118,7 @@ def overview(year: int):
             ),
         )
     context["has_previous"] = years.get_plan(year - 1) is not None
+    context["default_sources"] = seeding.default_rule_sources()
     return render_template("plans/overview.html", **context)
 
 

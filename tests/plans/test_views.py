@@ -266,3 +266,23 @@ def test_my_learning_and_the_api_show_the_quota(client, login, people, plan, cou
     assert body["required_hours_done"] == 0
     assert body["counted_hours"] == 14
     assert client.get(f"/api/v1/me/progress?year={plan.year + 5}").get_json()["quota_hours"] is None
+
+
+def test_the_plan_page_says_where_each_default_rule_comes_from(client, login, people, plan):
+    """Issue 14: "60 training days" follows the district's own rule, not a national one; the
+    page says so for each default rule, beside the national minimums (in both languages)."""
+    login(people["sup_a"])
+    page = client.get(f"/plan/{plan.year}", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    sources = page[page.index("Where the default rules come from") :]
+    sources = sources[: sources.index("</details>")]
+    for rule, source in (
+        ("Every cadre: 50 online hours a year, 10 of them", "at least 50 study hours"),
+        ("District-management cadres: 70 online hours, 20 of them", "70-hour online course task"),
+        ("60 training days a year, online and offline together", "at least two months a year"),
+    ):
+        assert rule in sources and source in sources, rule
+    assert "12 days or 90 study hours" in sources and "550 study hours in five years" in sources
+    chinese = client.get(f"/plan/{plan.year}", headers={"Accept-Language": "zh-CN"})
+    assert "默认规则的依据" in chinese.get_data(as_text=True)
