@@ -7,8 +7,6 @@ from flask import Response, current_app, send_file
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.security import safe_join
 
-from lms.courses.access import can_edit_course, can_see_course
-
 # What the pipeline writes into an asset's output folder; nothing else is ever served.
 SERVED_TYPES = {
     "m3u8": "application/vnd.apple.mpegurl",
@@ -20,16 +18,6 @@ SERVED_TYPES = {
     "json": "application/json",
     "vtt": "text/vtt",
 }
-
-
-def may_manage_course(user, course) -> bool:
-    """Admins, and the course's own instructors (the rule lives in lms.courses.access)."""
-    return user.is_authenticated and can_edit_course(user, course)
-
-
-def may_see_course(user, course) -> bool:
-    """A published course: any logged-in user; a draft: its instructors and admins."""
-    return user.is_authenticated and can_see_course(user, course)
 
 
 def resolve_media_file(directory: str, filename: str) -> str | None:

@@ -9,10 +9,10 @@ from lms.core.access import role_required
 from lms.core.errors import api_error
 from lms.core.inputs import parse_int
 from lms.core.unit_of_work import keep_on_refusal
+from lms.courses.access import can_edit_course
 from lms.courses.models import Lesson
 from lms.extensions import csrf, db
 from lms.media import uploads as tus
-from lms.media.delivery import may_manage_course
 from lms.media.probe import MediaRejected
 from lms.media.views import MANAGERS, bp
 
@@ -93,7 +93,7 @@ def _create_upload():
         )
     lesson_id = metadata.get("lesson_id", "")
     lesson = db.session.get(Lesson, parse_int(lesson_id) or 0)
-    if lesson is None or not may_manage_course(current_user, lesson.course):
+    if lesson is None or not can_edit_course(current_user, lesson.course):
         return _tus_error(404, "not_found", _("The lesson was not found."))
     extra = None
     if purpose == "caption":
@@ -156,7 +156,7 @@ def upload(upload_id: str):
 
 def _patch_upload(item):
     lesson = db.session.get(Lesson, item.lesson_id)
-    if lesson is None or not may_manage_course(current_user, lesson.course):
+    if lesson is None or not can_edit_course(current_user, lesson.course):
         # No longer teaching this course: the upload is gone for them.
         return _tus_error(404, "not_found", _("The upload was not found."))
     if request.mimetype != "application/offset+octet-stream":

@@ -20,13 +20,12 @@ from lms.accounts.models import Role
 from lms.core.access import role_required
 from lms.core.events import after_commit
 from lms.core.queue import queue_state
+from lms.courses.access import can_edit_course, can_see_course
 from lms.courses.models import Caption, Lesson, LessonKind
 from lms.extensions import db
 from lms.media import uploads as tus
 from lms.media.assets import retry_asset as reset_asset
 from lms.media.delivery import (
-    may_manage_course,
-    may_see_course,
     resolve_media_file,
     serve_media_file,
 )
@@ -41,7 +40,7 @@ ACTIVE_STATES = (AssetStatus.PENDING.value, AssetStatus.PROCESSING.value)
 
 def _managed_lesson(lesson_id: int) -> Lesson:
     lesson = db.session.get(Lesson, lesson_id)
-    if lesson is None or not may_manage_course(current_user, lesson.course):
+    if lesson is None or not can_edit_course(current_user, lesson.course):
         abort(404)
     return lesson
 
@@ -119,7 +118,7 @@ def lesson_status(lesson_id: int):
 def retry_asset(asset_id: int):
     """Queue a failed upload's processing again."""
     asset = db.session.get(MediaAsset, asset_id)
-    if asset is None or not may_manage_course(current_user, asset.lesson.course):
+    if asset is None or not can_edit_course(current_user, asset.lesson.course):
         abort(404)
     if asset.status != AssetStatus.FAILED.value:
         flash(_("Only failed processing can be retried."), "error")
@@ -135,7 +134,7 @@ def retry_asset(asset_id: int):
 def delete_caption(caption_id: int):
     """Remove a caption track and its file."""
     caption = db.session.get(Caption, caption_id)
-    if caption is None or not may_manage_course(current_user, caption.lesson.course):
+    if caption is None or not can_edit_course(current_user, caption.lesson.course):
         abort(404)
     lesson_id = caption.lesson_id
     path = tus.media_path(caption.path)
@@ -165,8 +164,8 @@ def asset_file(asset_id: int, filename: str):
         abort(404)
     course = asset.lesson.course
     # Learners get the lesson's current renditions; its instructors also any other upload's.
-    allowed = may_manage_course(current_user, course) or (
-        asset.lesson.current_asset_id == asset.id and may_see_course(current_user, course)
+    allowed = can_edit_course(current_user, course) or (
+        asset.lesson.current_asset_id == asset.id and can_see_course(current_user, course)
     )
     path = resolve_media_file(asset.output_dir, filename) if allowed else None
     if path is None:
@@ -179,7 +178,7 @@ def asset_file(asset_id: int, filename: str):
 def caption_file(caption_id: int):
     """A caption track as WebVTT, with the same access rule as the media."""
     caption = db.session.get(Caption, caption_id)
-    if caption is None or not may_see_course(current_user, caption.lesson.course):
+    if caption is None or not can_see_course(current_user, caption.lesson.course):
         abort(404)
     directory, _sep, name = caption.path.rpartition("/")
     path = resolve_media_file(directory, name)
@@ -196,7 +195,7 @@ def caption_file(caption_id: int):
 def play(lesson_id: int):
     """Play a lesson: adaptive video with captions, or audio with its waveform."""
     lesson = db.session.get(Lesson, lesson_id)
-    if lesson is None or not may_see_course(current_user, lesson.course):
+    if lesson is None or not can_see_course(current_user, lesson.course):
         abort(404)
     asset = _playable_asset(lesson)
     if asset is None:
@@ -215,7 +214,7 @@ def play(lesson_id: int):
         asset=asset,
         captions=sorted(lesson.captions, key=lambda c: c.id),
         is_video=asset.has_video and lesson.kind != LessonKind.AUDIO.value,
-        may_manage=may_manage_course(current_user, lesson.course),
+        may_manage=can_edit_course(current_user, lesson.course),
         next_lesson=_next_lesson(lesson),
     )
 
