@@ -31,6 +31,7 @@ from lms.courses.views import bp as courses_bp
 from lms.demo.cli import seed_demo_command
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.home import (  # noqa: F401 - routes on the courses and tracking blueprints
+    course_api,  # /api/v1/courses/<id> (with its tests)
     course_menu,  # the course menu (with a cadre's credited hours)
     learning,  # My learning
 )
