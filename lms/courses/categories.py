@@ -20,9 +20,5 @@ CONTENT_CATEGORIES = CategoryList(
 )
 
 ensure_default_content_categories = CONTENT_CATEGORIES.ensure_defaults
-missing_default_content_categories = CONTENT_CATEGORIES.missing_defaults
 create_content_category = CONTENT_CATEGORIES.create
-update_content_category = CONTENT_CATEGORIES.update
-set_content_category_active = CONTENT_CATEGORIES.set_active
-content_category_course_counts = CONTENT_CATEGORIES.usage_counts
 content_categories = CONTENT_CATEGORIES.active

@@ -165,26 +165,21 @@ def _lessons_of(course: Course) -> str:
 @role_required(*EDITORS)
 def publish(course_id: int):
     """Open the course in the menu (it needs a lesson)."""
-    course = _editable_course(course_id)
-    return _attempt(
-        course,
-        lambda: authoring.publish_course(course),
-        _("The course is published in the menu."),
-        url_for("courses.edit", course_id=course.id),
-    )
+    success = _("The course is published in the menu.")
+    return _publishing(course_id, authoring.publish_course, success)
 
 
 @bp.route("/<int:course_id>/unpublish", methods=["POST"])
 @role_required(*EDITORS)
 def unpublish(course_id: int):
     """Take the course out of the menu."""
+    return _publishing(course_id, authoring.unpublish_course, _("The course is a draft again."))
+
+
+def _publishing(course_id: int, action, success: str):
     course = _editable_course(course_id)
-    return _attempt(
-        course,
-        lambda: authoring.unpublish_course(course),
-        _("The course is a draft again."),
-        url_for("courses.edit", course_id=course.id),
-    )
+    target = url_for("courses.edit", course_id=course.id)
+    return _attempt(course, lambda: action(course), success, target)
 
 
 @bp.route("/<int:course_id>/delete", methods=["POST"])
