@@ -25,8 +25,10 @@ def _editable_course(course_id: int) -> Course:
     return course_or_404(course_id, access.can_edit_course)
 
 
-def _prepare_course_form(form: CourseForm, course: Course | None = None) -> None:
-    """Offer the active choices, plus whatever the course already has (kept on saving)."""
+def _course_form(course: Course | None = None, *, blank: bool = False) -> CourseForm:
+    """The course form offering the active choices plus whatever the course already has (kept
+    on saving); unless posted (or ``blank``: not reading the request), it shows the course."""
+    form = CourseForm(formdata=None, obj=course) if blank else CourseForm(obj=course)
     locale = current_locale()
     categories = content_categories()
     if course is not None and course.content_category and course.content_category not in categories:
@@ -42,13 +44,12 @@ def _prepare_course_form(form: CourseForm, course: Course | None = None) -> None
     if course is not None:
         instructors += [u for u in course.instructors if u not in instructors]
     form.instructor_ids.choices = [(u.id, u.display_name) for u in instructors]
-
-
-def _fill_course_form(form: CourseForm, course: Course) -> None:
-    """Show the course's own choices (the form's fields cannot read them from the course)."""
-    form.content_category_id.data = str(course.content_category_id or NO_CATEGORY)
-    form.target_category_ids.data = [c.id for c in course.target_categories]
-    form.instructor_ids.data = [u.id for u in course.instructors]
+    if course is not None and (blank or request.method == "GET"):
+        # The form's fields cannot read these from the course themselves.
+        form.content_category_id.data = str(course.content_category_id or NO_CATEGORY)
+        form.target_category_ids.data = [c.id for c in course.target_categories]
+        form.instructor_ids.data = [u.id for u in course.instructors]
+    return form
 
 
 def _course_fields(form: CourseForm) -> dict:
@@ -85,8 +86,7 @@ def _save_cover(form: CourseForm, course: Course) -> bool:
 @role_required(*EDITORS)
 def new():
     """Start a new draft course."""
-    form = CourseForm()
-    _prepare_course_form(form)
+    form = _course_form()
     if request.method == "GET" and current_user.has_role(Role.INSTRUCTOR):
         form.instructor_ids.data = [current_user.id]
     if form.validate_on_submit():
@@ -108,10 +108,7 @@ def new():
 def edit(course_id: int):
     """Edit a course's fields and its lessons."""
     course = _editable_course(course_id)
-    form = CourseForm(obj=course)
-    _prepare_course_form(form, course)
-    if request.method == "GET":
-        _fill_course_form(form, course)
+    form = _course_form(course)
     if form.validate_on_submit():
         try:
             authoring.update_course(course, **_course_fields(form))
@@ -130,9 +127,7 @@ def edit(course_id: int):
 def _render_edit(course, form=None, lesson_form=None, error=None):
     """The edit page: 400 when it shows a refusal (``error``, or a form with errors)."""
     if form is None:
-        form = CourseForm(formdata=None, obj=course)
-        _prepare_course_form(form, course)
-        _fill_course_form(form, course)
+        form = _course_form(course, blank=True)
     lesson_form = lesson_form or LessonForm(formdata=None)
     refused = error or form.errors or lesson_form.errors
     return render_template(
