@@ -28,11 +28,16 @@ from lms.banks.views import bp as banks_bp
 from lms.core import database, i18n, inputs, queue, security_headers, templating  # noqa: F401
 from lms.core.errors import register_error_handlers
 from lms.core.unit_of_work import App
+from lms.courses import editing_views  # noqa: F401 - its routes are on the courses blueprint
 from lms.courses.api import bp as courses_api_bp
 from lms.courses.views import bp as courses_bp
 from lms.demo.cli import seed_demo_command
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
-from lms.home import learning  # noqa: F401 - My learning: its routes are on tracking's blueprints
+from lms.home import (  # noqa: F401 - routes on the courses and tracking blueprints
+    course_api,  # /api/v1/courses/<id> (with its tests)
+    course_menu,  # the course menu (with a cadre's credited hours)
+    learning,  # My learning
+)
 from lms.home.views import bp as home_bp
 from lms.media import tasks as media_tasks
 from lms.media import upload_views  # noqa: F401 - its routes are on the media blueprint

@@ -1,14 +1,14 @@
-"""JSON API for courses: the courses visible to the caller, each with its lessons."""
+"""JSON API for courses: the courses visible to the caller, each with its lessons.
+
+One course with its tests (``/api/v1/courses/<id>``) shows what quizzes offer the caller, so
+it lives a floor up, in ``lms.home.course_api``, on this blueprint."""
 
 from flask import Blueprint, jsonify
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from lms.core.errors import api_error
 from lms.core.inputs import query_int
 from lms.core.openapi import NULLABLE_NUMBER, NULLABLE_STRING, array, documented, obj
-from lms.courses.access import can_see_course
 from lms.courses.catalog import visible_courses_query
 from lms.courses.models import Course
 from lms.extensions import db
@@ -29,17 +29,8 @@ def lesson_json(lesson) -> dict:
     }
 
 
-def _lessons(course) -> list[dict]:
+def lessons_json(course) -> list[dict]:
     return [lesson_json(lesson) for lesson in sorted(course.lessons, key=lambda x: x.position)]
-
-
-def _quizzes(course) -> list[dict]:
-    from lms.quizzes.access import course_quizzes
-
-    return [
-        {"id": quiz.id, "title": quiz.title, "is_required": quiz.is_required_for_completion}
-        for quiz in course_quizzes(course.id, current_user)
-    ]
 
 
 LESSON = obj(
@@ -63,22 +54,6 @@ COURSES = obj(
     page={"type": "integer"},
     pages={"type": "integer"},
     total={"type": "integer"},
-)
-COURSE = obj(
-    ["id", "title", "summary", "instructors", "lessons", "quizzes"],
-    id={"type": "integer"},
-    title={"type": "string"},
-    summary=NULLABLE_STRING,
-    instructors=array({"type": "string"}),
-    lessons=array(LESSON),
-    quizzes=array(
-        obj(
-            ["id", "title", "is_required"],
-            id={"type": "integer"},
-            title={"type": "string"},
-            is_required={"type": "boolean"},
-        )
-    ),
 )
 
 
@@ -104,31 +79,11 @@ def courses():
     return jsonify(
         {
             "courses": [
-                {"id": course.id, "title": course.title, "lessons": _lessons(course)}
+                {"id": course.id, "title": course.title, "lessons": lessons_json(course)}
                 for course in result.items
             ],
             "page": result.page,
             "pages": result.pages,
             "total": result.total,
-        }
-    )
-
-
-@bp.route("/courses/<int:course_id>")
-@documented(responses={200: COURSE})
-@login_required
-def course(course_id: int):
-    """One course the caller may see, with its instructors and lessons."""
-    found = db.session.get(Course, course_id)
-    if found is None or not can_see_course(current_user, found):
-        return api_error(404, "not_found", _("The course was not found."))
-    return jsonify(
-        {
-            "id": found.id,
-            "title": found.title,
-            "summary": found.summary,
-            "instructors": [user.display_name for user in found.instructors],
-            "lessons": _lessons(found),
-            "quizzes": _quizzes(found),
         }
     )

@@ -5,49 +5,24 @@ from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    IntegerField,
     SearchField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
+from wtforms.validators import DataRequired, Length
 
 from lms.accounts.forms import MultiCheckboxField
+from lms.core.category_admin import CategoryForm, code_field
 from lms.courses.authoring import MAX_DESCRIPTION, MAX_SUMMARY, MAX_TITLE
-from lms.courses.categories import CONTENT_CODE_PATTERN, MAX_CONTENT_CODE, MAX_CONTENT_NAME
 from lms.courses.labels import LESSON_KIND_LABELS, TEACHING_METHOD_LABELS
 
 NO_CATEGORY = ""
 
 
-class ContentCategoryForm(FlaskForm):
-    code = StringField(
-        _l("Code"),
-        validators=[
-            DataRequired(),
-            Length(max=MAX_CONTENT_CODE),
-            Regexp(
-                CONTENT_CODE_PATTERN,
-                message=_l("Use lowercase letters, digits and underscores only."),
-            ),
-        ],
-        description=_l("For example party_spirit."),
-    )
-    name_zh = StringField(
-        _l("Chinese name"), validators=[DataRequired(), Length(max=MAX_CONTENT_NAME)]
-    )
-    name_en = StringField(
-        _l("English name"), validators=[DataRequired(), Length(max=MAX_CONTENT_NAME)]
-    )
-    sort_order = IntegerField(
-        _l("Order"),
-        default=0,
-        validators=[InputRequired(), NumberRange(min=0, max=10000)],
-        description=_l("Smaller numbers come first."),
-    )
-    submit = SubmitField(_l("Save"))
+class ContentCategoryForm(CategoryForm):
+    code = code_field(_l("For example party_spirit."))
 
 
 class CourseForm(FlaskForm):

@@ -3,10 +3,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SearchField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
+from wtforms import SearchField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
 
-from lms.org.categories import CATEGORY_CODE_PATTERN, MAX_CATEGORY_CODE, MAX_CATEGORY_NAME
+from lms.core.category_admin import CategoryForm as CategoryListForm
+from lms.core.category_admin import code_field
 from lms.org.tree import MAX_UNIT_NAME
 
 ROOT_CHOICE = ""
@@ -53,29 +54,5 @@ class CadreFilterForm(FlaskForm):
     )
 
 
-class CategoryForm(FlaskForm):
-    code = StringField(
-        _l("Code"),
-        validators=[
-            DataRequired(),
-            Length(max=MAX_CATEGORY_CODE),
-            Regexp(
-                CATEGORY_CODE_PATTERN,
-                message=_l("Use lowercase letters, digits and underscores only."),
-            ),
-        ],
-        description=_l("For example district_management; used by roster files."),
-    )
-    name_zh = StringField(
-        _l("Chinese name"), validators=[DataRequired(), Length(max=MAX_CATEGORY_NAME)]
-    )
-    name_en = StringField(
-        _l("English name"), validators=[DataRequired(), Length(max=MAX_CATEGORY_NAME)]
-    )
-    sort_order = IntegerField(
-        _l("Order"),
-        default=0,
-        validators=[InputRequired(), NumberRange(min=0, max=10000)],
-        description=_l("Smaller numbers come first."),
-    )
-    submit = SubmitField(_l("Save"))
+class CategoryForm(CategoryListForm):
+    code = code_field(_l("For example district_management; used by roster files."))

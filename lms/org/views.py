@@ -3,24 +3,22 @@
 A cadre's own page gathers many features and lives at the top, in ``lms.home.views``
 (docs/architecture.md)."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from sqlalchemy import select
 
 from lms.accounts.models import Role, User
 from lms.core.access import role_required
+from lms.core.category_admin import CategoryPages, register_category_pages
 from lms.core.events import units_changed
 from lms.core.i18n import current_locale
 from lms.core.inputs import parse_int
 from lms.extensions import db
 from lms.org import tree
-from lms.org.categories import (
-    category_cadre_counts,
-    create_category,
-    set_category_active,
-    update_category,
-)
+from lms.org.categories import CADRE_CATEGORIES
 from lms.org.forms import (
     ROOT_CHOICE,
     CadreFilterForm,
@@ -212,101 +210,24 @@ def delete_unit(unit_id: int):
 
 # --- cadre categories --------------------------------------------------------------------
 
-
-@bp.route("/categories")
-@role_required(Role.ADMIN)
-def categories():
-    """The cadre categories, with how many cadres have each."""
-    return _render_categories(CategoryForm())
-
-
-def _render_categories(form: CategoryForm, status: int = 200):
-    page = db.paginate(
-        select(CadreCategory).order_by(CadreCategory.sort_order, CadreCategory.id),
-        per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
-    )
-    counts = category_cadre_counts(c.id for c in page.items)
-    return render_template("org/categories.html", page=page, counts=counts, form=form), status
-
-
-@bp.route("/categories/new", methods=["POST"])
-@role_required(Role.ADMIN)
-def new_category():
-    """Add a cadre category."""
-    form = CategoryForm()
-    if form.validate_on_submit():
-        try:
-            category = create_category(
-                form.code.data, form.name_zh.data, form.name_en.data, form.sort_order.data
-            )
-        except OrgError as exc:
-            db.session.rollback()
-            form.code.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(
-                _("The category %(name)s has been added.", name=_category_label(category)),
-                "success",
-            )
-            return redirect(url_for("org.categories"))
-    return _render_categories(form, 400)
-
-
-def _category(category_id: int) -> CadreCategory:
-    category = db.session.get(CadreCategory, category_id)
-    if category is None:
-        abort(404)
-    return category
-
-
-@bp.route("/categories/<int:category_id>/edit", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
-def edit_category(category_id: int):
-    """Change a category's code, names or order."""
-    category = _category(category_id)
-    form = CategoryForm(obj=category)
-    if form.validate_on_submit():
-        try:
-            update_category(
-                category,
-                form.code.data,
-                form.name_zh.data,
-                form.name_en.data,
-                form.sort_order.data,
-            )
-        except OrgError as exc:
-            db.session.rollback()
-            form.code.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("The category has been saved."), "success")
-            return redirect(url_for("org.categories"))
-    status = 400 if form.errors else 200
-    return render_template("org/category_edit.html", form=form, category=category), status
-
-
-@bp.route("/categories/<int:category_id>/deactivate", methods=["POST"])
-@role_required(Role.ADMIN)
-def deactivate_category(category_id: int):
-    """Stop offering a category; cadres who have it keep it."""
-    return _set_category_active(category_id, False)
-
-
-@bp.route("/categories/<int:category_id>/activate", methods=["POST"])
-@role_required(Role.ADMIN)
-def activate_category(category_id: int):
-    """Offer a deactivated category again."""
-    return _set_category_active(category_id, True)
-
-
-def _set_category_active(category_id: int, active: bool):
-    category = _category(category_id)
-    set_category_active(category, active)
-    db.session.commit()
-    name = _category_label(category)
-    if active:
-        flash(_("The category %(name)s is active again.", name=name), "success")
-    else:
-        flash(_("The category %(name)s has been deactivated.", name=name), "success")
-    return redirect(url_for("org.categories"))
+register_category_pages(
+    bp,
+    CategoryPages(
+        rules=CADRE_CATEGORIES,
+        form=CategoryForm,
+        id_arg="category_id",
+        roles=(Role.ADMIN,),
+        label=_category_label,
+        words={
+            "title": _l("Cadre categories"),
+            "heading": lazy_pgettext("cadre", "Categories"),
+            "note": _l(
+                "A category in use is never deleted; deactivate it to stop offering it. "
+                "Cadres who have it keep it."
+            ),
+            "count_label": _l("Cadres"),
+            "empty": _l("There are no cadre categories yet."),
+            "code_help": _l("Changing the code changes what roster files must use."),
+        },
+    ),
+)
