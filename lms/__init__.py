@@ -37,6 +37,7 @@ from lms.home import (  # noqa: F401 - routes on the courses and tracking bluepr
     course_api,  # /api/v1/courses/<id> (with its tests)
     course_menu,  # the course menu (with a cadre's credited hours)
     learning,  # My learning
+    my_courses,  # My courses (with those studied and completed)
 )
 from lms.home.views import bp as home_bp
 from lms.media import tasks as media_tasks

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from lms.accounts.models import Role, User
 from lms.courses.errors import CourseError
@@ -115,15 +115,17 @@ def delete_course(course: Course) -> None:
         _media_path(cover).unlink(missing_ok=True)
 
 
-def refresh_course_duration(course: Course) -> None:
-    """Recompute the course length from its ready lessons (after a lesson changes or goes)."""
-    course.duration_seconds = float(
-        db.session.scalar(
-            select(func.coalesce(func.sum(Lesson.duration_seconds), 0.0)).where(
-                Lesson.course_id == course.id, Lesson.status == LessonStatus.READY.value
-            )
+def refresh_course_duration(course_id: int) -> None:
+    """A course's length is the sum of its lessons' (those whose length is known: a lesson
+    gets one when its media is processed, or from the demo's story), after a lesson changes
+    or goes; the menu shows it and filters on it."""
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(Lesson.duration_seconds), 0.0)).where(
+            Lesson.course_id == course_id
         )
-        or 0.0
+    )
+    db.session.execute(
+        update(Course).where(Course.id == course_id).values(duration_seconds=float(total or 0.0))
     )
     db.session.flush()
 
@@ -237,4 +239,4 @@ def delete_lesson(lesson: Lesson) -> None:
     course.lessons.remove(lesson)
     db.session.flush()
     _renumber(course, sorted(course.lessons, key=lambda item: (item.position, item.id)))
-    refresh_course_duration(course)
+    refresh_course_duration(course.id)

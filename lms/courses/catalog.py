@@ -120,17 +120,6 @@ def unenroll(user: User, course: Course) -> None:
     db.session.flush()
 
 
-def my_courses_query(user: User):
-    """A select of (Course, lesson count, is_required) for the user's courses, required first."""
-    return (
-        select(Course, lesson_count_column().label("lesson_count"), Enrollment.is_required)
-        .join(Enrollment, Enrollment.course_id == Course.id)
-        .where(Enrollment.user_id == user.id)
-        .where(or_(Course.is_published.is_(True), Enrollment.is_required.is_(True)))
-        .order_by(Enrollment.is_required.desc(), Course.title, Course.id)
-    )
-
-
 def teaching_query(user: User):
     """A select of (Course, lesson count) the user may edit: theirs, or all for admins."""
     query = select(Course, lesson_count_column().label("lesson_count"))

@@ -73,15 +73,6 @@ def course_or_404(course_id: int, allowed) -> Course:
 # --- My courses and a course's page ------------------------------------------------------
 
 
-@bp.route("/mine")
-@role_required(Role.CADRE)
-def mine():
-    """My courses: the required ones first, then the electives the cadre chose."""
-    return render_template(
-        "courses/mine.html", page=page_of(catalog.my_courses_query(current_user))
-    )
-
-
 @bp.route("/<int:course_id>")
 @login_required
 def detail(course_id: int):

@@ -6,6 +6,7 @@ from lms.accounts.models import User
 from lms.banks.editing import create_bank, save_question
 from lms.banks.models import Bank
 from lms.banks.question_rules import QuestionData
+from lms.courses.authoring import refresh_course_duration
 from lms.courses.models import ContentCategory, Course, Lesson, TeachingMethod
 from lms.extensions import db
 from lms.quizzes.authoring import QuizSettings, add_draw_rule, add_fixed_questions, save_quiz
@@ -65,6 +66,8 @@ def seed_series() -> list[Course]:
                 )
         courses.append(course)
     db.session.flush()
+    for course in courses:
+        refresh_course_duration(course.id)  # their recordings' lengths are known
     return courses
 
 

@@ -17,7 +17,8 @@ from sqlalchemy import and_, func, or_, select, update
 from lms.core.events import after_commit
 from lms.core.queue import get_huey
 from lms.core.timeutil import utcnow
-from lms.courses.models import Course, Lesson, LessonKind, LessonStatus
+from lms.courses.authoring import refresh_course_duration
+from lms.courses.models import LessonKind, LessonStatus
 from lms.extensions import db
 from lms.media import ffmpeg
 from lms.media.assets import media_root
@@ -243,7 +244,7 @@ def _finish(asset_id, attempt, work_dir: Path, probe, renditions) -> str | None:
         lesson.duration_seconds = probe.duration_seconds
     lesson.status = LessonStatus.READY.value
     db.session.flush()
-    recompute_course_duration(lesson.course_id)
+    refresh_course_duration(lesson.course_id)
     db.session.commit()  # a job: the outputs are in place, the lesson plays them from now
     return AssetStatus.READY.value
 
@@ -293,16 +294,4 @@ def has_active_asset(lesson_id: int, except_id: int) -> bool:
                 MediaAsset.status.in_(active),
             )
         )
-    )
-
-
-def recompute_course_duration(course_id: int) -> None:
-    """Course length = the sum of its ready lessons (the menu filters on it)."""
-    total = db.session.scalar(
-        select(func.coalesce(func.sum(Lesson.duration_seconds), 0.0)).where(
-            Lesson.course_id == course_id, Lesson.status == LessonStatus.READY.value
-        )
-    )
-    db.session.execute(
-        update(Course).where(Course.id == course_id).values(duration_seconds=float(total or 0.0))
     )

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from lms.core import statsyear
 from lms.core.timeutil import utcnow
-from lms.courses.models import Course, Lesson
+from lms.courses.models import Course, Lesson, LessonStatus
 from lms.extensions import db
 from lms.offline.figures import approved_offline_totals
 from lms.tracking.completion import completed_courses, of_user
@@ -108,7 +108,8 @@ def weekend_seconds(user_id: int, today: date) -> float:
 
 
 def resume_lessons(user_id: int, course_ids) -> dict[int, int]:
-    """For each course, the first lesson the user has not completed (where to resume)."""
+    """For each course, the first playable lesson the user has not completed (where to
+    resume); a course with none is left out (nothing to resume yet)."""
     completed = set(
         db.session.scalars(
             select(LessonProgress.lesson_id).where(
@@ -119,7 +120,11 @@ def resume_lessons(user_id: int, course_ids) -> dict[int, int]:
     resume = {}
     for lesson in db.session.scalars(
         select(Lesson)
-        .where(Lesson.course_id.in_(list(course_ids)), Lesson.duration_seconds.is_not(None))
+        .where(
+            Lesson.course_id.in_(list(course_ids)),
+            Lesson.status == LessonStatus.READY.value,  # only a lesson that can be played
+            Lesson.duration_seconds > 0,
+        )
         .order_by(Lesson.course_id, Lesson.position)
     ):
         if lesson.id not in completed and lesson.course_id not in resume:

@@ -4,6 +4,7 @@ cadre's lessons and viewing sessions for supervisors."""
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from lms.accounts.models import Role
 from lms.core.access import role_required
@@ -16,6 +17,7 @@ from lms.org.visibility import can_see_person
 from lms.tracking import study_records
 from lms.tracking.audience import format_clock
 from lms.tracking.intervals import total_length
+from lms.tracking.models import LessonProgress
 
 bp = Blueprint("tracking", __name__, url_prefix="/learning")
 
@@ -29,7 +31,30 @@ def _clock_filter(seconds) -> str:
 
 @bp.app_context_processor
 def _inject_helpers():
-    return {"segment_ranges": _segment_ranges, "played_seconds": _played_seconds}
+    return {
+        "segment_ranges": _segment_ranges,
+        "played_seconds": _played_seconds,
+        "lesson_marks": _lesson_marks,
+    }
+
+
+def _lesson_marks(course) -> dict[int, tuple[bool, float]]:
+    """For the course page (a floor below): each lesson the caller has played, whether it is
+    completed and the share of it credited; one query."""
+    if not current_user.is_authenticated:
+        return {}
+    rows = db.session.execute(
+        select(LessonProgress, Lesson.duration_seconds)
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .where(LessonProgress.user_id == current_user.id, Lesson.course_id == course.id)
+    )
+    return {
+        progress.lesson_id: (
+            progress.completed_at is not None,
+            min(1.0, progress.credited_seconds / duration) if duration else 0.0,
+        )
+        for progress, duration in rows
+    }
 
 
 def _segment_ranges(pairs) -> str:

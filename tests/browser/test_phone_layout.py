@@ -137,3 +137,32 @@ def test_my_courses_fits_a_phone_one_card_per_course(page, live_server, browser_
     assert "必修" in cards.first.inner_text()
     remove = cards.nth(1).get_by_role("button", name="移除 依法行政专题 2")
     assert remove.is_visible()
+
+
+def test_the_course_menu_folds_its_filters_on_a_phone_and_not_on_a_laptop(
+    page, live_server, browser_login, cadre
+):
+    """Issue 14: the filters took the phone's whole first screen; now the first course does."""
+    from lms.courses.models import Course
+
+    for n in range(3):
+        db.session.add(Course(title=f"依法行政专题 {n}", is_published=True, summary="专题讲座"))
+    db.session.commit()
+    browser_login(cadre)
+    page.goto(f"{live_server}/courses/")
+    search = page.get_by_role("searchbox")
+    assert not search.is_visible()
+    first_card = page.locator(".course-card").first
+    assert first_card.bounding_box()["y"] + 40 < 844  # its title is on the first screen
+    page.get_by_text("搜索和筛选").click()
+    assert search.is_visible()
+    search.fill("专题 1")
+    search.press("Enter")
+    page.wait_for_url("**/courses/?*")
+    assert page.locator(".course-card").count() == 1
+    assert page.get_by_role("searchbox").is_visible()  # a filtered menu shows its filters
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server}/courses/")
+    assert page.get_by_role("searchbox").is_visible()
+    assert not page.get_by_text("搜索和筛选").is_visible()

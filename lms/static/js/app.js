@@ -19,6 +19,13 @@
       }
     });
   }
+  // Folded filters (the course menu) stay folded on a phone and open for good on a wide screen.
+  document.querySelectorAll("details[data-open-when-wide]").forEach(function (details) {
+    if (window.matchMedia("(min-width: 641px)").matches) {
+      details.open = true;
+      details.classList.add("always-open");
+    }
+  });
   // Destructive actions ask first: forms with data-confirm show the question.
   document.addEventListener("submit", function (event) {
     var form = event.target;
