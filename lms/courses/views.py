@@ -7,6 +7,7 @@ and the course menu, which shows a cadre's credited hours and so lives a floor u
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -27,6 +28,7 @@ from lms.core.category_admin import CategoryPages, register_category_pages
 from lms.core.pagination import Page
 from lms.courses import access, authoring, catalog, labels, richtext
 from lms.courses.categories import CONTENT_CATEGORIES
+from lms.courses.covers import default_cover_svg
 from lms.courses.errors import CourseError
 from lms.courses.forms import ContentCategoryForm
 from lms.courses.models import Course, LessonStatus
@@ -100,9 +102,12 @@ def _render_detail(course: Course, error: str | None = None, status: int = 200):
 @login_required
 def cover(course_id: int):
     """The course's cover image, for those who may see the course."""
-    path = authoring.cover_file(course_or_404(course_id, access.can_see_course))
-    if path is None:
-        abort(404)
+    course = course_or_404(course_id, access.can_see_course)
+    path = authoring.cover_file(course)
+    if path is None:  # none uploaded: a drawn one, so every card has a picture
+        response = Response(default_cover_svg(course), mimetype="image/svg+xml")
+        response.headers["Cache-Control"] = "private, max-age=3600"
+        return response
     return send_file(path, max_age=3600)
 
 

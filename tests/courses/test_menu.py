@@ -305,3 +305,19 @@ def test_only_ready_lessons_link_to_the_player(client, login, cadre, instructor,
     assert f'href="{ready_link}"' in html
     assert f'href="{empty_link}"' not in html
     assert "No media yet" in html
+
+
+def test_every_card_has_a_cover_drawn_when_none_was_uploaded(
+    client, login, cadre, instructor, make_course
+):
+    course = make_course("<依法>行政", instructors=[instructor], lessons=1, published=True)
+    login(cadre)
+    html = _text(client.get("/courses/"))
+    assert f'<img class="card-cover" src="/courses/{course.id}/cover"' in html
+    response = client.get(f"/courses/{course.id}/cover")
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml"
+    svg = response.get_data(as_text=True)
+    assert svg.startswith("<svg") and "&lt;</text>" in svg  # the title's first character, escaped
+    draft = make_course("Draft", instructors=[instructor], lessons=1)
+    assert client.get(f"/courses/{draft.id}/cover").status_code == 404
