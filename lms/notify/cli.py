@@ -3,6 +3,9 @@
 import click
 from flask.cli import with_appcontext
 
+from lms.core.timeutil import local_today
+from lms.extensions import db
+from lms.notify.reminders import send_weekly_reminders
 from lms.notify.services import deliver_due
 
 
@@ -19,10 +22,6 @@ def send_mail_command():
 @with_appcontext
 def send_reminders_command(on):
     """Send this week's reminders to cadres at risk and digests to supervisors."""
-    from lms.core.timeutil import local_today
-    from lms.extensions import db
-    from lms.notify.reminders import send_weekly_reminders
-
     counts = send_weekly_reminders(on.date() if on else local_today())
-    db.session.commit()
+    db.session.commit()  # a command: no request's unit of work around it
     click.echo(f"reminded {counts['cadres']} cadres, {counts['supervisors']} supervisors")

@@ -4,12 +4,14 @@ from flask import Flask
 from huey import crontab
 from huey.api import Huey
 
+from lms.core.timeutil import local_today
 from lms.extensions import db
+from lms.notify.reminders import send_weekly_reminders
+from lms.notify.services import deliver_due
 
 
 def register(huey: Huey, app: Flask) -> dict:
     """Register the mail tasks on ``huey``; each runs inside an app context of ``app``."""
-    from lms.notify.services import deliver_due
 
     @huey.periodic_task(crontab(minute="*"), name="notify.deliver_due")
     def deliver_due_task():
@@ -21,12 +23,9 @@ def register(huey: Huey, app: Flask) -> dict:
     @huey.periodic_task(crontab(day_of_week="5", hour="10", minute="0"), name="notify.weekly")
     def weekly_reminders_task():
         """Every Friday: remind cadres at risk and send supervisors their digest."""
-        from lms.core.timeutil import local_today
-        from lms.notify.reminders import send_weekly_reminders
-
         with app.app_context():
             counts = send_weekly_reminders(local_today())
-            db.session.commit()
+            db.session.commit()  # a job: no request's unit of work around it
             return counts
 
     return {"deliver_due": deliver_due_task, "weekly_reminders": weekly_reminders_task}
