@@ -20,7 +20,7 @@ from lms.plans.quotas import forecast_for, quota_summary
 from lms.tracking.api import PROGRESS
 from lms.tracking.api import bp as tracking_api_bp
 from lms.tracking.progress import offline_days, resume_lessons, weekend_seconds, year_progress
-from lms.tracking.study_records import lesson_to_continue
+from lms.tracking.study_records import has_studied, lesson_to_continue
 from lms.tracking.views import bp as tracking_bp
 
 
@@ -44,6 +44,7 @@ def cadre_start(person, today: date | None = None) -> dict:
     return {
         "quota": quota_summary(person, outlook["plan_year"]),
         "next_lesson": lesson_to_continue(person),
+        "has_studied": has_studied(person.id),
         **outlook,
     }
 

@@ -109,6 +109,16 @@ class NextLesson:
         return min(1.0, self.credited_seconds / duration) if duration else 0.0
 
 
+def has_studied(user_id: int) -> bool:
+    """Whether the user has played any lesson at all."""
+    return (
+        db.session.scalar(
+            select(LessonProgress.id).where(LessonProgress.user_id == user_id).limit(1)
+        )
+        is not None
+    )
+
+
 CONTINUE_LOOKBACK = 5  # the courses studied last that "continue" looks through
 
 

@@ -67,10 +67,11 @@ def test_home_offers_to_continue_where_the_cadre_left_off(client, cadre, course_
     assert "Lecture 2" in card and "Start this lesson" in card
     assert f'href="/media/play/{second.id}"' in card
 
-    # The whole course done: nothing left to continue.
+    # The whole course done: nothing left to continue, and it does not pretend nothing began.
     _play(client, headers, second, 0, 100)
     card = _continue_card(client.get("/", headers=EN).get_data(as_text=True))
-    assert "You have not started a course yet." in card
+    assert "Nothing to continue right now" in card
+    assert "You have not started a course yet." not in card
 
 
 def test_home_passes_over_a_course_withdrawn_from_the_menu(client, cadre, lesson, login):
