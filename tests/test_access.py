@@ -51,6 +51,8 @@ ACCESS = {
     "admin_users.detail": ADMIN,
     "admin_users.edit": ADMIN,
     "admin_users.index": ADMIN,
+    "admin_users.issue_passwords": ADMIN,
+    "admin_users.one_time_passwords": ADMIN,
     "admin_users.reactivate": ADMIN,
     "admin_users.reset_password": ADMIN,
     "admin_users.revoke_user_token": ADMIN,

@@ -1,9 +1,10 @@
 """The non-participation list (通报) and the five-year rule, computed live for a subtree.
 
 docs/domain.md: "Those who did not take part 'for no reason' are listed per unit. A recorded
-exemption (leave, illness, secondment abroad) takes a cadre off the list." A cadre did not
-take part when, by the statistics cut-off, they have no credited hours or fewer than
-``LMS_PARTICIPATION_MIN_SHARE`` of their quota, and no approved exemption in the year.
+exemption (leave, illness, secondment abroad) takes a cadre off the list." Taking part is
+``lms.reports.figures.took_part``, the dashboards' one definition: a cadre not exempted did
+not take part when, by the statistics cut-off, they have no credited hours or fewer than
+``LMS_PARTICIPATION_MIN_SHARE`` of their quota (any hours where no quota applies).
 """
 
 from collections import defaultdict
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import Numeric, and_, case, cast, func, not_, or_, select
+from sqlalchemy import and_, case, func, not_, or_, select
 
 from lms.accounts.models import User
 from lms.extensions import db
@@ -69,14 +70,8 @@ def non_participation(year: int, unit: Unit | None) -> list[UnitLine]:
     """
     context = reports.make_context(year)
     figures = reports.cadre_figures(reports.Scope.of(unit), context).subquery("cadre_figures")
-    # The hours as the list shows them (one decimal) decide, so a listed cadre never shows
-    # a share at or above the threshold.
-    shown = func.round(cast(figures.c.done_hours, Numeric), 1)
-    took_part = and_(
-        figures.c.is_exempt == 0,
-        shown > 0,
-        shown >= figures.c.quota_hours * current_app.config["PARTICIPATION_MIN_SHARE"],
-    )
+    # One definition of taking part everywhere (the dashboards count with the same one).
+    took_part = reports.took_part(figures.c)
     is_absent = and_(figures.c.is_exempt == 0, not_(took_part))
     in_unit = {"partition_by": figures.c.unit_id}
     rows = (

@@ -36,12 +36,25 @@ register(
         weekend=p["weekend"],
     ),
 )
-register(
-    "supervisor_digest",
-    lambda p: _(
-        "%(behind)s of %(total)s cadres in %(unit)s are behind their study-hour quota.",
+
+
+def _digest(p: dict) -> str:
+    """The supervisor digest, in the dashboard's outlook words (behind, at risk)."""
+    if "at_risk" not in p:  # a digest stored before the two outlooks were told apart
+        return _(
+            "%(behind)s of %(total)s cadres in %(unit)s are behind their study-hour quota.",
+            behind=p["behind"],
+            total=p["total"],
+            unit=p["unit"],
+        )
+    return _(
+        "%(unit)s: %(total)s cadres owe study hours; behind: %(behind)s, at risk: "
+        "%(at_risk)s (the dashboard's forecast).",
         behind=p["behind"],
+        at_risk=p["at_risk"],
         total=p["total"],
         unit=p["unit"],
-    ),
-)
+    )
+
+
+register("supervisor_digest", _digest)

@@ -127,7 +127,8 @@ def send_weekly_reminders(today: date) -> dict:
 
 
 def _send_digests(year: int, outlooks: dict) -> int:
-    """Each supervisor: how many cadres of their subtree are behind (at risk or behind)."""
+    """Each supervisor: of the cadres of their subtree who owe hours, how many are behind and
+    how many at risk, the dashboard's two outlooks and words, from the same per-cadre rows."""
     supervisors = db.session.scalars(
         select(User)
         .join(UserRole, UserRole.user_id == User.id)
@@ -141,10 +142,12 @@ def _send_digests(year: int, outlooks: dict) -> int:
     # of every cadre per supervisor.
     totals: dict[int, int] = defaultdict(int)
     behind: dict[int, int] = defaultdict(int)
+    at_risk: dict[int, int] = defaultdict(int)
     for figures in outlooks.values():
         for unit_id in tree_path_ids(figures.tree_path):
             totals[unit_id] += 1
-            behind[unit_id] += figures.outlook in NEEDS_NOTE
+            behind[unit_id] += figures.outlook == Outlook.BEHIND
+            at_risk[unit_id] += figures.outlook == Outlook.AT_RISK
     sent = 0
     for supervisor in supervisors:
         unit_id = supervisor.unit_id
@@ -152,10 +155,11 @@ def _send_digests(year: int, outlooks: dict) -> int:
             continue
         params = {
             "behind": behind[unit_id],
+            "at_risk": at_risk[unit_id],
             "total": totals[unit_id],
             "unit": supervisor.unit.name_path,
         }
-        notify(supervisor.id, DIGEST_KIND, params, link="/assessment/non-participation")
+        notify(supervisor.id, DIGEST_KIND, params, link="/reports/")
         _mail(supervisor, DIGEST_KIND, params, lambda: _("Weekly study digest"))
         sent += 1
     return sent

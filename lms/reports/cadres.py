@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 
 from lms.accounts.models import User
 from lms.extensions import db
@@ -28,13 +28,16 @@ class CadreLine:
 
 def cadres_query(unit: Unit | None, scope: Scope, context: Context, direct_only: bool = True):
     """The cadres of ``unit`` (directly in it, or in its whole subtree; None: everyone in
-    scope) with their figures, those furthest behind first, then by name."""
+    scope) with their figures, those furthest behind first: by outlook (behind, at risk, on
+    track, met, then the rest), and within one outlook by the share of the quota done,
+    lowest first (hours done where there is no quota), then by name."""
     figures = cadre_figures(scope, context).subquery("cadre_figures")
     severity = case(
         {value: index for index, value in enumerate(reversed(OUTLOOKS[:4]))},
         value=figures.c.outlook,
         else_=len(OUTLOOKS),
     )
+    share_done = func.coalesce(figures.c.done_hours / func.nullif(figures.c.quota_hours, 0), 0)
     query = (
         select(
             figures.c.user_id,
@@ -49,7 +52,7 @@ def cadres_query(unit: Unit | None, scope: Scope, context: Context, direct_only:
         .join(User, User.id == figures.c.user_id)
         .join(Cadre, Cadre.id == figures.c.cadre_id)
         .join(Unit, Unit.id == figures.c.unit_id)
-        .order_by(severity, User.display_name, User.id)
+        .order_by(severity, share_done, figures.c.done_hours, User.display_name, User.id)
     )
     if unit is not None and direct_only:
         query = query.where(figures.c.unit_id == unit.id)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import Numeric, and_, case, cast, exists, func, select
 
 from lms.accounts.models import User
 from lms.core import statsyear
@@ -191,6 +191,26 @@ def cadre_figures(scope: Scope, context: Context):
     return select(*inner.c, outlook.label("outlook"))
 
 
+def shown_hours(done_hours):
+    """Hours as the pages show them (one decimal), so a figure never contradicts its number."""
+    return func.round(cast(done_hours, Numeric), 1)
+
+
+def took_part(figures_columns):
+    """THE definition of taking part (参学), the one SQL condition every page counts with.
+
+    A cadre took part in the year when they are not exempted and their credited hours, as
+    shown (one decimal), are above zero and at least ``PARTICIPATION_MIN_SHARE`` (10 %) of
+    their quota. A cadre whom no rule gives a quota takes part with any credited hours
+    (their quota is 0). Exempted cadres neither take part nor count in the rate's base
+    (``Rates.participation_rate``: participants over cadres less the exempted).
+    """
+    c = figures_columns
+    shown = shown_hours(c.done_hours)
+    share = current_app.config["PARTICIPATION_MIN_SHARE"]
+    return and_(c.is_exempt == 0, shown > 0, shown >= c.quota_hours * share)
+
+
 def _counted(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -200,7 +220,7 @@ def _tallies(figures) -> list:
     expected = and_(figures.c.quota_hours > 0, figures.c.is_exempt == 0)
     return [
         func.count(figures.c.user_id).label("cadre_count"),
-        _counted(figures.c.done_hours > 0).label("participants"),
+        _counted(took_part(figures.c)).label("participants"),
         func.coalesce(func.sum(figures.c.done_hours), 0.0).label("credited_hours"),
         _counted(figures.c.outlook == Outlook.MET.value).label("meeting_quota"),
         _counted(expected).label("expected"),
@@ -220,11 +240,11 @@ def rate_of(part: str, whole: str, doc: str | None = None) -> property:
 class Rates:
     """The two rates every tally shows (on an object with the ``_tallies`` counts)."""
 
-    participation_rate = rate_of(
-        "participants",
-        "cadre_count",
-        "Taking part: the share of the cadres with any credited hours in the year.",
-    )
+    @property
+    def participation_rate(self) -> float | None:
+        """参学率: the share of the cadres not exempted who took part (``took_part``)."""
+        return _rate(self.participants, self.cadre_count - self.exempt)
+
     meeting_rate = rate_of(
         "meeting_quota",
         "expected",

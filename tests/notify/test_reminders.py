@@ -8,11 +8,13 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.notify import services
+from lms.notify.messages import render_text
 from lms.notify.models import Notification
 from lms.notify.reminders import send_weekly_reminders
 from lms.plans.audiences import AudienceInput
 from lms.plans.quotas import save_rule
 from lms.plans.years import ensure_plan
+from lms.reports import figures, overview
 from lms.tracking.models import DailyCredit
 
 MONDAY = date(2026, 11, 2)  # four weekends before the 30 November cut-off
@@ -54,8 +56,11 @@ def test_cadres_at_risk_and_supervisors_are_reminded(app, people, smtp_server):
     # 10 h left over 4 weekends.
     assert note.params == {"hours": 40.0, "quota": 50.0, "year": 2026, "weekend": 2.5}
     assert notes(people["behind"])[0].params["weekend"] == 10.0
+    # The dashboard's two outlooks, told apart: "behind" (10 of 50 h, more than the weekends
+    # left can hold) and "atrisk" (40 of 50 h, not at this pace but within the weekends).
     assert notes(people["boss_a"])[0].params == {
-        "behind": 2,
+        "behind": 1,
+        "at_risk": 1,
         "total": 3,
         "unit": "District/Bureau A",
     }
@@ -75,7 +80,17 @@ def test_cadres_at_risk_and_supervisors_are_reminded(app, people, smtp_server):
     assert "(2025-12-01 to 2026-11-30)" in english
     assert "About 10.0 hours each weekend" in english
     digest = mails["a@example.org"].get_content()
-    assert "2 of 3 cadres in District/Bureau A are behind" in digest
+    assert "District/Bureau A: 3 cadres owe study hours; behind: 1, at risk: 1" in digest
+    # The same counts as the dashboard of that unit on that day.
+    context = figures.make_context(2026, MONDAY)
+    board = overview.build_overview(figures.Scope.of(people["boss_a"].unit), context)
+    assert (board.outlooks["behind"], board.outlooks["at_risk"], board.expected) == (1, 1, 3)
+
+
+def test_a_digest_stored_before_the_outlooks_were_told_apart_still_reads(app):
+    old = {"behind": 2, "total": 3, "unit": "District/Bureau A"}
+    text = render_text("supervisor_digest", old)
+    assert text == "2 of 3 cadres in District/Bureau A are behind their study-hour quota."
 
 
 def test_a_second_run_in_the_same_week_sends_nothing(app, people):
@@ -101,8 +116,9 @@ def test_an_exempted_cadre_is_not_reminded(app, people):
     db.session.commit()
     assert send_weekly_reminders(MONDAY) == {"cadres": 2, "supervisors": 2}
     assert notes(people["behind"]) == []
-    # The digest counts them among the cadres, not among those behind.
-    assert notes(people["boss_a"])[0].params["behind"] == 1
+    # The digest leaves them out, as the dashboard's outlooks do: "atrisk" is left, at risk.
+    digest = notes(people["boss_a"])[0].params
+    assert (digest["behind"], digest["at_risk"], digest["total"]) == (0, 1, 2)
 
 
 def test_the_cli_sends_the_reminders(app, people):

@@ -49,8 +49,10 @@ def test_one_rule_or_none_still_gives_a_quota_column(district):
 def test_overview_of_the_whole_district(district):
     data = overview.build_overview(figures.Scope(unit=district["units"]["district"]), context())
     assert data.cadre_count == 6
-    assert data.participants == 4
-    assert data.participation_rate == pytest.approx(4 / 6)
+    # Took part (figures.took_part): not exempted, hours >= 10 % of quota: a1 75/70, a2 8/55
+    # (5.5 needed), b1 60/60; a3 and b2 have none, a4 (2 h) is exempted and out of the base.
+    assert data.participants == 3
+    assert data.participation_rate == pytest.approx(3 / 5)
     assert data.exempt == 1
     assert data.expected == 5
     assert data.meeting_quota == 2
@@ -128,7 +130,8 @@ def test_the_fixture_dates_are_the_weekdays_the_figures_assume():
 def test_filters_by_unit_category_priority_group_and_course_kind(district):
     units = district["units"]
     a = overview.build_overview(figures.Scope(unit=units["a"]), context())
-    assert (a.cadre_count, a.participants, a.expected, a.meeting_quota) == (4, 3, 3, 1)
+    # a1 and a2 took part; a3 has no hours, a4 is exempted (not a participant).
+    assert (a.cadre_count, a.participants, a.expected, a.meeting_quota) == (4, 2, 3, 1)
     assert a.credited_hours == pytest.approx(85)
     assert a.quizzes[0].results == 2
     civil = db.session.scalar(
@@ -158,7 +161,7 @@ def test_unit_ranking_aggregates_each_subtree_and_ranks(district):
     assert [
         (u.name, u.cadre_count, u.participants, u.meeting_quota, u.expected) for u in lines
     ] == [
-        ("Bureau A", 4, 3, 1, 3),
+        ("Bureau A", 4, 2, 1, 3),  # a1, a2 took part; a4 is exempted
         ("Bureau B", 2, 1, 1, 2),
     ]
     assert [round(u.credited_hours, 1) for u in lines] == [85, 60]
@@ -166,7 +169,7 @@ def test_unit_ranking_aggregates_each_subtree_and_ranks(district):
     sections = unit_figures.unit_ranking(units["a"], figures.Scope(unit=units["a"]), context())
     assert [(u.name, u.participation_rate, u.meeting_rate, u.exempt) for u in sections] == [
         ("Section A1", 1.0, 0.5, 0),
-        ("Section A2", 0.5, 0.0, 1),
+        ("Section A2", 0.0, 0.0, 1),  # a3 none of 50 h; a4 exempted: 0 of 1
     ]
     assert not any(u.has_children for u in sections)
 
@@ -201,9 +204,9 @@ def test_course_report(district):
 def test_units_in_scope_cover_every_unit_with_its_subtree(district):
     lines = unit_figures.units_in_scope(district["units"]["a"], context())
     assert {u.path: (u.cadre_count, u.participants, round(u.credited_hours, 1)) for u in lines} == {
-        "District/Bureau A": (4, 3, 85.0),
+        "District/Bureau A": (4, 2, 85.0),  # a4's 2 h count as hours, not as taking part
         "District/Bureau A/Section A1": (2, 2, 83.0),
-        "District/Bureau A/Section A2": (2, 1, 2.0),
+        "District/Bureau A/Section A2": (2, 0, 2.0),
     }
 
 

@@ -52,7 +52,8 @@ def test_overview_page_shows_the_hand_computed_figures(client, login, supervisor
     login(supervisors["district"])
     page = html(client, f"/reports/?year={YEAR}")
     assert 'data-figure="cadres">6<' in page
-    assert 'data-figure="participation">66.7%<' in page
+    # 3 took part (a1, a2, b1) of 6 cadres less a4 exempted: 3 / 5.
+    assert 'data-figure="participation">60.0%<' in page
     assert 'data-figure="average">24.2<' in page
     assert 'data-figure="median">5.0<' in page
     assert 'data-figure="met">40.0%<' in page
@@ -67,7 +68,8 @@ def test_every_overview_table_exports_the_same_numbers(client, login, supervisor
     login(supervisors["district"])
     summary = dict(xlsx_rows(client.get(f"/reports/export/summary.xlsx?year={YEAR}"))[1:])
     assert summary["Cadres"] == 6
-    assert summary["Participation rate"] == pytest.approx(4 / 6)
+    # a1, a2, b1 took part (>= 10 % of quota); a4 is exempted, out of the base: 3 / 5.
+    assert (summary["Took part"], summary["Participation rate"]) == (3, pytest.approx(3 / 5))
     assert summary["Median hours"] == 5.0
     assert summary["Average quota (hours)"] == 57.8
     assert summary["Credited hours"] == 145.0
@@ -95,12 +97,23 @@ def test_the_ranking_drills_down_from_units_to_cadres(client, login, district, s
     assert start.status_code == 302
     assert f"/reports/units/{units['district'].id}" in start.headers["Location"]
     page = html(client, f"/reports/units/{units['district'].id}?year={YEAR}")
-    assert page.index("Bureau A") < page.index("Bureau B")  # 75% before 50%
+    assert page.index("Bureau A") < page.index("Bureau B")  # 2/3 (a4 exempted) before 1/2
     assert f'href="/reports/units/{units["a"].id}?year={YEAR}"' in page
     ranking = xlsx_rows(
         client.get(f"/reports/export/units.xlsx?year={YEAR}&unit={units['district'].id}")
     )
-    assert ranking[1] == ["District/Bureau A", 4, 3, 0.75, 85.0, 1, 3, pytest.approx(1 / 3), 1]
+    # a1, a2 took part of a1, a2, a3 (a4 exempted): 2 / 3.
+    assert ranking[1] == [
+        "District/Bureau A",
+        4,
+        2,
+        pytest.approx(2 / 3),
+        85.0,
+        1,
+        3,
+        pytest.approx(1 / 3),
+        1,
+    ]
     assert ranking[2] == ["District/Bureau B", 2, 1, 0.5, 60.0, 1, 2, 0.5, 0]
     sections = html(client, f"/reports/units/{units['a'].id}?year={YEAR}")
     assert sections.index("Section A1") < sections.index("Section A2")
@@ -169,11 +182,12 @@ def test_the_units_api(client, district, supervisors):
         "name": "District",
         "path": "District",
         "cadre_count": 6,
-        "participation_rate": pytest.approx(0.6667),
+        "participation_rate": 0.6,  # a1, a2, b1 of 6 less a4 exempted
         "credited_hours": 145.0,
         "meeting_quota": 2,
     }
-    assert units["District/Bureau A/Section A2"]["participation_rate"] == 0.5
+    # a3 has no hours, a4 is exempted (out of the base): 0 of 1.
+    assert units["District/Bureau A/Section A2"]["participation_rate"] == 0.0
     assert units["District/Bureau B/Section B1"]["meeting_quota"] == 1
     bad = client.get("/api/v1/reports/units?year=abc", headers=headers)
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "bad_request"
