@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 GROUP_SHARE = 0.27  # Kelley's upper and lower groups
 FLAG_DISCRIMINATION = 0.2  # below this a question separates poorly
+# A negative point-biserial flags a question from this many takers on; with fewer, its sign
+# is mostly chance (its standard error is about 1/sqrt(n - 3): 0.7 for five takers).
+MIN_TAKERS_FOR_CORRELATION = 10
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ def item_analysis(attempts: list[dict[int, float]]) -> list[ItemStats]:
                 discrimination=discrimination,
                 point_biserial=round(r, 3) if r is not None else None,
                 is_flagged=(discrimination is not None and discrimination < FLAG_DISCRIMINATION)
-                or (r is not None and r < 0)
+                or (r is not None and r < 0 and len(takers) >= MIN_TAKERS_FOR_CORRELATION)
                 or (len(takers) >= 5 and difficulty < 0.2),
             )
         )

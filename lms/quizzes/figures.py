@@ -103,9 +103,12 @@ def flag_reasons(stats: analysis.ItemStats) -> list[str]:
     if not stats.is_flagged:
         return []
     reasons = []
-    if (stats.discrimination is not None and stats.discrimination < 0) or (
-        stats.point_biserial is not None and stats.point_biserial < 0
-    ):
+    negative_r = (
+        stats.point_biserial is not None
+        and stats.point_biserial < 0
+        and stats.takers >= analysis.MIN_TAKERS_FOR_CORRELATION
+    )
+    if (stats.discrimination is not None and stats.discrimination < 0) or negative_r:
         reasons.append(_("Weak takers do better than strong ones: check the key or the wording."))
     elif stats.discrimination is not None and stats.discrimination < analysis.FLAG_DISCRIMINATION:
         reasons.append(
