@@ -97,7 +97,8 @@ def reset_password(user: User) -> str:
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    """Set a new password; every login of the account ends (the caller may start a new one)."""
+    """Set a new password; every login of the account ends, API tokens included (the caller may
+    start a new one): a password is changed because it may be known to someone else."""
     if not user.check_password(current):
         raise AccountError(_("The current password is not correct."))
     check_password_rules(new)
@@ -105,6 +106,7 @@ def change_password(user: User, current: str, new: str) -> None:
         raise AccountError(_("The new password must differ from the current one."))
     user.set_password(new)
     user.must_change_password = False
+    revoke_all_tokens(user)
     end_sessions_of(user)
     db.session.flush()
 

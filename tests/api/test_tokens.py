@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from lms.accounts.models import User
 from lms.api.models import ApiToken
 from lms.api.services import hash_token
 from lms.extensions import db
@@ -150,3 +151,24 @@ def test_last_used_is_recorded(client, make_user):
     client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
     db.session.expire_all()
     assert db.session.scalar(select(ApiToken.last_used_at)) is not None
+
+
+def test_changing_the_password_revokes_the_users_tokens(client, make_user, login, post):
+    make_user("ann")
+    raw = _token(client).get_json()["token"]
+    headers = {"Authorization": f"Bearer {raw}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    login(db.session.scalar(select(User).filter_by(username="ann")))
+    response = post(
+        "/account/password",
+        {
+            "current_password": "secret-pass-1",
+            "new_password": "new-pass-22",
+            "confirm": "new-pass-22",
+        },
+    )
+    assert response.status_code == 302
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    # A token asked for with the new password works.
+    fresh = _token(client, password="new-pass-22").get_json()["token"]
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {fresh}"}).status_code == 200
