@@ -5,8 +5,13 @@ rate limiter's storage (Flask-Limiter's, so memory or Redis), and only an attemp
 increment admits is evaluated: forty parallel guesses cannot all slip under a limit of five.
 Accounts are limited strictly and addresses generously, so one person behind an office's
 shared address locks their own account, not the office.
+
+When the shared storage (Redis) cannot be reached, attempts are counted in this process's
+memory instead, and logins go on: an outage of the counter must not lock everybody out, and
+each process still holds every account to its limits.
 """
 
+import logging
 import math
 import time
 from dataclasses import dataclass, field
@@ -15,9 +20,15 @@ from flask import current_app
 from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
+from limits.storage import MemoryStorage, Storage
 from limits.strategies import FixedWindowRateLimiter
 
 from lms.extensions import limiter
+
+log = logging.getLogger(__name__)
+
+# Where attempts are counted while the shared storage is unreachable (one per process).
+_fallback_storage = MemoryStorage()
 
 
 class Throttled(Exception):
@@ -41,10 +52,15 @@ class Attempt:
     """The hits one admitted attempt made; ``succeeded()`` takes them back."""
 
     hits: list[tuple[RateLimitItem, tuple[str, ...]]] = field(default_factory=list)
+    storage: Storage | None = None
 
     def succeeded(self) -> None:
         # Only failed attempts count: a cadre who logs in and out all weekend is never locked.
-        _refund(self.hits)
+        if self.storage is not None:
+            try:
+                _refund(self.storage, self.hits)
+            except self.storage.base_exceptions:
+                log.warning("Login throttling: could not take back a successful attempt")
         self.hits = []
 
 
@@ -52,41 +68,50 @@ def claim_attempt(username: str) -> Attempt:
     """Count one login attempt for ``username`` from this address, or raise ``Throttled``."""
     if not limiter.enabled:
         return Attempt()
+    storage = limiter.storage
+    try:
+        return _claim(storage, username)
+    except storage.base_exceptions:
+        log.warning("Login throttling: shared storage unreachable, counting in this process")
+        return _claim(_fallback_storage, username)
+
+
+def _claim(storage: Storage, username: str) -> Attempt:
     prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
     account = (prefix, "login-account", str(username or "").strip().lower()[:64])
     address = (prefix, "login-address", get_remote_address())
     # The account first: an attempt its account refuses is not evaluated, so it does not use
     # up the address's allowance for everybody else there.
-    hits = _hit_all(current_app.config["LOGIN_LIMIT_ACCOUNT"], account)
+    hits = _hit_all(storage, current_app.config["LOGIN_LIMIT_ACCOUNT"], account)
     try:
-        hits += _hit_all(current_app.config["LOGIN_LIMIT_ADDRESS"], address)
+        hits += _hit_all(storage, current_app.config["LOGIN_LIMIT_ADDRESS"], address)
     except Throttled:
-        _refund(hits)
+        _refund(storage, hits)
         raise
-    return Attempt(hits)
+    return Attempt(hits, storage)
 
 
-def _strategy() -> FixedWindowRateLimiter:
+def _strategy(storage: Storage) -> FixedWindowRateLimiter:
     # A fixed window on the limiter's own storage: its hit is one atomic INCR (a Lua script
     # on Redis, a per-key lock in memory), and a hit can be taken back with a negative cost.
-    return FixedWindowRateLimiter(limiter.storage)
+    return FixedWindowRateLimiter(storage)
 
 
-def _hit_all(limits_text: str, identifiers: tuple[str, ...]):
-    strategy = _strategy()
+def _hit_all(storage: Storage, limits_text: str, identifiers: tuple[str, ...]):
+    strategy = _strategy(storage)
     hits = []
     for item in parse_many(limits_text):
         if not strategy.hit(item, *identifiers):
             # Refused attempts are taken back too: the counters hold evaluated attempts only,
             # and the wait shown is the time until one more will be evaluated.
-            _refund([*hits, (item, identifiers)])
+            _refund(storage, [*hits, (item, identifiers)])
             reset_at = strategy.get_window_stats(item, *identifiers).reset_time
             raise Throttled(max(1, math.ceil(reset_at - time.time())))
         hits.append((item, identifiers))
     return hits
 
 
-def _refund(hits) -> None:
-    strategy = _strategy()
+def _refund(storage: Storage, hits) -> None:
+    strategy = _strategy(storage)
     for item, identifiers in hits:
         strategy.hit(item, *identifiers, cost=-1)

@@ -50,3 +50,42 @@ def test_failed_logins_are_counted_in_redis(tmp_path, monkeypatch):
     finally:
         for key in server.scan_iter(f"*{prefix}*"):
             server.delete(key)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_logins_go_on_and_stay_throttled_while_redis_is_down(tmp_path, monkeypatch):
+    # Nothing listens on the port: every Redis call fails to connect.
+    monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path / "instance"))
+    settings = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "REDIS_URL": f"redis://127.0.0.1:{_free_port()}/0",
+        "RATELIMIT_KEY_PREFIX": f"lms-test-{uuid.uuid4().hex[:8]}",
+        "LOGIN_LIMIT_ACCOUNT": "3 per minute",
+    }
+    app = create_app(settings)
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        db.create_all()
+        from lms.accounts.services import create_user
+
+        create_user("ann", "Ann", ["cadre"], password="secret-pass-1")
+        db.session.commit()
+        client = app.test_client()
+        good = {"username": "ann", "password": "secret-pass-1", "csrf_token": csrf_token(client)}
+        assert client.post("/login", data=good).status_code == 302
+        client = app.test_client()  # another browser
+        for _ in range(3):
+            bad = {"username": "ann", "password": "bad", "csrf_token": csrf_token(client)}
+            assert client.post("/login", data=bad).status_code == 401
+        good["csrf_token"] = csrf_token(client)
+        refused = client.post("/login", data=good)
+        assert refused.status_code == 429
+        assert "尝试次数过多" in refused.get_data(as_text=True)
