@@ -30,4 +30,5 @@ def signed_file(token: str, expires: str, user_id: str, path: str):
         abort(404)
     response = serve_media_file(served)
     response.headers["Cache-Control"] = PUBLIC_CACHING
+    response.headers.pop("Expires", None)  # send_file's "now" would contradict max-age
     return response

@@ -138,6 +138,7 @@ def test_a_cadre_plays_through_signed_links(client, make_user, login, ready_less
             assert response.status_code == 200
             assert response.headers["Content-Type"] == "video/mp2t"
             assert response.headers["Cache-Control"] == "public, max-age=86400"
+            assert "Expires" not in response.headers and "Set-Cookie" not in response.headers
             assert len(response.data) > 1000
     # No cookie is needed: the link is the capability (an edge cache may answer it).
     client.post("/logout", data={"csrf_token": _csrf(client)})
