@@ -16,6 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MEDIA_SNIPPET = ROOT / "deploy" / "nginx" / "lms-media.conf"
+EDGE_SNIPPET = ROOT / "deploy" / "nginx" / "lms-edge.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
@@ -28,7 +29,17 @@ def _free_port() -> int:
 class Nginx:
     """``Nginx(folder, app_port, media_root, secret).start()``; ``stop()`` ends it."""
 
-    def __init__(self, folder: Path, app_port: int, media_root: str, secret: str, workers=1):
+    def __init__(
+        self,
+        folder: Path,
+        app_port: int,
+        media_root: str,
+        secret: str,
+        workers=1,
+        snippet: Path = MEDIA_SNIPPET,
+        http_extra: str = "",
+        server_extra: str = "",
+    ):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.port = _free_port()
@@ -56,12 +67,14 @@ http {{
     log_format lms '$status $request_method $request_uri';
     access_log off;
     keepalive_requests 100000;
+    {http_extra}
     server {{
         listen 127.0.0.1:{self.port} backlog=4096;
         set $lms_media_root "{media_root.rstrip("/")}";
         set $lms_media_secret "{secret}";
         access_log {self.media_log} lms;
-        include {MEDIA_SNIPPET};
+        {server_extra}
+        include {snippet};
         location / {{
             proxy_pass http://127.0.0.1:{app_port};
             proxy_set_header Host $http_host;
