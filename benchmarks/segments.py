@@ -2,11 +2,14 @@
 
 Usage: .venv/bin/python benchmarks/segments.py [--seconds 10] [--connections 16]
                                               [--segment-kb 300] [--client auto|wrk|python]
+                                              [--baseline waitress|accel]
 
 Side by side in one run, on loopback, the same client and the same segment file:
 - **app**: ``GET /media/assets/<id>/<rung>/segment_00000.ts`` with a logged-in cadre's session
   cookie, straight to ``run.py`` (waitress; the access check, then send_file): what every
-  segment cost before signed links, and what ``/media/...`` still costs;
+  segment cost before signed links, and what ``/media/...`` still costs; with
+  ``--baseline accel``, through nginx with ``LMS_MEDIA_ACCEL=nginx`` instead (the app checks
+  and answers X-Accel-Redirect, nginx sends the file);
 - **nginx**: ``GET /m/<token>/<expires>/<user>/<folder>/segment_00000.ts``, nginx with
   ``deploy/nginx/lms-media.conf`` as it is (one worker), the app behind it for the rest.
 
@@ -41,7 +44,7 @@ PASSWORD = "bench-pass-1234"
 LINK_SECRET = "bench-link-secret-0123456789abcdef0123456789"
 
 
-def environment(folder: Path, port: int) -> dict:
+def environment(folder: Path, port: int, accel: bool) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
     env.update(
         LMS_INSTANCE_PATH=str(folder / "instance"),
@@ -54,6 +57,8 @@ def environment(folder: Path, port: int) -> dict:
         # The benchmark's client logs in once; the login limits are not what is measured.
         LMS_LOGIN_LIMIT_ADDRESS="1000 per minute",
     )
+    if accel:
+        env["LMS_MEDIA_ACCEL"] = "nginx"
     return env
 
 
@@ -213,6 +218,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--segment-kb", type=int, default=300)
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument("--baseline", choices=["waitress", "accel"], default="waitress")
     options = parser.parse_args()
     client_name = options.client
     if client_name == "auto":
@@ -223,7 +229,8 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="lms-segments-"))
     app_port = _free_port()
     app_base = f"http://127.0.0.1:{app_port}"
-    env = environment(folder, app_port)
+    accel = options.baseline == "accel"
+    env = environment(folder, app_port, accel)
     app = nginx = None
     try:
         asset_id = prepare(folder, env, options.segment_kb)
@@ -234,7 +241,14 @@ def main() -> int:
         signed_segment = variant.rsplit("/", 1)[0] + "/segment_00000.ts"
         app_segment = f"/media/assets/{asset_id}/360p/segment_00000.ts"
 
-        nginx = Nginx(folder / "nginx", app_port, str(folder / "media"), LINK_SECRET).start()
+        internal = (
+            f"location /protected-media/ {{ internal; alias {folder / 'media'}/; }}"
+            if accel
+            else ""
+        )
+        nginx = Nginx(
+            folder / "nginx", app_port, str(folder / "media"), LINK_SECRET, server_extra=internal
+        ).start()
         proxied_before = len(nginx.lines(nginx.app_log))
 
         print(
@@ -242,15 +256,19 @@ def main() -> int:
             f"segment {options.segment_kb} KiB, {os.cpu_count()} cores"
         )
         app_rate, app_errors = client(
-            app_port, app_segment, {"Cookie": cookie}, seconds, options.connections
+            nginx.port if accel else app_port,
+            app_segment,
+            {"Cookie": cookie},
+            seconds,
+            options.connections,
         )
-        print(f"app   (waitress, session + access check + send_file): {app_rate:9.0f} req/s"
-              f"  non-200: {app_errors}")  # fmt: skip
+        how = "nginx -> app check -> X-Accel-Redirect" if accel else "waitress, check + send_file"
+        print(f"app   ({how}): {app_rate:9.0f} req/s  non-200: {app_errors}")
         nginx_rate, nginx_errors = client(
             nginx.port, signed_segment, {}, seconds, options.connections
         )
         to_app = len(nginx.lines(nginx.app_log)) - proxied_before
-        print(f"nginx (signed link, secure_link, no app):               {nginx_rate:9.0f} req/s"
+        print(f"nginx (signed link, secure_link, no app): {nginx_rate:9.0f} req/s"
               f"  non-200: {nginx_errors}")  # fmt: skip
         ratio = nginx_rate / app_rate if app_rate else float("inf")
         print(f"ratio nginx / app: {ratio:.1f}x (target >= 20)")
