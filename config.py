@@ -141,6 +141,20 @@ SETTINGS = [
         "Internal nginx location that serves MEDIA_ROOT (with LMS_MEDIA_ACCEL=nginx).",
     ),
     Setting(
+        "LMS_MEDIA_LINK_SECONDS",
+        "MEDIA_LINK_SECONDS",
+        int,
+        "Lifetime of the signed links to HLS playlists and segments (revocation takes effect "
+        "within it).",
+    ),
+    Setting(
+        "LMS_MEDIA_LINK_SECRET",
+        "MEDIA_LINK_SECRET",
+        str,
+        "Secret nginx's secure_link checks media links with; empty: derived from the secret "
+        "key (`flask --app lms media link-secret` prints it).",
+    ),
+    Setting(
         "LMS_HOURS_PER_TRAINING_DAY",
         "HOURS_PER_TRAINING_DAY",
         float,
@@ -288,6 +302,8 @@ class Config:
     MAX_MEDIA_SECONDS = 36000
     MEDIA_ACCEL = ""  # "nginx": answer media requests with X-Accel-Redirect
     MEDIA_ACCEL_PREFIX = "/protected-media/"
+    MEDIA_LINK_SECONDS = 1800  # signed HLS links (lms/media/links.py)
+    MEDIA_LINK_SECRET = ""  # empty: derived from SECRET_KEY
     TRUSTED_PROXIES = 0
     STATS_CUTOFF = "11-30"  # the annual plan's statistics cut-off (month-day)
     YOUNG_CADRE_AGE = 40

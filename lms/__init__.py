@@ -43,6 +43,7 @@ from lms.home.views import bp as home_bp
 from lms.media import tasks as media_tasks
 from lms.media import upload_views  # noqa: F401 - its routes are on the media blueprint
 from lms.media.cli import media_cli, worker_command
+from lms.media.link_views import bp as media_links_bp
 from lms.media.views import bp as media_bp
 from lms.notify import tasks as notify_tasks
 from lms.notify.cli import send_mail_command, send_reminders_command
@@ -187,6 +188,7 @@ def _register_blueprints(app: Flask) -> None:
         courses_bp,
         courses_api_bp,
         media_bp,
+        media_links_bp,
         tracking_api_bp,
         tracking_bp,
         banks_bp,

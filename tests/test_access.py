@@ -34,6 +34,8 @@ PUBLIC = {
     "static",
     "api.create_token",
     "api.openapi",
+    # A signed media link authorizes by its token (lms/media/links.py), as nginx does.
+    "media_links.signed_file",
 }
 
 # Who may use each protected endpoint. A new endpoint must be added here, or the first

@@ -41,15 +41,25 @@ def init_login(app) -> None:
 
     @app.before_request
     def _force_password_change():
+        # The endpoint first: a signed media link must not even read the session (a response
+        # that varies by cookie could not be shared by caches).
         if (
-            current_user.is_authenticated
-            and current_user.must_change_password
-            and request.endpoint
-            not in {"accounts.change_password", "accounts.logout", "static", "home.set_language"}
+            request.endpoint not in PASSWORD_CHANGE_EXEMPT
             and not request.path.startswith("/api/")
+            and current_user.is_authenticated
+            and current_user.must_change_password
         ):
             return redirect(url_for("accounts.change_password"))
         return None
+
+
+PASSWORD_CHANGE_EXEMPT = {
+    "accounts.change_password",
+    "accounts.logout",
+    "static",
+    "home.set_language",
+    "media_links.signed_file",
+}
 
 
 def _has_bearer(req) -> bool:

@@ -14,6 +14,7 @@ from lms.core.queue import create_consumer, stop_consumer
 from lms.courses.models import Lesson
 from lms.extensions import db
 from lms.media.assets import reprocess_asset
+from lms.media.links import link_secret
 from lms.media.models import AssetStatus, MediaAsset
 from lms.media.processing_job import process_asset
 
@@ -88,3 +89,9 @@ def worker_command(workers):
         consumer.run()  # until Ctrl+C (waits for running jobs) or SIGTERM (at once)
     finally:
         stop_consumer(consumer)
+
+
+@media_cli.command("link-secret")
+def link_secret_command():
+    """Print the secret nginx checks signed media links with (deploy/nginx/lms-media.conf)."""
+    click.echo(link_secret())

@@ -29,12 +29,14 @@ from lms.media.delivery import (
     resolve_media_file,
     serve_media_file,
 )
+from lms.media.links import sign_master_playlist
 from lms.media.models import AssetStatus, MediaAsset
 from lms.media.processing_job import queue_processing
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 
 MANAGERS = (Role.INSTRUCTOR, Role.ADMIN)
+MASTER_PLAYLIST = "master.m3u8"  # lms/media/ffmpeg.py's -master_pl_name
 ACTIVE_STATES = (AssetStatus.PENDING.value, AssetStatus.PROCESSING.value)
 
 
@@ -170,7 +172,20 @@ def asset_file(asset_id: int, filename: str):
     path = resolve_media_file(asset.output_dir, filename) if allowed else None
     if path is None:
         abort(404)
+    if filename == MASTER_PLAYLIST:
+        return _signed_master(path, asset)
     return serve_media_file(path)
+
+
+def _signed_master(path: str, asset: MediaAsset):
+    """The master playlist with signed, expiring links to its variants for this user: their
+    segments are then fetched from /m/... (nginx alone in production; lms/media/links.py)."""
+    with open(path, encoding="utf-8") as fh:
+        text = sign_master_playlist(fh.read(), asset.output_dir, current_user.id)
+    response = current_app.response_class(text, mimetype="application/vnd.apple.mpegurl")
+    # Its links are this user's and expire: never cached, fetched again to renew them.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/captions/<int:caption_id>.vtt")

@@ -10,6 +10,7 @@ from lms.extensions import db
 from lms.media.models import MediaAsset
 
 BODY = bytes(range(256)) * 4096  # 1 MiB with a recognisable pattern
+MASTER = b"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1000000,RESOLUTION=1280x720\n720p/index.m3u8\n"
 
 
 @pytest.fixture
@@ -43,9 +44,12 @@ def published(app, make_user):
         for name in names:
             os.makedirs(os.path.dirname(os.path.join(folder, name)), exist_ok=True)
             with open(os.path.join(folder, name), "wb") as fh:
-                fh.write(
-                    b'{"peaks": [0.1, 0.5, 1.0], "duration": 3}' if name.endswith("json") else BODY
-                )
+                if name.endswith("json"):
+                    fh.write(b'{"peaks": [0.1, 0.5, 1.0], "duration": 3}')
+                elif name.endswith("m3u8"):
+                    fh.write(MASTER)
+                else:
+                    fh.write(BODY)
         # Files the pipeline never makes, and a secret beside the media folder.
         with open(os.path.join(folder, "notes.txt"), "w") as fh:
             fh.write("not served")
