@@ -16,6 +16,7 @@ from lms.extensions import db
 from lms.media.assets import reprocess_asset
 from lms.media.models import AssetStatus, MediaAsset
 from lms.media.processing_job import process_asset
+from lms.media.storage import media_store_health
 
 media_cli = AppGroup("media", help="Check and operate the media pipeline.")
 
@@ -53,7 +54,8 @@ def _version(tool: str) -> str:
 
 @media_cli.command("check")
 def check_command():
-    """Check that ffmpeg and ffprobe are installed, with the H.264 and AAC encoders."""
+    """Check ffmpeg and ffprobe with the H.264 and AAC encoders, and the media store (with
+    LMS_MEDIA_STORAGE=s3: the bucket answers, and an object can be written, read, removed)."""
     problems = []
     for tool in ("ffmpeg", "ffprobe"):
         path = shutil.which(tool)
@@ -70,6 +72,13 @@ def check_command():
                 click.echo(f"encoder {encoder}: available")
             else:
                 problems.append(f"ffmpeg lacks the {encoder} encoder (a full ffmpeg build has it).")
+    store = media_store_health(write=True)
+    if store is None:
+        click.echo(f"media store: local folder {current_app.config['MEDIA_ROOT']}")
+    elif store["status"] == "ok":
+        click.echo(f"media store: bucket {store['bucket']} is reachable and writable")
+    else:
+        problems.append(f"media store ({store['kind']}) does not work: {store.get('error')}")
     if problems:
         for problem in problems:
             click.echo(problem, err=True)

@@ -1,23 +1,54 @@
-"""Who may see a course's media, and serving its files (ranges, or X-Accel-Redirect for nginx)."""
+"""Who may see a course's media, and serving its files (ranges, or X-Accel-Redirect for nginx).
+
+The views authorize; this module answers with the bytes of the store that holds them: files
+under MEDIA_ROOT (send_file, or X-Accel-Redirect to nginx's internal location), or objects of
+an S3-compatible bucket (streamed with ranges, or X-Accel-Redirect to nginx proxying a
+presigned URL), see lms.media.storage.
+"""
 
 import os
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-from flask import Response, current_app, send_file
+from flask import Response, abort, current_app, request, send_file
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.security import safe_join
 
-# What the pipeline writes into an asset's output folder; nothing else is ever served.
-SERVED_TYPES = {
-    "m3u8": "application/vnd.apple.mpegurl",
-    "ts": "video/mp2t",
-    "m4s": "video/iso.segment",
-    "mp4": "video/mp4",
-    "m4a": "audio/mp4",
-    "jpg": "image/jpeg",
-    "json": "application/json",
-    "vtt": "text/vtt",
-}
+from lms.media.storage import SERVED_TYPES, StorageError, StoredFile, clean_key, get_storage
+
+__all__ = ["SERVED_TYPES", "media_key", "media_response", "resolve_media_file"]
+
+# Private: a shared cache must not hand one cadre's authorized media to another.
+# Renditions never change (a new upload gets a new folder), so the browser may keep them.
+CACHE_CONTROL = "private, max-age=3600"
+
+
+def media_key(directory: str, filename: str) -> str | None:
+    """The store's key of ``filename`` in ``directory``, or None for a name never served."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in SERVED_TYPES or not directory:
+        return None
+    folder = clean_key(directory)
+    name = clean_key(filename)
+    return f"{folder}/{name}" if folder and name else None
+
+
+def media_response(directory: str, filename: str) -> Response | None:
+    """Answer with a file of ``directory`` from the media store; None when there is none."""
+    key = media_key(directory, filename)
+    if key is None:
+        return None
+    storage = get_storage()
+    if storage.kind == "local":
+        path = resolve_media_file(directory, filename)
+        return serve_media_file(path) if path else None
+    try:
+        stored = storage.stat(key)
+        if stored is None:
+            return None
+        return serve_stored_object(storage, stored)
+    except StorageError as exc:
+        current_app.logger.warning("media store unavailable for %s: %s", key, exc)
+        abort(503)
 
 
 def resolve_media_file(directory: str, filename: str) -> str | None:
@@ -54,7 +85,59 @@ def serve_media_file(path: str) -> Response:
             # The app's error pages would drop the header a player needs to recover.
             response = Response(status=416)
             response.headers["Content-Range"] = f"bytes */{os.path.getsize(path)}"
-    # Private: a shared cache must not hand one cadre's authorized media to another.
-    # Renditions never change (a new upload gets a new folder), so the browser may keep them.
-    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
+def serve_stored_object(storage, stored: StoredFile) -> Response:
+    """Answer with an object of the bucket: streamed through the app with byte ranges, or (with
+    LMS_MEDIA_ACCEL=nginx) an internal redirect to nginx, which fetches a presigned URL."""
+    mimetype = SERVED_TYPES[stored.key.rsplit(".", 1)[-1].lower()]
+    if current_app.config.get("MEDIA_ACCEL") == "nginx":
+        response = Response(status=200, mimetype=mimetype)
+        response.headers["X-Accel-Redirect"] = accel_path_for_url(storage.presigned_url(stored.key))
+    else:
+        response = _stream_object(storage, stored, mimetype)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
+def accel_path_for_url(url: str) -> str:
+    """The internal location nginx proxies to the store: MEDIA_ACCEL_PREFIX + the presigned
+    URL's path and query (nginx needs no credentials; the signature is short-lived)."""
+    parts = urlsplit(url)
+    prefix = current_app.config["MEDIA_ACCEL_PREFIX"].rstrip("/")
+    return f"{prefix}{parts.path}" + (f"?{parts.query}" if parts.query else "")
+
+
+def _stream_object(storage, stored: StoredFile, mimetype: str) -> Response:
+    size, etag = stored.size, stored.etag
+    if etag and request.if_none_match.contains(etag):
+        response = Response(status=304)
+        response.set_etag(etag)
+        return response
+    byte_range = request.range
+    if byte_range is not None and request.if_range.etag and request.if_range.etag != etag:
+        byte_range = None  # If-Range names another version: the whole file
+    if byte_range is not None:
+        span = byte_range.range_for_length(size)
+        if span is None:
+            # The app's error pages would drop the header a player needs to recover.
+            response = Response(status=416)
+            response.headers["Content-Range"] = f"bytes */{size}"
+            return response
+        start, stop = span
+        body = [] if request.method == "HEAD" else storage.open(stored.key, start, stop - 1)
+        response = Response(body, status=206, mimetype=mimetype, direct_passthrough=True)
+        response.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
+        response.content_length = stop - start
+    else:
+        body = [] if request.method == "HEAD" else storage.open(stored.key)
+        response = Response(body, status=200, mimetype=mimetype, direct_passthrough=True)
+        response.content_length = size
+    response.headers["Accept-Ranges"] = "bytes"
+    if etag:
+        response.set_etag(etag)
+    if stored.last_modified:
+        response.last_modified = stored.last_modified
     return response

@@ -23,14 +23,11 @@ from lms.core.queue import queue_state
 from lms.courses.access import can_edit_course, can_see_course
 from lms.courses.models import Caption, Lesson, LessonKind
 from lms.extensions import db
-from lms.media import uploads as tus
 from lms.media.assets import retry_asset as reset_asset
-from lms.media.delivery import (
-    resolve_media_file,
-    serve_media_file,
-)
+from lms.media.delivery import media_response
 from lms.media.models import AssetStatus, MediaAsset
 from lms.media.processing_job import queue_processing
+from lms.media.storage import delete_quietly
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 
@@ -137,10 +134,10 @@ def delete_caption(caption_id: int):
     if caption is None or not can_edit_course(current_user, caption.lesson.course):
         abort(404)
     lesson_id = caption.lesson_id
-    path = tus.media_path(caption.path)
+    key = caption.path
     db.session.delete(caption)
     # The file goes once the row's removal is kept (docs/architecture.md, events after commit).
-    after_commit(db.session, partial(tus.remove_file, path))
+    after_commit(db.session, partial(delete_quietly, key))
     flash(_("The caption track was deleted."), "success")
     return redirect(url_for("media.lesson_media", lesson_id=lesson_id))
 
@@ -167,10 +164,10 @@ def asset_file(asset_id: int, filename: str):
     allowed = can_edit_course(current_user, course) or (
         asset.lesson.current_asset_id == asset.id and can_see_course(current_user, course)
     )
-    path = resolve_media_file(asset.output_dir, filename) if allowed else None
-    if path is None:
+    response = media_response(asset.output_dir, filename) if allowed else None
+    if response is None:
         abort(404)
-    return serve_media_file(path)
+    return response
 
 
 @bp.route("/captions/<int:caption_id>.vtt")
@@ -181,10 +178,10 @@ def caption_file(caption_id: int):
     if caption is None or not can_see_course(current_user, caption.lesson.course):
         abort(404)
     directory, _sep, name = caption.path.rpartition("/")
-    path = resolve_media_file(directory, name)
-    if path is None:
+    response = media_response(directory, name)
+    if response is None:
         abort(404)
-    return serve_media_file(path)
+    return response
 
 
 # -- the player -------------------------------------------------------------------------------

@@ -1,0 +1,361 @@
+"""LMS_MEDIA_STORAGE=s3 against a real S3-protocol server (moto in server mode, on loopback).
+
+An upload through the real tus endpoint of a running run.py is processed by real ffmpeg, its
+renditions pushed to the bucket and removed from the local scratch; the app plays them to
+those who may see the course (ranges included) and refuses others; a caption track lives in
+the bucket and goes with its row. In-process: a crash half-way through the push is redone by
+the next attempt; nginx gets a presigned URL to proxy; a store that does not answer shows in
+/healthz.
+"""
+
+import base64
+import re
+import secrets
+import socket
+import urllib.parse
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+
+import boto3
+import pytest
+
+from lms.core.timeutil import utcnow
+from lms.extensions import db
+from lms.media.assets import create_asset
+from lms.media.models import MediaAsset
+from lms.media.processing_job import process_asset
+from lms.media.storage import S3Storage
+from lms.media.sweep import sweep_stale
+from tests.media.test_run_py import PASSWORD, Site, _lesson_with_instructor, wait_for_lesson
+
+PREFIX = "lms"
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    """A moto S3 server on a free loopback port, for this module."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+class Bucket:
+    """A fresh bucket on the server, and the settings that point the app at it."""
+
+    def __init__(self, endpoint: str):
+        self.endpoint = endpoint
+        self.name = f"lms-{secrets.token_hex(6)}"
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test-key",
+            aws_secret_access_key="test-secret",
+        )
+        self.client.create_bucket(Bucket=self.name)
+
+    @property
+    def env(self) -> dict:
+        return {
+            "LMS_MEDIA_STORAGE": "s3",
+            "LMS_S3_ENDPOINT_URL": self.endpoint,
+            "LMS_S3_BUCKET": self.name,
+            "LMS_S3_ACCESS_KEY": "test-key",
+            "LMS_S3_SECRET_KEY": "test-secret",
+            "LMS_S3_PREFIX": PREFIX,
+        }
+
+    @property
+    def config(self) -> dict:
+        return {name.removeprefix("LMS_"): value for name, value in self.env.items()}
+
+    def keys(self, prefix: str) -> list[str]:
+        found = self.client.list_objects_v2(Bucket=self.name, Prefix=f"{PREFIX}/{prefix}")
+        return sorted(item["Key"][len(PREFIX) + 1 :] for item in found.get("Contents", []))
+
+    def get(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.name, Key=f"{PREFIX}/{key}")["Body"].read()
+
+    def content_type(self, key: str) -> str:
+        return self.client.head_object(Bucket=self.name, Key=f"{PREFIX}/{key}")["ContentType"]
+
+
+@pytest.fixture
+def bucket(s3_endpoint):
+    return Bucket(s3_endpoint)
+
+
+# -- through run.py over HTTP -----------------------------------------------------------------
+
+
+def _tus(site: Site, lesson_id: int, body: bytes, **meta) -> int:
+    """Upload ``body`` as the media page's tus-js-client does; returns the last status."""
+    page = site.get(f"/media/lessons/{lesson_id}")
+    purpose = meta.get("purpose", "media")
+    form = re.search(rf'<form class="tus-upload"[^>]*data-purpose="{purpose}"', page, re.S).group(0)
+    endpoint = re.search(r'data-endpoint="([^"]+)"', form).group(1)
+    token = re.search(r'data-csrf="([^"]+)"', form).group(1)
+    meta = {"lesson_id": lesson_id, **meta}
+    headers = {"Tus-Resumable": "1.0.0", "X-CSRFToken": token}
+    encoded = ",".join(f"{k} {base64.b64encode(str(v).encode()).decode()}" for k, v in meta.items())
+    created = site.request(
+        endpoint,
+        data=b"",
+        method="POST",
+        headers={**headers, "Upload-Length": str(len(body)), "Upload-Metadata": encoded},
+    )
+    assert created.status == 201, created.read()
+    location = urllib.parse.urljoin(site.base + endpoint, created.headers["Location"])
+    half = len(body) // 2 + 1
+    offset = 0
+    while offset < len(body):
+        response = site.request(
+            location.removeprefix(site.base),
+            data=body[offset : offset + half],
+            method="PATCH",
+            headers={
+                **headers,
+                "Upload-Offset": str(offset),
+                "Content-Type": "application/offset+octet-stream",
+            },
+        )
+        if response.status != 204:
+            return response.status
+        offset = int(response.headers["Upload-Offset"])
+    return response.status
+
+
+def _fetch(site: Site, path: str, **headers):
+    response = site.request(path, headers=headers)
+    return response.status, response.headers, response.read()
+
+
+def _first_uri(playlist: bytes) -> str:
+    return next(
+        line for line in playlist.decode().splitlines() if line and not line.startswith("#")
+    )
+
+
+def test_s3_upload_is_pushed_played_to_those_allowed_and_deleted(tmp_path, make_clip, bucket):
+    site = Site(tmp_path, "sqlite", **bucket.env)
+    media_root = tmp_path / "media"
+    try:
+        lesson_id = _lesson_with_instructor(site)
+        site.flask("create-user", "reader", "--role", "cadre", "--password", PASSWORD)
+        status, health = site.json("/healthz")
+        assert health["checks"]["media_store"] == {
+            "status": "ok",
+            "kind": "s3",
+            "bucket": bucket.name,
+        }, health
+        checked = site.flask("media", "check")
+        assert f"bucket {bucket.name} is reachable and writable" in checked
+
+        # Upload over tus; the worker beside run.py processes it and pushes the renditions.
+        clip = make_clip(3, "320x240")
+        assert _tus(site, lesson_id, clip.read_bytes(), filename="talk.mp4") == 204
+        state = wait_for_lesson(site, lesson_id, lambda s: s["lesson"]["status"] == "ready")
+        asset_id = state["asset"]["id"]
+        keys = bucket.keys(f"media/{asset_id}/")
+        names = [key.removeprefix(f"media/{asset_id}/") for key in keys]
+        assert "master.m3u8" in names and "fallback.mp4" in names and "poster.jpg" in names
+        assert any(re.fullmatch(r"[^/]+/index\.m3u8", name) for name in names), names
+        assert any(name.endswith(".ts") for name in names), names
+        assert bucket.content_type(f"media/{asset_id}/master.m3u8") == (
+            "application/vnd.apple.mpegurl"
+        )
+        segment_key = next(key for key in keys if key.endswith(".ts"))
+        assert bucket.content_type(segment_key) == "video/mp2t"
+        assert bucket.content_type(f"media/{asset_id}/poster.jpg") == "image/jpeg"
+        # Nothing of the renditions stays on the local scratch (the source does: reprocessing).
+        assert not (media_root / "media" / str(asset_id)).exists()
+        assert not list((media_root / "media").glob("*.tmp"))
+        assert list((media_root / "sources").rglob("source.mp4"))
+
+        # A cadre may not see the draft course's media; once it is published, they play it.
+        site.login("reader")
+        assert _fetch(site, f"/media/assets/{asset_id}/master.m3u8")[0] == 404
+        site.login("teacher")
+        course_id = re.search(r"/courses/(\d+)/edit", site.get(f"/media/lessons/{lesson_id}"))
+        site.post_form(
+            f"/courses/{course_id.group(1)}/publish",
+            {},
+            token_page=f"/courses/{course_id.group(1)}/edit",
+        )
+        site.login("reader")
+        status, headers, master = _fetch(site, f"/media/assets/{asset_id}/master.m3u8")
+        assert status == 200, master
+        assert master == bucket.get(f"media/{asset_id}/master.m3u8")
+        assert headers["Content-Type"].startswith("application/vnd.apple.mpegurl")
+        assert "private" in headers["Cache-Control"]
+        variant_name = _first_uri(master)
+        status, _, variant = _fetch(site, f"/media/assets/{asset_id}/{variant_name}")
+        assert status == 200 and variant == bucket.get(f"media/{asset_id}/{variant_name}")
+        segment_name = variant_name.rsplit("/", 1)[0] + "/" + _first_uri(variant)
+        segment_key = f"media/{asset_id}/{segment_name}"
+        stored = bucket.get(segment_key)
+        status, headers, segment = _fetch(site, f"/media/assets/{asset_id}/{segment_name}")
+        assert status == 200 and segment == stored and len(stored) > 1000
+        assert headers["Content-Type"] == "video/mp2t"
+        assert headers["Accept-Ranges"] == "bytes"
+
+        # Byte ranges: a span, a suffix, an open end, and one past the end.
+        url = f"/media/assets/{asset_id}/{segment_name}"
+        status, headers, part = _fetch(site, url, Range="bytes=100-1099")
+        assert (status, part) == (206, stored[100:1100])
+        assert headers["Content-Range"] == f"bytes 100-1099/{len(stored)}"
+        status, headers, part = _fetch(site, url, Range="bytes=-188")
+        assert (status, part) == (206, stored[-188:])
+        status, headers, part = _fetch(site, url, Range=f"bytes={len(stored) - 10}-")
+        assert (status, part) == (206, stored[-10:])
+        status, headers, _ = _fetch(site, url, Range=f"bytes={len(stored) + 5}-")
+        assert status == 416 and headers["Content-Range"] == f"bytes */{len(stored)}"
+        # Conditional: the ETag the app gave answers 304.
+        etag = _fetch(site, url)[1]["ETag"]
+        assert _fetch(site, url, **{"If-None-Match": etag})[0] == 304
+        # Names the pipeline never makes, and other folders, stay out of reach.
+        assert _fetch(site, f"/media/assets/{asset_id}/../{asset_id}/master.m3u8")[0] == 404
+        assert _fetch(site, f"/media/assets/{asset_id}/missing.ts")[0] == 404
+        site.logout()
+        anonymous = site.request(url)
+        assert "/login" in anonymous.url and anonymous.read() != stored
+
+        # Captions: pushed to the bucket, served from there, removed with their row.
+        site.login("teacher")
+        vtt = b"WEBVTT\n\n00:00.000 --> 00:02.000\nHello\n"
+        assert _tus(site, lesson_id, vtt, purpose="caption", language="en", label="English") == 204
+        caption_keys = bucket.keys(f"captions/{lesson_id}/")
+        assert len(caption_keys) == 1 and caption_keys[0].endswith(".vtt")
+        assert bucket.content_type(caption_keys[0]) == "text/vtt"
+        assert not list((media_root / "captions").rglob("*.vtt"))
+        page = site.get(f"/media/lessons/{lesson_id}")
+        caption_id = re.search(r"/media/captions/(\d+)/delete", page).group(1)
+        site.login("reader")
+        status, _, text = _fetch(site, f"/media/captions/{caption_id}.vtt")
+        assert status == 200 and text == bucket.get(caption_keys[0])
+        site.login("teacher")
+        deleted = site.post_form(
+            f"/media/captions/{caption_id}/delete", {}, token_page=f"/media/lessons/{lesson_id}"
+        )
+        assert deleted.status == 200
+        assert bucket.keys(f"captions/{lesson_id}/") == []
+        site.login("reader")
+        assert _fetch(site, f"/media/captions/{caption_id}.vtt")[0] == 404
+    finally:
+        if site.process:
+            site.stop()
+
+
+# -- in-process: the job and the delivery's other ways ----------------------------------------
+
+
+@pytest.fixture
+def s3_app(app, bucket):
+    app.config.update(bucket.config)
+    app.config["S3_URL_SECONDS"] = 300
+    yield app
+    app.extensions.pop("media_storage", None)
+
+
+class Crash(BaseException):
+    """The worker process dying (nothing of the job's own handling runs)."""
+
+
+def test_a_crash_mid_push_is_pushed_again_and_ends_ready(
+    s3_app, bucket, make_clip, make_lesson, uploader, monkeypatch, client, login
+):
+    lesson = make_lesson("video")
+    asset = create_asset(lesson, make_clip(2, "320x240"), "talk.mp4", uploader)
+    db.session.commit()
+    asset_id = asset.id
+
+    real_upload = S3Storage._upload
+    pushed = []
+
+    def dies_on_the_fourth(self, path, object_key):
+        if len(pushed) == 3:
+            raise Crash
+        real_upload(self, path, object_key)
+        pushed.append(object_key)
+
+    monkeypatch.setattr(S3Storage, "_upload", dies_on_the_fourth)
+    with pytest.raises(Crash):
+        process_asset(asset_id)
+    monkeypatch.setattr(S3Storage, "_upload", real_upload)
+
+    db.session.expire_all()
+    asset = db.session.get(MediaAsset, asset_id)
+    assert asset.status == "processing" and asset.lesson.current_asset_id is None
+    half = bucket.keys(f"media/{asset_id}/")
+    assert len(half) == 3
+    assert not any(key.endswith(".m3u8") for key in half)  # playlists go last
+
+    # The sweep finds the dead run (its heartbeat stale) and the next attempt pushes it all.
+    later = utcnow() + timedelta(seconds=s3_app.config["JOB_STALE_SECONDS"] + 5)
+    assert sweep_stale(now=later) == [asset_id]
+    db.session.expire_all()
+    asset = db.session.get(MediaAsset, asset_id)
+    assert asset.status == "ready" and asset.attempts == 2
+    assert asset.lesson.current_asset_id == asset_id
+    keys = bucket.keys(f"media/{asset_id}/")
+    assert f"media/{asset_id}/master.m3u8" in keys and set(half) <= set(keys)
+    assert list((Path(s3_app.config["MEDIA_ROOT"]) / "media").iterdir()) == []
+
+    # With nginx in front the app only authorizes and hands nginx a presigned URL to proxy.
+    login(uploader)
+    s3_app.config.update(MEDIA_ACCEL="nginx", MEDIA_ACCEL_PREFIX="/s3-media/")
+    response = client.get(f"/media/assets/{asset_id}/master.m3u8")
+    assert response.status_code == 200 and response.data == b""
+    target = response.headers["X-Accel-Redirect"]
+    assert target.startswith(f"/s3-media/{bucket.name}/{PREFIX}/media/{asset_id}/master.m3u8?")
+    assert "X-Amz-Signature=" in target and "X-Amz-Expires=300" in target
+    # What nginx would fetch: the store's URL with the path and query the app gave.
+    proxied = urllib.request.urlopen(bucket.endpoint + target.removeprefix("/s3-media"))
+    assert proxied.read() == bucket.get(f"media/{asset_id}/master.m3u8")
+
+
+def test_a_store_that_does_not_answer_is_down_in_healthz_and_the_job_waits(
+    app, make_clip, make_lesson, uploader, client
+):
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    app.config.update(
+        MEDIA_STORAGE="s3",
+        S3_ENDPOINT_URL=dead,
+        S3_BUCKET="nowhere",
+        S3_ACCESS_KEY="k",
+        S3_SECRET_KEY="s",
+    )
+    try:
+        response = client.get("/healthz")
+        assert response.status_code == 503
+        store = response.get_json()["checks"]["media_store"]
+        assert store["status"] == "down" and store["bucket"] == "nowhere"
+
+        lesson = make_lesson("audio")
+        asset = create_asset(lesson, make_clip(2, audio=True, video=False), "a.mp4", uploader)
+        db.session.commit()
+        asset_id = asset.id
+        # Not failed at once: the run leaves the asset stale with the store's reason, and the
+        # sweep tries again; the third attempt fails it with that reason.
+        assert process_asset(asset_id) is None
+        db.session.expire_all()
+        asset = db.session.get(MediaAsset, asset_id)
+        assert (asset.status, asset.attempts, asset.heartbeat_at) == ("processing", 1, None)
+        assert "Could not connect" in asset.error
+        assert not list((Path(app.config["MEDIA_ROOT"]) / "media").iterdir())
+        for attempts in (2, 3):
+            assert sweep_stale() == [asset_id]
+            db.session.expire_all()
+            assert db.session.get(MediaAsset, asset_id).attempts == attempts
+        asset = db.session.get(MediaAsset, asset_id)
+        assert asset.status == "failed" and "Could not connect" in asset.error
+        assert asset.lesson.status == "failed"
+    finally:
+        app.extensions.pop("media_storage", None)
