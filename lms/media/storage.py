@@ -414,3 +414,19 @@ def media_store_health(write: bool = False) -> dict | None:
             "error": str(exc),
         }
     return storage.check(write=write) if storage.kind == "s3" else storage.check()
+
+
+def remove_media_files(folders=(), files=(), sources=()) -> None:
+    """Remove what deleted lessons left: rendition folders and caption tracks from the store,
+    uploaded originals from MEDIA_ROOT. Run after the deletion commits; failures are logged."""
+    for folder in folders:
+        delete_quietly(folder, prefix=True)
+    for key in files:
+        delete_quietly(key)
+    local = LocalStorage(current_app.config["MEDIA_ROOT"])
+    for key in sources:
+        local.delete(key)
+        path = local.path(key)
+        if path is not None and path.parent != local.root:
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()  # sources/<random>/ held only this file

@@ -181,12 +181,10 @@ def test_s3_upload_is_pushed_played_to_those_allowed_and_deleted(tmp_path, make_
         site.login("reader")
         assert _fetch(site, f"/media/assets/{asset_id}/master.m3u8")[0] == 404
         site.login("teacher")
-        course_id = re.search(r"/courses/(\d+)/edit", site.get(f"/media/lessons/{lesson_id}"))
-        site.post_form(
-            f"/courses/{course_id.group(1)}/publish",
-            {},
-            token_page=f"/courses/{course_id.group(1)}/edit",
-        )
+        page = site.get(f"/media/lessons/{lesson_id}")
+        course_id = re.search(r"/courses/(\d+)/edit", page).group(1)
+        edit_page = f"/courses/{course_id}/edit"
+        site.post_form(f"/courses/{course_id}/publish", {}, token_page=edit_page)
         site.login("reader")
         status, headers, master = _fetch(site, f"/media/assets/{asset_id}/master.m3u8")
         assert status == 200, master
@@ -246,6 +244,17 @@ def test_s3_upload_is_pushed_played_to_those_allowed_and_deleted(tmp_path, make_
         assert bucket.keys(f"captions/{lesson_id}/") == []
         site.login("reader")
         assert _fetch(site, f"/media/captions/{caption_id}.vtt")[0] == 404
+
+        # Deleting the course (a draft again) removes its lessons' objects and the original.
+        site.login("teacher")
+        assert _tus(site, lesson_id, vtt, purpose="caption", language="zh", label="中文") == 204
+        assert len(bucket.keys(f"captions/{lesson_id}/")) == 1
+        site.post_form(f"/courses/{course_id}/unpublish", {}, token_page=edit_page)
+        deleted = site.post_form(f"/courses/{course_id}/delete", {}, token_page=edit_page)
+        assert deleted.status == 200 and "/courses/teaching" in deleted.url, deleted.url
+        assert bucket.keys(f"media/{asset_id}/") == []
+        assert bucket.keys(f"captions/{lesson_id}/") == []
+        assert not list((media_root / "sources").rglob("source.*"))
     finally:
         if site.process:
             site.stop()
@@ -307,6 +316,8 @@ def test_a_crash_mid_push_is_pushed_again_and_ends_ready(
     assert list((Path(s3_app.config["MEDIA_ROOT"]) / "media").iterdir()) == []
 
     # With nginx in front the app only authorizes and hands nginx a presigned URL to proxy.
+    asset.lesson.course.is_published = True
+    db.session.commit()
     login(uploader)
     s3_app.config.update(MEDIA_ACCEL="nginx", MEDIA_ACCEL_PREFIX="/s3-media/")
     response = client.get(f"/media/assets/{asset_id}/master.m3u8")
