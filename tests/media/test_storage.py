@@ -1,11 +1,12 @@
-"""LMS_MEDIA_STORAGE=s3 against a real S3-protocol server (moto in server mode, on loopback).
+"""Media storage: local (default) and S3 (moto in server mode, on loopback).
 
-An upload through the real tus endpoint of a running run.py is processed by real ffmpeg, its
-renditions pushed to the bucket and removed from the local scratch; the app plays them to
-those who may see the course (ranges included) and refuses others; a caption track lives in
-the bucket and goes with its row. In-process: a crash half-way through the push is redone by
-the next attempt; nginx gets a presigned URL to proxy; a store that does not answer shows in
-/healthz.
+With s3: an upload through the real tus endpoint of a running run.py is processed by real
+ffmpeg, its renditions pushed to the bucket and removed from the local scratch; the app plays
+them to those who may see the course (ranges included) and refuses others; a caption track
+lives in the bucket and goes with its row. In-process: a crash half-way through the push is
+redone by the next attempt; nginx gets a presigned URL to proxy; a store that does not answer
+shows in /healthz. With local: deleting a lesson removes its files; ``media push-local`` moves
+an existing installation's files into a bucket.
 """
 
 import base64
@@ -21,6 +22,7 @@ import boto3
 import pytest
 
 from lms.core.timeutil import utcnow
+from lms.courses.models import Caption, Lesson
 from lms.extensions import db
 from lms.media.assets import create_asset
 from lms.media.models import MediaAsset
@@ -368,5 +370,77 @@ def test_a_store_that_does_not_answer_is_down_in_healthz_and_the_job_waits(
         asset = db.session.get(MediaAsset, asset_id)
         assert asset.status == "failed" and "Could not connect" in asset.error
         assert asset.lesson.status == "failed"
+    finally:
+        app.extensions.pop("media_storage", None)
+
+
+# -- the local store: what it did before, and deletion now removes the files ------------------
+
+
+def test_local_store_deleting_a_lesson_removes_its_renditions_captions_and_original(
+    app, make_clip, make_lesson, make_user, client, login, post
+):
+    """LMS_MEDIA_STORAGE=local (the default): processing renames into MEDIA_ROOT as before,
+    and deleting the lesson removes its files once the deletion is kept."""
+    teacher = make_user("lecturer", roles=["instructor"])
+    lesson = make_lesson("audio")
+    lesson.course.instructors.append(teacher)
+    other = Lesson(course=lesson.course, title="Second", kind="audio", position=2)
+    db.session.add(other)
+    db.session.commit()
+    asset = create_asset(lesson, make_clip(2, audio=True, video=False), "a.mp4", teacher)
+    db.session.commit()
+    assert process_asset(asset.id) == "ready"
+    root = Path(app.config["MEDIA_ROOT"])
+    output = root / "media" / str(asset.id)
+    source = root / asset.source_path
+    assert (output / "audio.m4a").is_file() and source.is_file()
+    captions = root / "captions" / str(lesson.id)
+    captions.mkdir(parents=True)
+    (captions / "track.vtt").write_text("WEBVTT\n")
+    db.session.add(
+        Caption(
+            lesson_id=lesson.id, language="en", label="E", path=f"captions/{lesson.id}/track.vtt"
+        )
+    )
+    db.session.commit()
+
+    login(teacher)
+    response = post(f"/courses/{lesson.course_id}/lessons/{lesson.id}/delete")
+    assert response.status_code == 302
+    assert not output.exists() and not source.exists() and not source.parent.exists()
+    assert not (captions / "track.vtt").exists()
+
+
+def test_push_local_moves_an_installations_files_into_the_bucket(
+    app, bucket, make_clip, make_lesson, uploader
+):
+    """Switching from local: ``flask media push-local`` pushes what is on disk, twice is fine."""
+    lesson = make_lesson("audio")
+    asset = create_asset(lesson, make_clip(2, audio=True, video=False), "a.mp4", uploader)
+    db.session.commit()
+    assert process_asset(asset.id) == "ready"  # local, as before
+    root = Path(app.config["MEDIA_ROOT"])
+    on_disk = sorted(
+        p.relative_to(root).as_posix() for p in (root / "media" / str(asset.id)).rglob("*")
+    )
+    on_disk = [name for name in on_disk if (root / name).is_file()]
+    (root / "captions" / "9").mkdir(parents=True)
+    (root / "captions" / "9" / "t.vtt").write_text("WEBVTT\n")
+    db.session.add(Caption(lesson_id=lesson.id, language="en", label="E", path="captions/9/t.vtt"))
+    db.session.commit()
+
+    app.config.update(bucket.config)
+    try:
+        runner = app.test_cli_runner()
+        result = runner.invoke(args=["media", "push-local"])
+        assert result.exit_code == 0, result.output
+        assert "Pushed 1 rendition folders and 1 caption tracks" in result.output
+        assert bucket.keys(f"media/{asset.id}/") == on_disk
+        assert bucket.get("captions/9/t.vtt") == b"WEBVTT\n"
+        assert not (root / "media" / str(asset.id)).exists()
+        assert not (root / "captions" / "9" / "t.vtt").exists()
+        again = runner.invoke(args=["media", "push-local"])
+        assert "Pushed 0 rendition folders and 0 caption tracks" in again.output
     finally:
         app.extensions.pop("media_storage", None)
