@@ -13,7 +13,7 @@ from flask import Response, abort, current_app, request, send_file
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.security import safe_join
 
-from lms.media.storage import SERVED_TYPES, StorageError, StoredFile, clean_key, get_storage
+from lms.media.storage import SERVED_TYPES, StorageError, clean_key, get_storage
 
 __all__ = ["SERVED_TYPES", "media_key", "media_response", "resolve_media_file"]
 
@@ -42,10 +42,7 @@ def media_response(directory: str, filename: str) -> Response | None:
         path = resolve_media_file(directory, filename)
         return serve_media_file(path) if path else None
     try:
-        stored = storage.stat(key)
-        if stored is None:
-            return None
-        return serve_stored_object(storage, stored)
+        return serve_stored_object(storage, key)
     except StorageError as exc:
         current_app.logger.warning("media store unavailable for %s: %s", key, exc)
         abort(503)
@@ -89,15 +86,18 @@ def serve_media_file(path: str) -> Response:
     return response
 
 
-def serve_stored_object(storage, stored: StoredFile) -> Response:
-    """Answer with an object of the bucket: streamed through the app with byte ranges, or (with
-    LMS_MEDIA_ACCEL=nginx) an internal redirect to nginx, which fetches a presigned URL."""
-    mimetype = SERVED_TYPES[stored.key.rsplit(".", 1)[-1].lower()]
+def serve_stored_object(storage, key: str) -> Response | None:
+    """Answer with an object of the bucket: streamed through the app with byte ranges (one
+    request to the store), or (with LMS_MEDIA_ACCEL=nginx) an internal redirect to nginx, which
+    fetches a presigned URL (and relays the store's answer, 404 included)."""
+    mimetype = SERVED_TYPES[key.rsplit(".", 1)[-1].lower()]
     if current_app.config.get("MEDIA_ACCEL") == "nginx":
         response = Response(status=200, mimetype=mimetype)
-        response.headers["X-Accel-Redirect"] = accel_path_for_url(storage.presigned_url(stored.key))
+        response.headers["X-Accel-Redirect"] = accel_path_for_url(storage.presigned_url(key))
     else:
-        response = _stream_object(storage, stored, mimetype)
+        response = _stream_object(storage, key, mimetype)
+        if response is None:
+            return None
     response.headers["Cache-Control"] = CACHE_CONTROL
     return response
 
@@ -110,34 +110,50 @@ def accel_path_for_url(url: str) -> str:
     return f"{prefix}{parts.path}" + (f"?{parts.query}" if parts.query else "")
 
 
-def _stream_object(storage, stored: StoredFile, mimetype: str) -> Response:
-    size, etag = stored.size, stored.etag
-    if etag and request.if_none_match.contains(etag):
-        response = Response(status=304)
-        response.set_etag(etag)
-        return response
+def _stream_object(storage, key: str, mimetype: str) -> Response | None:
+    if request.method == "HEAD":
+        stored = storage.stat(key)
+        if stored is None:
+            return None
+        response = Response(status=200, mimetype=mimetype)
+        response.content_length = stored.size
+        return _object_headers(response, stored.etag, stored.last_modified)
     byte_range = request.range
-    if byte_range is not None and request.if_range.etag and request.if_range.etag != etag:
-        byte_range = None  # If-Range names another version: the whole file
-    if byte_range is not None:
-        span = byte_range.range_for_length(size)
-        if span is None:
-            # The app's error pages would drop the header a player needs to recover.
-            response = Response(status=416)
-            response.headers["Content-Range"] = f"bytes */{size}"
-            return response
-        start, stop = span
-        body = [] if request.method == "HEAD" else storage.open(stored.key, start, stop - 1)
-        response = Response(body, status=206, mimetype=mimetype, direct_passthrough=True)
-        response.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
-        response.content_length = stop - start
-    else:
-        body = [] if request.method == "HEAD" else storage.open(stored.key)
-        response = Response(body, status=200, mimetype=mimetype, direct_passthrough=True)
-        response.content_length = size
+    if byte_range is not None and len(byte_range.ranges) != 1:
+        byte_range = None  # several ranges at once: the whole file, as send_file does
+    if_range = request.if_range
+    read = storage.read(
+        key,
+        byte_range=byte_range.to_header() if byte_range is not None else None,
+        if_none_match=request.headers.get("If-None-Match"),
+    )
+    if read is None:
+        return None
+    if read.status == 304:
+        response = Response(status=304)
+        return _object_headers(response, read.etag, None)
+    if read.status == 416:
+        # The app's error pages would drop the header a player needs to recover.
+        response = Response(status=416)
+        response.headers["Content-Range"] = f"bytes */{read.size}"
+        return response
+    if read.status == 206 and if_range.etag and if_range.etag != read.etag:
+        # If-Range names another version of the file: the whole file instead of the part.
+        read.body.close()
+        read = storage.read(key)
+        if read is None:
+            return None
+    response = Response(read.body, status=read.status, mimetype=mimetype, direct_passthrough=True)
+    response.content_length = read.length
+    if read.content_range:
+        response.headers["Content-Range"] = read.content_range
+    return _object_headers(response, read.etag, read.last_modified)
+
+
+def _object_headers(response: Response, etag: str | None, last_modified) -> Response:
     response.headers["Accept-Ranges"] = "bytes"
     if etag:
         response.set_etag(etag)
-    if stored.last_modified:
-        response.last_modified = stored.last_modified
+    if last_modified:
+        response.last_modified = last_modified
     return response

@@ -78,6 +78,19 @@ def _files_under(folder: Path) -> list[Path]:
     return sorted(files, key=lambda p: (p.suffix == ".m3u8", p.name == "master.m3u8", str(p)))
 
 
+@dataclass
+class ObjectRead:
+    """One GET of an object: what to answer (200, 206, 304 or 416) and the bytes to stream."""
+
+    status: int
+    size: int | None = None  # the whole object's length, when known
+    length: int | None = None  # the bytes in ``body``
+    content_range: str | None = None
+    etag: str | None = None
+    last_modified: datetime | None = None
+    body: Iterator[bytes] | None = None
+
+
 class LocalStorage:
     """MEDIA_ROOT on this machine's disk, or a shared filesystem (NFS) mounted there."""
 
@@ -297,7 +310,7 @@ class S3Storage:
         return StoredFile(
             key=key,
             size=int(head["ContentLength"]),
-            etag=(head.get("ETag") or "").strip('"') or None,
+            etag=_etag(head.get("ETag")),
             last_modified=head.get("LastModified"),
         )
 
@@ -312,6 +325,47 @@ class S3Storage:
         )
         body = response["Body"]
         return _stream(body)
+
+    def read(
+        self, key: str, byte_range: str | None = None, if_none_match: str | None = None
+    ) -> ObjectRead | None:
+        """One request to the store: the object (or ``byte_range``, an HTTP Range value with one
+        range), 304 when ``if_none_match`` matches, 416 past the end; None when there is none."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        extra = {}
+        if byte_range:
+            extra["Range"] = byte_range
+        if if_none_match:
+            extra["IfNoneMatch"] = if_none_match
+        try:
+            got = self.client.get_object(Bucket=self.bucket, Key=self.object_key(key), **extra)
+        except ClientError as exc:
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            code = exc.response.get("Error", {}).get("Code")
+            if status == 304 or code == "304":
+                single = if_none_match if "," not in if_none_match else None
+                return ObjectRead(status=304, etag=_etag(single))
+            if status == 404 or code in ("NoSuchKey", "404"):
+                return None
+            if status == 416 or code == "InvalidRange":
+                stored = self.stat(key)
+                return None if stored is None else ObjectRead(status=416, size=stored.size)
+            raise StorageError(f"get {key}: {code or exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"get {key}: {exc}") from exc
+        content_range = got.get("ContentRange")
+        length = int(got["ContentLength"])
+        size = int(content_range.rsplit("/", 1)[1]) if content_range else length
+        return ObjectRead(
+            status=206 if content_range else 200,
+            size=size,
+            length=length,
+            content_range=content_range,
+            etag=_etag(got.get("ETag")),
+            last_modified=got.get("LastModified"),
+            body=_stream(got["Body"]),
+        )
 
     def presigned_url(self, key: str, seconds: int | None = None) -> str:
         """A GET URL for the object, valid ``seconds`` (LMS_S3_URL_SECONDS by default)."""
@@ -351,6 +405,10 @@ class S3Storage:
         except StorageError as exc:
             return {"status": "down", "kind": self.kind, "bucket": self.bucket, "error": str(exc)}
         return {"status": "ok", "kind": self.kind, "bucket": self.bucket}
+
+
+def _etag(value: str | None) -> str | None:
+    return (value or "").strip().removeprefix("W/").strip('"') or None
 
 
 def _stream(body) -> Iterator[bytes]:

@@ -215,6 +215,14 @@ def test_s3_upload_is_pushed_played_to_those_allowed_and_deleted(tmp_path, make_
         assert (status, part) == (206, stored[-10:])
         status, headers, _ = _fetch(site, url, Range=f"bytes={len(stored) + 5}-")
         assert status == 416 and headers["Content-Range"] == f"bytes */{len(stored)}"
+        status, headers, part = _fetch(site, url, Range="bytes=1000-999999999")
+        assert (status, part) == (206, stored[1000:])
+        # If-Range naming another version: the whole file, not the part.
+        status, headers, part = _fetch(site, url, Range="bytes=0-9", **{"If-Range": '"other"'})
+        assert (status, part) == (200, stored)
+        head = site.request(url, method="HEAD")
+        assert head.status == 200 and int(head.headers["Content-Length"]) == len(stored)
+        assert head.read() == b""
         # Conditional: the ETag the app gave answers 304.
         etag = _fetch(site, url)[1]["ETag"]
         assert _fetch(site, url, **{"If-None-Match": etag})[0] == 304
