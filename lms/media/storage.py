@@ -18,6 +18,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -39,6 +40,7 @@ SERVED_TYPES = {
 }
 KINDS = ("local", "s3")
 CHUNK_BYTES = 256 * 1024
+PUSH_THREADS = 8  # files uploaded at once when renditions are published
 # Renditions never change once published (a new upload gets a new folder).
 OBJECT_CACHE_CONTROL = "private, max-age=3600"
 
@@ -264,13 +266,29 @@ class S3Storage:
         Safe to run again after a crash half-way: objects are overwritten with the same bytes.
         """
         base = self.object_key(prefix) + "/"
+        files = _files_under(folder)
+        parts = [p for p in files if p.suffix != ".m3u8"]
+        playlists = [p for p in files if p.suffix == ".m3u8"]
         pushed = set()
-        for path in _files_under(folder):
-            relative = path.relative_to(folder).as_posix()
-            self._upload(path, base + relative)
-            pushed.add(base + relative)
-            if on_file:
-                on_file()
+        # Segments in parallel (boto3's client is thread-safe), then the playlists; ``on_file``
+        # runs in the calling thread (it may use the database session).
+        for batch in (parts, playlists):
+            with ThreadPoolExecutor(max_workers=PUSH_THREADS) as pool:
+                futures = {
+                    pool.submit(
+                        self._upload, path, base + path.relative_to(folder).as_posix()
+                    ): path
+                    for path in batch
+                }
+                try:
+                    for future in as_completed(futures):
+                        future.result()
+                        pushed.add(base + futures[future].relative_to(folder).as_posix())
+                        if on_file:
+                            on_file()
+                finally:
+                    for future in futures:
+                        future.cancel()
         for object_key in self._list(base):
             if object_key not in pushed:
                 self._call("delete", self.client.delete_object, Key=object_key)

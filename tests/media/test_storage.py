@@ -10,6 +10,7 @@ an existing installation's files into a bucket.
 """
 
 import base64
+import itertools
 import re
 import secrets
 import socket
@@ -294,13 +295,12 @@ def test_a_crash_mid_push_is_pushed_again_and_ends_ready(
     asset_id = asset.id
 
     real_upload = S3Storage._upload
-    pushed = []
+    calls = itertools.count(1)  # next() is atomic: the push runs in threads
 
     def dies_on_the_fourth(self, path, object_key):
-        if len(pushed) == 3:
+        if next(calls) >= 4:
             raise Crash
         real_upload(self, path, object_key)
-        pushed.append(object_key)
 
     monkeypatch.setattr(S3Storage, "_upload", dies_on_the_fourth)
     with pytest.raises(Crash):
