@@ -151,6 +151,14 @@ class LocalStorage:
                     left -= len(data)
                 yield data
 
+    def read_bytes(self, key: str) -> bytes | None:
+        """A small file's bytes (a playlist, a caption track), or None when there is none."""
+        path = self.path(key)
+        try:
+            return path.read_bytes() if path is not None else None
+        except (FileNotFoundError, IsADirectoryError):
+            return None
+
     def presigned_url(self, key: str, seconds: int | None = None) -> str | None:
         return None  # files on disk have no URL of their own: the app or nginx serves them
 
@@ -385,6 +393,11 @@ class S3Storage:
             body=_stream(got["Body"]),
         )
 
+    def read_bytes(self, key: str) -> bytes | None:
+        """A small file's bytes (a playlist, a caption track), or None when there is none."""
+        read = self.read(key)
+        return None if read is None else b"".join(read.body)
+
     def presigned_url(self, key: str, seconds: int | None = None) -> str:
         """A GET URL for the object, valid ``seconds`` (LMS_S3_URL_SECONDS by default)."""
         return self.client.generate_presigned_url(
@@ -434,6 +447,15 @@ def _stream(body) -> Iterator[bytes]:
         yield from body.iter_chunks(CHUNK_BYTES)
     finally:
         body.close()
+
+
+def check_settings(config) -> None:
+    """Refuse to start with a storage choice that cannot work (RuntimeError names the setting)."""
+    kind = (config.get("MEDIA_STORAGE") or "local").strip().lower()
+    if kind not in KINDS:
+        raise RuntimeError(f"LMS_MEDIA_STORAGE must be one of {', '.join(KINDS)}, not {kind!r}")
+    if kind == "s3" and not config.get("S3_BUCKET"):
+        raise RuntimeError("LMS_MEDIA_STORAGE=s3 needs LMS_S3_BUCKET (and the LMS_S3_* settings)")
 
 
 def build_storage(config) -> LocalStorage | S3Storage:

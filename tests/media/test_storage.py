@@ -28,7 +28,7 @@ from lms.extensions import db
 from lms.media.assets import create_asset
 from lms.media.models import MediaAsset
 from lms.media.processing_job import process_asset
-from lms.media.storage import S3Storage
+from lms.media.storage import S3Storage, get_storage
 from lms.media.sweep import sweep_stale
 from tests.media.test_run_py import PASSWORD, Site, _lesson_with_instructor, wait_for_lesson
 
@@ -324,6 +324,9 @@ def test_a_crash_mid_push_is_pushed_again_and_ends_ready(
     keys = bucket.keys(f"media/{asset_id}/")
     assert f"media/{asset_id}/master.m3u8" in keys and set(half) <= set(keys)
     assert list((Path(s3_app.config["MEDIA_ROOT"]) / "media").iterdir()) == []
+    master_key = f"media/{asset_id}/master.m3u8"
+    assert get_storage().read_bytes(master_key) == bucket.get(master_key)
+    assert get_storage().read_bytes(f"media/{asset_id}/none.m3u8") is None
 
     # With nginx in front the app only authorizes and hands nginx a presigned URL to proxy.
     asset.lesson.course.is_published = True
@@ -452,3 +455,18 @@ def test_push_local_moves_an_installations_files_into_the_bucket(
         assert "Pushed 0 rendition folders and 0 caption tracks" in again.output
     finally:
         app.extensions.pop("media_storage", None)
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"MEDIA_STORAGE": "ftp"}, "LMS_MEDIA_STORAGE"),
+        ({"MEDIA_STORAGE": "s3"}, "LMS_S3_BUCKET"),
+    ],
+)
+def test_a_storage_choice_that_cannot_work_stops_the_start(tmp_path, monkeypatch, settings, named):
+    from lms import create_app
+
+    monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(RuntimeError, match=named):
+        create_app({"TESTING": True, "SECRET_KEY": "x" * 40, **settings})
