@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from flask import current_app
 
@@ -65,13 +65,14 @@ def content_type(key: str) -> str:
 
 
 def clean_key(key: str) -> str | None:
-    """``key`` as a relative POSIX path without ``..``, empty or absolute parts; else None."""
+    """``key`` when it is a plain relative POSIX path (no ``..``, ``.``, empty or absolute
+    parts, no backslash or NUL); else None."""
     if not key or "\\" in key or "\x00" in key:
         return None
-    parts = PurePosixPath(key).parts
-    if not parts or key.startswith("/") or any(p in ("..", ".", "") for p in parts):
+    parts = key.split("/")
+    if any(part in ("", ".", "..") for part in parts):
         return None
-    return "/".join(parts)
+    return key
 
 
 def _files_under(folder: Path) -> list[Path]:

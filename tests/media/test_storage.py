@@ -28,7 +28,7 @@ from lms.extensions import db
 from lms.media.assets import create_asset
 from lms.media.models import MediaAsset
 from lms.media.processing_job import process_asset
-from lms.media.storage import S3Storage, get_storage
+from lms.media.storage import LocalStorage, S3Storage, get_storage
 from lms.media.sweep import sweep_stale
 from tests.media.test_run_py import PASSWORD, Site, _lesson_with_instructor, wait_for_lesson
 
@@ -470,3 +470,25 @@ def test_a_storage_choice_that_cannot_work_stops_the_start(tmp_path, monkeypatch
     monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path))
     with pytest.raises(RuntimeError, match=named):
         create_app({"TESTING": True, "SECRET_KEY": "x" * 40, **settings})
+
+
+def test_local_store_reads_ranges_and_keeps_keys_inside_the_media_folder(tmp_path):
+    store = LocalStorage(str(tmp_path))
+    data = bytes(range(256)) * 10
+    (tmp_path / "media" / "1").mkdir(parents=True)
+    (tmp_path / "media" / "1" / "seg.ts").write_bytes(data)
+    assert b"".join(store.open("media/1/seg.ts", 10, 19)) == data[10:20]
+    assert b"".join(store.open("media/1/seg.ts", 2500)) == data[2500:]
+    assert store.stat("media/1/seg.ts").size == len(data)
+    for bad in (
+        "../secret",
+        "/etc/passwd",
+        "media/../../x",
+        "media/./1",
+        "media//1",
+        "media\\1",
+        "",
+    ):
+        assert store.path(bad) is None and store.stat(bad) is None
+    store.delete_prefix("media/1")
+    assert not (tmp_path / "media" / "1").exists()
