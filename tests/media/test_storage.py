@@ -13,7 +13,10 @@ import base64
 import itertools
 import re
 import secrets
+import shutil
 import socket
+import subprocess
+import time
 import urllib.parse
 import urllib.request
 from datetime import timedelta
@@ -30,6 +33,7 @@ from lms.media.models import MediaAsset
 from lms.media.processing_job import process_asset
 from lms.media.storage import LocalStorage, S3Storage, get_storage
 from lms.media.sweep import sweep_stale
+from tests.demo.test_run import _free_port
 from tests.media.test_run_py import PASSWORD, Site, _lesson_with_instructor, wait_for_lesson
 
 PREFIX = "lms"
@@ -492,3 +496,104 @@ def test_local_store_reads_ranges_and_keeps_keys_inside_the_media_folder(tmp_pat
         assert store.path(bad) is None and store.stat(bad) is None
     store.delete_prefix("media/1")
     assert not (tmp_path / "media" / "1").exists()
+
+
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+
+
+@pytest.mark.skipif(NGINX is None, reason="nginx is not installed (scripts/install.sh adds it)")
+def test_nginx_serves_the_bucket_through_the_apps_presigned_redirect(tmp_path, make_clip, bucket):
+    """The README's nginx location, for real: the app authorizes and answers X-Accel-Redirect
+    with a presigned URL; nginx fetches the object from the store (ranges too)."""
+    site = Site(tmp_path, "sqlite", LMS_MEDIA_ACCEL="nginx", **bucket.env)
+    nginx_port = _free_port()
+    store = urllib.parse.urlsplit(bucket.endpoint).netloc
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(
+        f"""
+daemon off;
+worker_processes 1;
+pid {tmp_path}/nginx.pid;
+error_log {tmp_path}/nginx-error.log info;
+events {{ worker_connections 64; }}
+http {{
+    access_log {tmp_path}/nginx-access.log;
+    client_body_temp_path {tmp_path}/body;
+    proxy_temp_path {tmp_path}/proxy;
+    fastcgi_temp_path {tmp_path}/fastcgi;
+    uwsgi_temp_path {tmp_path}/uwsgi;
+    scgi_temp_path {tmp_path}/scgi;
+    server {{
+        listen 127.0.0.1:{nginx_port};
+        location / {{
+            proxy_pass http://127.0.0.1:{site.port};
+            proxy_set_header Host $http_host;
+        }}
+        location /protected-media/ {{
+            internal;
+            proxy_pass http://{store}/;
+            proxy_set_header Host {store};
+            proxy_set_header Authorization "";
+            proxy_set_header Cookie "";
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_hide_header x-amz-request-id;
+            proxy_hide_header Set-Cookie;
+        }}
+    }}
+}}
+"""
+    )
+    nginx = None
+    try:
+        lesson_id = _lesson_with_instructor(site)
+        clip = make_clip(3, "320x240")
+        assert _tus(site, lesson_id, clip.read_bytes(), filename="talk.mp4") == 204
+        state = wait_for_lesson(site, lesson_id, lambda s: s["lesson"]["status"] == "ready")
+        asset_id = state["asset"]["id"]
+        nginx = subprocess.Popen(
+            [NGINX, "-c", str(conf), "-p", str(tmp_path)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", nginx_port), 0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and nginx.poll() is None, "nginx did not start"
+                time.sleep(0.1)
+        site.base = f"http://127.0.0.1:{nginx_port}"  # the same cookies: ports share them
+
+        status, headers, master = _fetch(site, f"/media/assets/{asset_id}/master.m3u8")
+        assert status == 200 and master == bucket.get(f"media/{asset_id}/master.m3u8")
+        assert "X-Accel-Redirect" not in headers
+        variant_name = _first_uri(master)
+        variant = bucket.get(f"media/{asset_id}/{variant_name}")
+        segment_name = variant_name.rsplit("/", 1)[0] + "/" + _first_uri(variant)
+        stored = bucket.get(f"media/{asset_id}/{segment_name}")
+        url = f"/media/assets/{asset_id}/{segment_name}"
+        status, headers, segment = _fetch(site, url)
+        assert (status, segment) == (200, stored)
+        status, headers, part = _fetch(site, url, Range="bytes=100-1099")
+        assert (status, part) == (206, stored[100:1100])
+        assert headers["Content-Range"] == f"bytes 100-1099/{len(stored)}"
+        # The app itself sent no bytes, only where nginx should fetch them.
+        site.base = f"http://127.0.0.1:{site.port}"
+        status, headers, body = _fetch(site, url)
+        assert status == 200 and body == b""
+        assert headers["X-Accel-Redirect"].startswith(f"/protected-media/{bucket.name}/{PREFIX}/")
+        site.base = f"http://127.0.0.1:{nginx_port}"
+        assert f'GET {url} HTTP/1.1" 206' in (tmp_path / "nginx-access.log").read_text()
+        # Nobody reaches the internal location from outside; strangers are refused by the app.
+        assert _fetch(site, f"/protected-media/{bucket.name}/{PREFIX}/{segment_name}")[0] == 404
+        site.logout()
+        anonymous = site.request(url)
+        assert "/login" in anonymous.url and anonymous.read() != stored
+    finally:
+        if nginx is not None:
+            nginx.terminate()
+            nginx.wait(10)
+        if site.process:
+            site.stop()
