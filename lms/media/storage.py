@@ -519,7 +519,8 @@ def remove_media_files(folders=(), files=(), sources=()) -> None:
     """Remove what deleted lessons left: rendition folders and caption tracks from the store,
     uploaded originals from MEDIA_ROOT. Run after the deletion commits; failures are logged."""
     for folder in folders:
-        delete_quietly(folder, prefix=True)
+        if "/" in folder:  # an asset's own folder (media/<id>), never a whole top folder
+            delete_quietly(folder, prefix=True)
     for key in files:
         delete_quietly(key)
     local = LocalStorage(current_app.config["MEDIA_ROOT"])
