@@ -155,6 +155,41 @@ SETTINGS = [
         "key (`flask --app lms media link-secret` prints it).",
     ),
     Setting(
+        "LMS_MEDIA_STORAGE",
+        "MEDIA_STORAGE",
+        str,
+        "Where finished renditions and captions live: `local` (default: MEDIA_ROOT, also a "
+        "shared or NFS folder) or `s3` (an S3-compatible bucket; MEDIA_ROOT is then scratch).",
+    ),
+    Setting(
+        "LMS_S3_ENDPOINT_URL",
+        "S3_ENDPOINT_URL",
+        str,
+        "With `s3`: the object store's URL (MinIO, Ceph RGW, Alibaba OSS); empty for AWS.",
+    ),
+    Setting("LMS_S3_BUCKET", "S3_BUCKET", str, "With `s3`: the bucket (it must exist)."),
+    Setting("LMS_S3_ACCESS_KEY", "S3_ACCESS_KEY", str, "With `s3`: the access key id."),
+    Setting("LMS_S3_SECRET_KEY", "S3_SECRET_KEY", str, "With `s3`: the secret access key."),
+    Setting("LMS_S3_REGION", "S3_REGION", str, "With `s3`: the region (default `us-east-1`)."),
+    Setting(
+        "LMS_S3_PREFIX",
+        "S3_PREFIX",
+        str,
+        "With `s3`: a folder in the bucket for this platform's objects (default none).",
+    ),
+    Setting(
+        "LMS_S3_ADDRESSING_STYLE",
+        "S3_ADDRESSING_STYLE",
+        str,
+        "With `s3`: `path` (default; MinIO, Ceph) or `virtual` (bucket in the host name: OSS).",
+    ),
+    Setting(
+        "LMS_S3_URL_SECONDS",
+        "S3_URL_SECONDS",
+        int,
+        "With `s3`: how long a presigned media URL is valid, in seconds (default 300).",
+    ),
+    Setting(
         "LMS_HOURS_PER_TRAINING_DAY",
         "HOURS_PER_TRAINING_DAY",
         float,
@@ -304,6 +339,15 @@ class Config:
     MEDIA_ACCEL_PREFIX = "/protected-media/"
     MEDIA_LINK_SECONDS = 1800  # signed HLS links (lms/media/links.py)
     MEDIA_LINK_SECRET = ""  # empty: derived from SECRET_KEY
+    MEDIA_STORAGE = "local"  # or "s3": renditions and captions in a bucket (lms.media.storage)
+    S3_ENDPOINT_URL: str | None = None
+    S3_BUCKET: str | None = None
+    S3_ACCESS_KEY: str | None = None
+    S3_SECRET_KEY: str | None = None
+    S3_REGION = "us-east-1"
+    S3_PREFIX = ""
+    S3_ADDRESSING_STYLE = "path"
+    S3_URL_SECONDS = 300
     TRUSTED_PROXIES = 0
     STATS_CUTOFF = "11-30"  # the annual plan's statistics cut-off (month-day)
     YOUNG_CADRE_AGE = 40

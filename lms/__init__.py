@@ -44,6 +44,7 @@ from lms.media import tasks as media_tasks
 from lms.media import upload_views  # noqa: F401 - its routes are on the media blueprint
 from lms.media.cli import media_cli, worker_command
 from lms.media.link_views import bp as media_links_bp
+from lms.media.storage import check_settings as check_media_storage
 from lms.media.views import bp as media_bp
 from lms.notify import tasks as notify_tasks
 from lms.notify.cli import send_mail_command, send_reminders_command
@@ -103,6 +104,7 @@ def create_app(config=None) -> Flask:
     _configure_database_url(app)
     _configure_secret_key(app)
     _configure_security(app)
+    check_media_storage(app.config)
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)

@@ -1,6 +1,7 @@
 """Editing courses: their fields, publishing, cover images and lessons."""
 
 import secrets
+from functools import partial
 from pathlib import Path
 
 from flask import current_app
@@ -8,9 +9,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from lms.accounts.models import Role, User
+from lms.core.events import after_commit
 from lms.courses.errors import CourseError
 from lms.courses.labels import LESSON_KIND_LABELS, TEACHING_METHOD_LABELS
 from lms.courses.models import (
+    Caption,
     ContentCategory,
     Course,
     Enrollment,
@@ -19,6 +22,8 @@ from lms.courses.models import (
     TeachingMethod,
 )
 from lms.extensions import db
+from lms.media.models import MediaAsset
+from lms.media.storage import remove_media_files
 
 MAX_TITLE = 200
 MAX_SUMMARY = 500
@@ -109,10 +114,33 @@ def delete_course(course: Course) -> None:
     if enrollment_count(course):
         raise CourseError(_("Cadres have this course in My courses; it cannot be deleted."))
     cover = course.cover_path
+    _remove_media_after_commit([lesson.id for lesson in course.lessons])
     db.session.delete(course)
     db.session.flush()
     if cover:
         _media_path(cover).unlink(missing_ok=True)
+
+
+def _remove_media_after_commit(lesson_ids: list[int]) -> None:
+    """The lessons' media files (renditions and captions in the media store, uploaded
+    originals) go once their rows' deletion is kept (docs/architecture.md, events after commit)."""
+    if not lesson_ids:
+        return
+    assets = db.session.execute(
+        select(MediaAsset.output_dir, MediaAsset.source_path).where(
+            MediaAsset.lesson_id.in_(lesson_ids)
+        )
+    ).all()
+    captions = db.session.scalars(select(Caption.path).where(Caption.lesson_id.in_(lesson_ids)))
+    after_commit(
+        db.session,
+        partial(
+            remove_media_files,
+            folders=[output for output, _source in assets if output],
+            files=list(captions),
+            sources=[source for _output, source in assets if source],
+        ),
+    )
 
 
 def refresh_course_duration(course_id: int) -> None:
@@ -236,6 +264,7 @@ def delete_lesson(lesson: Lesson) -> None:
     course = lesson.course
     if course.is_published and len(course.lessons) == 1:
         raise CourseError(_("A published course keeps at least one lesson; unpublish it first."))
+    _remove_media_after_commit([lesson.id])
     course.lessons.remove(lesson)
     db.session.flush()
     _renumber(course, sorted(course.lessons, key=lambda item: (item.position, item.id)))

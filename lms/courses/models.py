@@ -131,7 +131,7 @@ class Caption(db.Model):
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id", ondelete="CASCADE"), index=True)
     language: Mapped[str] = mapped_column(String(10))
     label: Mapped[str] = mapped_column(String(50))
-    path: Mapped[str] = mapped_column(String(300))  # relative to MEDIA_ROOT
+    path: Mapped[str] = mapped_column(String(300))  # a media store key (lms.media.storage)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     lesson = relationship("Lesson", back_populates="captions")

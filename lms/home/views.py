@@ -25,6 +25,7 @@ from lms.courses.catalog import teaching_query
 from lms.extensions import db
 from lms.home.learning import cadre_start, year_outlook
 from lms.media import uploads
+from lms.media.storage import media_store_health
 from lms.notify.services import outbox_backlog
 from lms.org.models import Cadre, Unit
 from lms.org.visibility import can_see_person, can_see_unit, scope_root, unit_scope_clause
@@ -109,11 +110,14 @@ def set_language(code: str):
 
 
 def system_health() -> dict:
-    """Every check of /healthz: database, job queue, ffmpeg, media disk, outbox."""
+    """Every check of /healthz: database, job queue, ffmpeg, media disk (and bucket), outbox."""
     checks = {"database": check_database()}
     checks["queue"] = queue_state().as_dict()
     checks["ffmpeg"] = check_ffmpeg()
     checks["disk"] = check_disk(current_app.config["MEDIA_ROOT"], uploads.DISK_RESERVE_BYTES)
+    store = media_store_health()
+    if store is not None:
+        checks["media_store"] = store  # LMS_MEDIA_STORAGE=s3: the bucket answers
     if checks["database"]["status"] == "ok":
         checks["outbox"] = outbox_backlog()
     return {"status": overall(checks), "checks": checks}

@@ -12,6 +12,7 @@ from lms.extensions import db
 from lms.media import ffmpeg
 from lms.media.assets import media_root
 from lms.media.probe import MediaRejected
+from lms.media.storage import StorageError, get_storage
 
 CAPTION_TIMEOUT_SECONDS = 60
 
@@ -44,6 +45,14 @@ def store_caption(lesson, path, language: str, label: str) -> Caption:
     if proc is None or proc.returncode != 0 or not destination.exists():
         destination.unlink(missing_ok=True)
         raise MediaRejected(_("The caption file could not be read as SRT or WebVTT."))
+    try:
+        # In a bucket the track is pushed now (the local copy goes); on disk it stays put.
+        get_storage().publish_file(destination, relative.as_posix())
+    except StorageError as exc:
+        destination.unlink(missing_ok=True)
+        raise MediaRejected(
+            _("The media store could not be reached. Please try again later.")
+        ) from exc
     caption = Caption(lesson_id=lesson.id, language=language, label=label, path=relative.as_posix())
     db.session.add(caption)
     db.session.flush()

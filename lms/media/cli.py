@@ -11,12 +11,13 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from lms.core.queue import create_consumer, stop_consumer
-from lms.courses.models import Lesson
+from lms.courses.models import Caption, Lesson
 from lms.extensions import db
 from lms.media.assets import reprocess_asset
 from lms.media.links import link_secret
 from lms.media.models import AssetStatus, MediaAsset
 from lms.media.processing_job import process_asset
+from lms.media.storage import LocalStorage, StorageError, get_storage, media_store_health
 
 media_cli = AppGroup("media", help="Check and operate the media pipeline.")
 
@@ -47,6 +48,33 @@ def reprocess_command(lesson_id):
     click.echo(f"Asset {asset_id} is ready ({asset.duration_seconds:.1f} s).")
 
 
+@media_cli.command("push-local")
+def push_local_command():
+    """Move renditions and captions kept under MEDIA_ROOT into the bucket (LMS_MEDIA_STORAGE=s3):
+    for switching an installation from local storage. Safe to run again; sources stay."""
+    storage = get_storage()
+    if storage.kind != "s3":
+        raise click.ClickException("Set LMS_MEDIA_STORAGE=s3 (and the LMS_S3_* settings) first.")
+    local = LocalStorage(current_app.config["MEDIA_ROOT"])
+    folders = files = 0
+    try:
+        for output_dir in db.session.scalars(
+            select(MediaAsset.output_dir).where(MediaAsset.output_dir.is_not(None))
+        ):
+            folder = local.path(output_dir)
+            if folder is not None and folder.is_dir():
+                storage.publish_dir(folder, output_dir)
+                folders += 1
+        for key in db.session.scalars(select(Caption.path)):
+            path = local.path(key)
+            if path is not None and path.is_file():
+                storage.publish_file(path, key)
+                files += 1
+    except StorageError as exc:
+        raise click.ClickException(f"The bucket refused: {exc} (run the command again).") from exc
+    click.echo(f"Pushed {folders} rendition folders and {files} caption tracks to the bucket.")
+
+
 def _version(tool: str) -> str:
     out = subprocess.run([tool, "-hide_banner", "-version"], capture_output=True, text=True)
     return out.stdout.splitlines()[0] if out.stdout else "unknown version"
@@ -54,7 +82,8 @@ def _version(tool: str) -> str:
 
 @media_cli.command("check")
 def check_command():
-    """Check that ffmpeg and ffprobe are installed, with the H.264 and AAC encoders."""
+    """Check ffmpeg and ffprobe with the H.264 and AAC encoders, and the media store (with
+    LMS_MEDIA_STORAGE=s3: the bucket answers, and an object can be written, read, removed)."""
     problems = []
     for tool in ("ffmpeg", "ffprobe"):
         path = shutil.which(tool)
@@ -71,6 +100,13 @@ def check_command():
                 click.echo(f"encoder {encoder}: available")
             else:
                 problems.append(f"ffmpeg lacks the {encoder} encoder (a full ffmpeg build has it).")
+    store = media_store_health(write=True)
+    if store is None:
+        click.echo(f"media store: local folder {current_app.config['MEDIA_ROOT']}")
+    elif store["status"] == "ok":
+        click.echo(f"media store: bucket {store['bucket']} is reachable and writable")
+    else:
+        problems.append(f"media store ({store['kind']}) does not work: {store.get('error')}")
     if problems:
         for problem in problems:
             click.echo(problem, err=True)

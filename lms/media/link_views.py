@@ -4,7 +4,7 @@ files, so in production these requests never reach the app."""
 
 from flask import Blueprint, abort, current_app
 
-from lms.media.delivery import resolve_media_file, serve_media_file
+from lms.media.delivery import media_response
 from lms.media.links import FILE_RE, link_secret, verify
 
 bp = Blueprint("media_links", __name__)
@@ -25,10 +25,9 @@ def signed_file(token: str, expires: str, user_id: str, path: str):
         return current_app.response_class(
             status=check.status, headers={"Cache-Control": "no-store"}
         )
-    served = resolve_media_file(directory, name)
-    if served is None:
+    response = media_response(directory, name)
+    if response is None:
         abort(404)
-    response = serve_media_file(served)
     response.headers["Cache-Control"] = PUBLIC_CACHING
     response.headers.pop("Expires", None)  # send_file's "now" would contradict max-age
     return response

@@ -29,7 +29,8 @@ class MediaAsset(db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     original_filename: Mapped[str] = mapped_column(String(255))  # data only, never a path
     source_path: Mapped[str] = mapped_column(String(300))  # relative to MEDIA_ROOT
-    output_dir: Mapped[str | None] = mapped_column(String(300))  # relative to MEDIA_ROOT
+    # A key prefix of the media store: under MEDIA_ROOT, or in the bucket (lms.media.storage).
+    output_dir: Mapped[str | None] = mapped_column(String(300))
     size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     status: Mapped[str] = mapped_column(String(20), default=AssetStatus.PENDING.value, index=True)
     progress: Mapped[float] = mapped_column(default=0.0)  # 0..100

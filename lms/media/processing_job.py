@@ -2,7 +2,6 @@
 
 import json
 import logging
-import os
 import secrets
 import shutil
 import time
@@ -25,6 +24,7 @@ from lms.media.assets import media_root
 from lms.media.ffmpeg_runs import JobFailed, JobInterrupted, run_ffmpeg
 from lms.media.models import AssetStatus, MediaAsset
 from lms.media.probe import MediaRejected, ProbeResult, probe_media
+from lms.media.storage import StorageError, get_storage
 
 log = logging.getLogger(__name__)
 
@@ -199,6 +199,10 @@ def process_asset(asset_id: int, report: Callable[[float], None] | None = None) 
         log.warning("asset %s: attempt %s lost the row to a newer attempt", asset_id, attempt)
         shutil.rmtree(work_dir, ignore_errors=True)
         return None
+    except StorageError as exc:
+        db.session.rollback()
+        shutil.rmtree(work_dir, ignore_errors=True)
+        return _store_unavailable(asset_id, attempt, str(exc))
     except JobInterrupted:
         db.session.rollback()
         shutil.rmtree(work_dir, ignore_errors=True)
@@ -215,24 +219,26 @@ def process_asset(asset_id: int, report: Callable[[float], None] | None = None) 
 
 
 def _finish(asset_id, attempt, work_dir: Path, probe, renditions) -> str | None:
-    """Move the outputs into place and make the asset the lesson's current one."""
+    """Publish the outputs to the media store, then make the asset the lesson's current one.
+
+    On disk that is one rename; to a bucket every file is pushed (heartbeats keep the claim
+    while it takes) and the local copy removed. The asset is ready only once that is done: a
+    run that dies half-way leaves it processing, and the next attempt pushes everything again.
+    """
+    if db.session.scalar(select(MediaAsset.id).where(_ours(asset_id, attempt))) is None:
+        raise JobAbandoned(asset_id)
+    db.session.commit()  # no transaction stays open while the outputs are pushed
+    output_dir = f"media/{asset_id}"
+    keep_alive = _Progress(asset_id, attempt, 1.0, start=99.9, span=0.0)
+    get_storage().publish_dir(work_dir, output_dir, on_file=lambda: keep_alive(0.0))
     asset = db.session.scalar(select(MediaAsset).where(_ours(asset_id, attempt)))
     if asset is None:
         raise JobAbandoned(asset_id)
-    final_dir = media_root() / "media" / str(asset_id)
-    # Renames within one folder are atomic: players see the old outputs or the new, never half.
-    if final_dir.exists():
-        trash = final_dir.with_name(f".{asset_id}.old.{secrets.token_hex(4)}.tmp")
-        os.replace(final_dir, trash)
-        os.replace(work_dir, final_dir)
-        shutil.rmtree(trash, ignore_errors=True)
-    else:
-        os.replace(work_dir, final_dir)
 
     asset.status = AssetStatus.READY.value
     asset.progress = 100.0
     asset.error = None
-    asset.output_dir = final_dir.relative_to(media_root()).as_posix()
+    asset.output_dir = output_dir
     asset.renditions = renditions
     asset.duration_seconds = probe.duration_seconds
     asset.finished_at = utcnow()
@@ -247,6 +253,22 @@ def _finish(asset_id, attempt, work_dir: Path, probe, renditions) -> str | None:
     refresh_course_duration(lesson.course_id)
     db.session.commit()  # a job: the outputs are in place, the lesson plays them from now
     return AssetStatus.READY.value
+
+
+def _store_unavailable(asset_id: int, attempt: int, reason: str) -> str | None:
+    """The media store failed while the outputs were pushed: the sweep tries again (a new
+    attempt, counted) until MAX_ATTEMPTS, then the asset fails with the store's reason."""
+    log.warning("asset %s: the media store failed: %s", asset_id, reason)
+    if attempt >= MAX_ATTEMPTS:
+        return _fail(asset_id, attempt, reason)
+    db.session.execute(
+        update(MediaAsset)
+        .where(_ours(asset_id, attempt))
+        .values(heartbeat_at=None, error=reason[:4000])
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()  # a job: stale at once, so the next sweep queues it again
+    return None
 
 
 def _hand_back(asset_id: int, attempt: int) -> None:

@@ -23,15 +23,12 @@ from lms.core.queue import queue_state
 from lms.courses.access import can_edit_course, can_see_course
 from lms.courses.models import Caption, Lesson, LessonKind
 from lms.extensions import db
-from lms.media import uploads as tus
 from lms.media.assets import retry_asset as reset_asset
-from lms.media.delivery import (
-    resolve_media_file,
-    serve_media_file,
-)
+from lms.media.delivery import media_key, media_response
 from lms.media.links import sign_master_playlist
 from lms.media.models import AssetStatus, MediaAsset
 from lms.media.processing_job import queue_processing
+from lms.media.storage import StorageError, delete_quietly, get_storage
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 
@@ -139,10 +136,10 @@ def delete_caption(caption_id: int):
     if caption is None or not can_edit_course(current_user, caption.lesson.course):
         abort(404)
     lesson_id = caption.lesson_id
-    path = tus.media_path(caption.path)
+    key = caption.path
     db.session.delete(caption)
     # The file goes once the row's removal is kept (docs/architecture.md, events after commit).
-    after_commit(db.session, partial(tus.remove_file, path))
+    after_commit(db.session, partial(delete_quietly, key))
     flash(_("The caption track was deleted."), "success")
     return redirect(url_for("media.lesson_media", lesson_id=lesson_id))
 
@@ -169,19 +166,28 @@ def asset_file(asset_id: int, filename: str):
     allowed = can_edit_course(current_user, course) or (
         asset.lesson.current_asset_id == asset.id and can_see_course(current_user, course)
     )
-    path = resolve_media_file(asset.output_dir, filename) if allowed else None
-    if path is None:
+    if not allowed:
         abort(404)
     if filename == MASTER_PLAYLIST:
-        return _signed_master(path, asset)
-    return serve_media_file(path)
+        return _signed_master(asset)
+    response = media_response(asset.output_dir, filename)
+    if response is None:
+        abort(404)
+    return response
 
 
-def _signed_master(path: str, asset: MediaAsset):
+def _signed_master(asset: MediaAsset):
     """The master playlist with signed, expiring links to its variants for this user: their
     segments are then fetched from /m/... (nginx alone in production; lms/media/links.py)."""
-    with open(path, encoding="utf-8") as fh:
-        text = sign_master_playlist(fh.read(), asset.output_dir, current_user.id)
+    key = media_key(asset.output_dir, MASTER_PLAYLIST)
+    try:
+        data = get_storage().read_bytes(key) if key else None
+    except StorageError as exc:
+        current_app.logger.warning("media store unavailable for %s: %s", key, exc)
+        abort(503)
+    if data is None:
+        abort(404)
+    text = sign_master_playlist(data.decode("utf-8"), asset.output_dir, current_user.id)
     response = current_app.response_class(text, mimetype="application/vnd.apple.mpegurl")
     # Its links are this user's and expire: never cached, fetched again to renew them.
     response.headers["Cache-Control"] = "private, no-store"
@@ -196,10 +202,10 @@ def caption_file(caption_id: int):
     if caption is None or not can_see_course(current_user, caption.lesson.course):
         abort(404)
     directory, _sep, name = caption.path.rpartition("/")
-    path = resolve_media_file(directory, name)
-    if path is None:
+    response = media_response(directory, name)
+    if response is None:
         abort(404)
-    return serve_media_file(path)
+    return response
 
 
 # -- the player -------------------------------------------------------------------------------
