@@ -42,7 +42,7 @@ from lms.home import (  # noqa: F401 - routes on the courses and tracking bluepr
 from lms.home.views import bp as home_bp
 from lms.media import tasks as media_tasks
 from lms.media import upload_views  # noqa: F401 - its routes are on the media blueprint
-from lms.media.cli import media_cli, worker_command
+from lms.media.cli import media_cli, scheduler_command, worker_command
 from lms.media.views import bp as media_bp
 from lms.notify import tasks as notify_tasks
 from lms.notify.cli import send_mail_command, send_reminders_command
@@ -74,6 +74,7 @@ from lms.reports.monthly import bp as monthly_bp
 from lms.reports.views import bp as reports_bp
 from lms.roster.cli import import_roster_command
 from lms.roster.views import bp as roster_bp
+from lms.startup import prepare_db_command
 from lms.tracking.api import bp as tracking_api_bp
 from lms.tracking.views import bp as tracking_bp
 
@@ -113,7 +114,12 @@ def _configure_database_url(app: Flask) -> None:
         path = Path(app.instance_path) / "lms.sqlite3"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, "pool_size": 10})
+        options = {"pool_pre_ping": True, "pool_size": 10}
+        if app.config.get("DATABASE_PGBOUNCER"):
+            # psycopg prepares a statement on the server after 5 runs; in transaction pooling
+            # the next transaction may run on another server connection, which lacks it.
+            options["connect_args"] = {"prepare_threshold": None}
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", options)
 
 
 def _configure_secret_key(app: Flask) -> None:
@@ -217,6 +223,8 @@ def _register_cli(app: Flask) -> None:
         import_roster_command,
         media_cli,
         worker_command,
+        scheduler_command,
+        prepare_db_command,
         send_mail_command,
         send_reminders_command,
         plan_seed_command,

@@ -43,6 +43,7 @@ def test_healthz_without_any_consumer_is_503_and_says_the_queue_is_down(app, cli
         "mode": "queue",
         "heartbeat_age_seconds": None,
         "consumers": 0,
+        "schedulers": 0,
         "pending_jobs": 0,
     }
     assert checks["database"] == {"status": "ok"}
