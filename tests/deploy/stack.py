@@ -86,6 +86,34 @@ def wait_for_health(base: str, seconds: float = 60, process=None) -> int:
     raise AssertionError(f"{base}/healthz never answered" + ((process and process.output()) or ""))
 
 
+def empty_database(url: str) -> str:
+    """The PostgreSQL database of ``url``, created if missing, emptied otherwise: its schema
+    dropped and made again (DROP DATABASE waits for a checkpoint: seconds on a busy machine)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :n AND pid <> pg_backend_pid()"
+                ),
+                {"n": name},
+            )
+        else:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
 # -- systemd's files -------------------------------------------------------------------------
 
 
@@ -224,6 +252,7 @@ class Stack:
         self.pgbouncer_port = free_port()
         self.password = "stack-pass-" + os.urandom(6).hex()
         self.processes: list[Process] = []
+        self.stop_seconds: dict[str, float] = {}
         self.web: dict[int, Process] = {}
         self.pgbouncer: Process | None = None
         self.nginx: Process | None = None
@@ -432,9 +461,20 @@ class Stack:
     # -- the end -----------------------------------------------------------------------------
 
     def close(self) -> None:
-        for process in reversed(self.processes):
+        """SIGTERM to every process at once (as ``systemctl stop lms.target``), then wait."""
+        for process in self.processes:
             if process.alive():
-                process.stop(signal.SIGTERM, timeout=15)
+                process.popen.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        for process in self.processes:
+            if process.popen is None:
+                continue
+            try:
+                process.popen.wait(max(15 - (time.monotonic() - started), 0.1))
+            except subprocess.TimeoutExpired:
+                process.popen.kill()
+                process.popen.wait()
+            self.stop_seconds[process.name] = round(time.monotonic() - started, 1)
         if self.pgbouncer is not None and self.pgbouncer.alive():
             self.pgbouncer.stop(signal.SIGTERM)
         self._flush_queue()

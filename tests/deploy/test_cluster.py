@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import PG_URL
-from tests.deploy.stack import Stack, missing_tools, wait_for_health
+from tests.deploy.stack import Stack, empty_database, missing_tools, wait_for_health
 
 REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL")
 PASSWORD = "cluster-pass-1234"
@@ -129,11 +129,22 @@ def tus_upload(browser: Browser, lesson_id: int, data: bytes, chunk_bytes: int) 
         offset = int(response.headers["Upload-Offset"])
 
 
-def make_clip(path, seconds: int) -> bytes:
+def wait_for_lesson(browser: Browser, lesson_id: int, predicate, seconds=60, poll=0.5) -> dict:
+    deadline = time.monotonic() + seconds
+    while True:
+        status, state = browser.json(f"/media/lessons/{lesson_id}/status")
+        assert status == 200, state
+        if predicate(state):
+            return state
+        assert time.monotonic() < deadline, state
+        time.sleep(poll)
+
+
+def make_clip(path, seconds: int, size: str = "160x120") -> bytes:
     subprocess.run(
         [
             "ffmpeg", "-nostdin", "-v", "error", "-y",
-            "-f", "lavfi", "-i", f"testsrc=size=160x120:rate=10:duration={seconds}",
+            "-f", "lavfi", "-i", f"testsrc=size={size}:rate=10:duration={seconds}",
             "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
             "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", str(path),
         ],
@@ -192,12 +203,7 @@ class Viewer:
 def _fresh_database() -> str:
     url = make_url(PG_URL)
     name = f"{url.database}_cluster"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    return empty_database(url.set(database=name).render_as_string(hide_password=False))
 
 
 def _start_schedulers_in_one_minute(stack: Stack):
@@ -237,28 +243,33 @@ def cluster(tmp_path):
             "LMS_HEARTBEAT_SECONDS": "1",
             "LMS_FFMPEG_THREADS": "1",
             "LMS_THREADS": "4",
+            "LMS_JOB_STALE_SECONDS": "3",  # a killed worker's job is queued again soon
         },
     )
     try:
         t = time.monotonic()
+        # The schedulers first: the sweep that rescues the killed worker's job comes a minute
+        # after their start, and the setup's seconds count towards it.
+        stack.schedulers = _start_schedulers_in_one_minute(stack)
+        print(f"schedulers started after {time.monotonic() - t:.1f} s")
         stack.start_pgbouncer()
         stack.migrate()  # lms-migrate.service, through PgBouncer
         t1 = time.monotonic()
 
         # The operators' accounts, as the README says: flask --app lms create-user.
-        def create_user(name, role):
-            stack.flask(
-                "create-user", name, "--role", role, "--unit", "District", "--password", PASSWORD
+        creating = [
+            threading.Thread(
+                target=stack.flask, args=("create-user", *args, "--password", PASSWORD)
             )
-
-        create_user("viewer", "cadre")  # first: it creates the unit
-        others = [
-            threading.Thread(target=create_user, args=user)
-            for user in [("teacher", "instructor"), ("reader", "cadre")]
+            for args in [
+                ("viewer", "--role", "cadre", "--unit", "District"),
+                ("teacher", "--role", "instructor"),
+                ("reader", "--role", "instructor"),
+            ]
         ]
-        for thread in others:
+        for thread in creating:
             thread.start()
-        for thread in others:
+        for thread in creating:
             thread.join()
         t2 = time.monotonic()
         stack.start_unit("lms-worker.service")
@@ -268,6 +279,7 @@ def cluster(tmp_path):
         yield stack
     finally:
         stack.close()
+        print(f"stopped after (s): {stack.stop_seconds}")
 
 
 def test_the_deploy_files_start_a_cluster_that_serves_uploads_and_credits_beats_once(
@@ -275,7 +287,7 @@ def test_the_deploy_files_start_a_cluster_that_serves_uploads_and_credits_beats_
 ):
     stack = cluster
     started = time.monotonic()
-    schedulers = _start_schedulers_in_one_minute(stack)
+    schedulers = stack.schedulers
     ports = list(stack.web)
     app_url = make_url(PG_URL).set(database=stack.database.database)
     engine = create_engine(app_url)
@@ -304,27 +316,40 @@ def test_the_deploy_files_start_a_cluster_that_serves_uploads_and_credits_beats_
         [("title", "Lecture series"), ("teaching_method", "lecture"), ("instructor_ids", me)],
     )
     course_id = re.search(r"/courses/(\d+)/edit", created.url).group(1)
-    teacher.post_form(
-        f"/courses/{course_id}/lessons/new",
-        {"title": "Opening lecture", "kind": "video"},
-        token_page=f"/courses/{course_id}/edit",
-    )
-    lesson_id = int(
-        re.search(r"/media/lessons/(\d+)", teacher.get(f"/courses/{course_id}/edit")).group(1)
+    for title in ("Opening lecture", "Second lecture"):
+        teacher.post_form(
+            f"/courses/{course_id}/lessons/new",
+            {"title": title, "kind": "video"},
+            token_page=f"/courses/{course_id}/edit",
+        )
+    edit_page = teacher.get(f"/courses/{course_id}/edit")
+    lesson_id, second_lesson_id = sorted(
+        {int(i) for i in re.findall(r"/media/lessons/(\d+)", edit_page)}
     )
     clip = make_clip(tmp_path / "lecture.mp4", 40)
     tus_upload(teacher, lesson_id, clip, chunk_bytes=len(clip) // 3 + 1)
-    deadline = time.monotonic() + 60
-    while True:
-        status, state = teacher.json(f"/media/lessons/{lesson_id}/status")
-        assert status == 200, state
-        if state["lesson"]["status"] == "ready" or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
-    assert state["lesson"]["status"] == "ready", state
+    state = wait_for_lesson(teacher, lesson_id, lambda s: s["lesson"]["status"] == "ready")
     published = teacher.post_form(f"/courses/{course_id}/publish", {}, f"/courses/{course_id}/edit")
     assert published.status == 200, published.status
     print(f"uploaded and processed at {time.monotonic() - started:.1f} s")
+
+    # The worker is killed mid-job (its whole control group, as systemd does on failure) and
+    # started again: the sweep queues the job again once it is stale, and it finishes (checked
+    # at the end; meanwhile the rest goes on).
+    clip = make_clip(tmp_path / "second.mp4", 30, "640x360")
+    tus_upload(teacher, second_lesson_id, clip, chunk_bytes=len(clip) // 2 + 1)
+    wait_for_lesson(
+        teacher,
+        second_lesson_id,
+        lambda s: (
+            s["asset"] and s["asset"]["status"] == "processing" and s["asset"]["progress"] > 0
+        ),
+        poll=0.1,
+    )
+    worker = next(p for p in stack.processes if p.name == "lms-worker")
+    os.killpg(worker.pid, signal.SIGKILL)
+    worker.popen.wait()
+    stack.start_unit("lms-worker.service", label="lms-worker-again")
 
     # A cadre opens the lecture: the app authorizes, nginx sends the file (X-Accel-Redirect to
     # the internal location over the media root).
@@ -413,8 +438,13 @@ def test_the_deploy_files_start_a_cluster_that_serves_uploads_and_credits_beats_
     assert load_statuses[200] > 20, load_statuses
     print(f"beats {beats}, retried {dict(viewer.failures)}, readers {dict(load_statuses)}")
 
-    # The stack is whole again.
+    # The stack is whole again, and the killed worker's job finished.
     assert wait_for_health(stack.base) == 200
+    state = wait_for_lesson(
+        teacher, second_lesson_id, lambda s: s["lesson"]["status"] == "ready", seconds=90
+    )
+    assert state["asset"]["status"] == "ready"
+    print(f"the killed worker's job finished at {time.monotonic() - started:.1f} s")
 
     # Periodic tasks: the two consumers that schedule checked them as they started, in one
     # minute; each task of each minute was enqueued by one of them and run once.
@@ -423,7 +453,7 @@ def test_the_deploy_files_start_a_cluster_that_serves_uploads_and_credits_beats_
     first_minute = min(minute for _task, minute in enqueued)
     assert refused[("notify.deliver_due", first_minute)] == 1, (enqueued, refused)
     deadline = time.monotonic() + 15
-    consumers = [p for p in stack.processes if "worker" in p.name]
+    consumers = [p for p in stack.processes if p.name.startswith("lms-worker")]
     while True:
         enqueued, refused, executed = _periodic_log(schedulers + consumers)
         due = Counter(task for task, _minute in enqueued)

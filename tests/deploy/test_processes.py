@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from lms.core.queue import PERIOD_CLAIM_SECONDS, claim_period, forget_old_claims
 from tests.conftest import PG_URL
-from tests.deploy.stack import ROOT, Process, free_port, wait_for_health
+from tests.deploy.stack import ROOT, Process, empty_database, free_port, wait_for_health
 
 REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL")
 needs_postgresql = pytest.mark.skipif(not PG_URL, reason="needs LMS_TEST_DATABASE_URL")
@@ -24,12 +24,7 @@ needs_postgresql = pytest.mark.skipif(not PG_URL, reason="needs LMS_TEST_DATABAS
 def _fresh_database(suffix: str) -> str:
     url = make_url(PG_URL)
     name = f"{url.database}_{suffix}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    return empty_database(url.set(database=name).render_as_string(hide_password=False))
 
 
 def _environment(tmp_path: Path, database_url: str, **settings) -> dict:
