@@ -2,6 +2,8 @@
 web processes that leave migrating to lms-migrate, periodic tasks claimed once per minute."""
 
 import os
+import re
+import shutil
 import subprocess
 import threading
 import time
@@ -15,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from lms.core.queue import PERIOD_CLAIM_SECONDS, claim_period, forget_old_claims
 from tests.conftest import PG_URL
-from tests.deploy.stack import ROOT, Process, empty_database, free_port, wait_for_health
+from tests.deploy.stack import ROOT, Process, Unit, empty_database, free_port, wait_for_health
 
 REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL")
 needs_postgresql = pytest.mark.skipif(not PG_URL, reason="needs LMS_TEST_DATABASE_URL")
@@ -124,3 +126,49 @@ def test_a_periodic_task_s_minute_is_claimed_once(tmp_path):
             if backend == "redis":
                 for key in huey.storage.conn.scan_iter(f"*{huey.name}*"):
                     huey.storage.conn.delete(key)
+
+
+# -- the deploy files themselves ---------------------------------------------------------------
+
+
+def test_the_example_environment_file_lists_every_setting():
+    """Each setting has its line; those the units set per process are named as theirs."""
+    import config
+
+    text_ = (ROOT / "deploy" / "lms.env.example").read_text()
+    per_unit = set(Unit("lms-web@.service", "8001").environment)
+    assert per_unit == {"LMS_PORT", "LMS_HOST", "LMS_MIGRATE_ON_START", "LMS_JOB_WORKERS"}
+    missing = [
+        s.env
+        for s in config.SETTINGS
+        if not re.search(rf"^#? ?{s.env}=", text_, re.M)
+        and not (s.env in per_unit and re.search(rf"unit-level.*\b{s.env}\b", text_))
+    ]
+    assert not missing, f"deploy/lms.env.example lacks {missing}"
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="needs systemd-analyze")
+def test_systemd_accepts_the_units(tmp_path):
+    """systemd-analyze verify finds nothing wrong but the checkout's absence at /opt/lms."""
+    for unit in (ROOT / "deploy" / "systemd").iterdir():
+        shutil.copy(unit, tmp_path / unit.name)
+    shutil.copy(tmp_path / "lms-web@.service", tmp_path / "lms-web@8001.service")
+    names = ["lms-migrate.service", "lms-worker.service", "lms-scheduler.service"]
+    result = subprocess.run(
+        [
+            "systemd-analyze",
+            "verify",
+            "--man=no",
+            *[f"./{n}" for n in [*names, "lms-web@8001.service"]],
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SYSTEMD_LOG_LEVEL": "warning"},
+    )
+    problems = [
+        line
+        for line in (result.stdout + result.stderr).splitlines()
+        if line.strip() and "/opt/lms/.venv/bin/" not in line
+    ]
+    assert not problems, problems
