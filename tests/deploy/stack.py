@@ -34,6 +34,15 @@ PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 INSTALL_ROOT = "/opt/lms"  # where the units and the site expect the checkout
 
 
+def include_media_snippet(path: Path = DEPLOY / "nginx" / "lms-media.conf"):
+    """The rewrite that turns on the site's commented include of the media snippet (signed
+    segment URLs), for ``Stack.start_nginx(extra=[include_media_snippet()])``."""
+    return (
+        "    # include /etc/nginx/snippets/lms-media.conf;",
+        f"    include {path};",
+    )
+
+
 def missing_tools() -> list[str]:
     """The programs the stack needs that this machine lacks (scripts/install.sh adds them)."""
     tools = {"nginx": NGINX, "pgbouncer": PGBOUNCER, "ffmpeg": shutil.which("ffmpeg") or ""}

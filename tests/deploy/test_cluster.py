@@ -305,6 +305,19 @@ def test_the_deploy_files_start_a_cluster_that_serves_uploads_and_credits_beats_
     assert health["checks"]["database"] == {"status": "ok"}
     assert (queue["consumers"], queue["schedulers"]) == (1, 2), queue
 
+    # Failed logins are counted in Redis, whichever process answers: the account's limit
+    # (5 a minute in production) holds across both.
+    intruder = Browser(stack.base)
+    statuses = []
+    for _ in range(6):
+        html = intruder.get("/login")
+        fields = {"username": "ghost", "password": "wrong-password"}
+        fields["csrf_token"] = CSRF_RE.search(html).group(1)
+        statuses.append(
+            intruder.request("/login", data=urllib.parse.urlencode(fields).encode()).status
+        )
+    assert statuses == [401] * 5 + [429], statuses
+
     # The instructor uploads a lecture through nginx (request bodies streamed); a worker
     # processes it from the shared media store.
     teacher = Browser(stack.base)
