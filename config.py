@@ -52,7 +52,8 @@ SETTINGS = [
         "LMS_QUEUE_NAME",
         "QUEUE_NAME",
         str,
-        "Name of the job queue in Redis (default `lms`): platforms sharing one Redis differ.",
+        "Name of the job queue and prefix of the login-limit keys in Redis (default `lms`): "
+        "platforms sharing one Redis differ.",
     ),
     Setting("LMS_FFMPEG_THREADS", "FFMPEG_THREADS", int, "Threads each ffmpeg call may use."),
     Setting(

@@ -157,6 +157,8 @@ def _configure_security(app: Flask) -> None:
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         RATELIMIT_STORAGE_URI=app.config.get("REDIS_URL") or "memory://",
     )
+    # Login limits count under the platform's name in Redis, like its job queue.
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config.get("QUEUE_NAME") or "lms")
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
