@@ -257,7 +257,8 @@ class Stack:
         self.instance = tmp / "instance"
         self.database = make_url(database_url)
         self.redis_url = redis_url
-        self.queue_name = f"lms-stack-{os.getpid()}-{time.monotonic_ns() % 10**8}"
+        # Letters and digits only: Huey drops anything else from its Redis keys.
+        self.queue_name = f"lmsstack{os.getpid()}x{time.monotonic_ns() % 10**8}"
         self.pgbouncer_port = free_port()
         self.password = "stack-pass-" + os.urandom(6).hex()
         self.processes: list[Process] = []

@@ -100,7 +100,7 @@ def test_a_web_process_with_migrate_on_start_off_leaves_the_schema_to_lms_migrat
 def _queues(tmp_path):
     yield "sqlite", SqliteHuey("lms-claims", filename=str(tmp_path / "huey.sqlite3"))
     if REDIS_URL:
-        huey = RedisHuey(f"lms-claims-{os.getpid()}-{time.monotonic_ns()}", url=REDIS_URL)
+        huey = RedisHuey(f"lmsclaims{os.getpid()}x{time.monotonic_ns()}", url=REDIS_URL)
         yield "redis", huey
 
 
