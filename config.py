@@ -29,11 +29,32 @@ SETTINGS = [
         "SQLAlchemy URL; default a SQLite file `instance/lms.sqlite3`. Production: "
         "`postgresql+psycopg://user:pass@host/db`.",
     ),
+    Setting(
+        "LMS_DATABASE_PGBOUNCER",
+        "DATABASE_PGBOUNCER",
+        _bool,
+        "`1` when `LMS_DATABASE_URL` points at PgBouncer in transaction pooling: no server-side "
+        "prepared statements (PgBouncer before 1.21 cannot keep them).",
+    ),
+    Setting(
+        "LMS_MIGRATE_ON_START",
+        "MIGRATE_ON_START",
+        _bool,
+        "`run.py` migrates (and, outside production, seeds an empty database) before serving; "
+        "default on; `0` where `flask --app lms prepare-db` runs once per release.",
+    ),
     Setting("LMS_SECRET_KEY", "SECRET_KEY", str, "Session signing key (at least 32 characters)."),
     Setting("LMS_MEDIA_ROOT", "MEDIA_ROOT", str, "Folder for uploaded and processed media."),
     Setting("LMS_TIMEZONE", "TIMEZONE", str, "Local time zone for display and the training year."),
     Setting("LMS_DEFAULT_LOCALE", "DEFAULT_LOCALE", str, "`zh_CN` or `en`."),
     Setting("LMS_REDIS_URL", "REDIS_URL", str, "Redis URL for rate limits and the job queue."),
+    Setting(
+        "LMS_QUEUE_NAME",
+        "QUEUE_NAME",
+        str,
+        "Name of the job queue and prefix of the login-limit keys in Redis (default `lms`): "
+        "platforms sharing one Redis differ.",
+    ),
     Setting("LMS_FFMPEG_THREADS", "FFMPEG_THREADS", int, "Threads each ffmpeg call may use."),
     Setting(
         "LMS_FFMPEG_TIMEOUT_FACTOR",
@@ -51,7 +72,8 @@ SETTINGS = [
         "LMS_JOB_WORKERS",
         "JOB_WORKERS",
         int,
-        "Job consumer threads `run.py` starts beside the web server (0: none).",
+        "Job consumer threads `run.py` starts beside the web server (0: none, as in a "
+        "deployment with `flask --app lms worker` and `scheduler` units).",
     ),
     Setting("LMS_HEARTBEAT_SECONDS", "HEARTBEAT_SECONDS", float, "Seconds between player beats."),
     Setting(
@@ -290,11 +312,14 @@ class Config:
     SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None  # None: SQLite file in the instance folder
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    DATABASE_PGBOUNCER = False
+    MIGRATE_ON_START = True
     MEDIA_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "media")
     TIMEZONE = "Asia/Shanghai"
     DEFAULT_LOCALE = "zh_CN"
     LANGUAGES = ("zh_CN", "en")
     REDIS_URL: str | None = None
+    QUEUE_NAME = "lms"
     FFMPEG_THREADS = 2
     FFMPEG_TIMEOUT_FACTOR = 3.0
     JOB_STALE_SECONDS = 120

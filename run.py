@@ -1,33 +1,13 @@
 """Start the platform: migrate the database, seed the demo when empty, serve with waitress
-and run the job queue's consumer beside it."""
+and run the job queue's consumer beside it (each step can be left to other processes: see
+deploy/systemd/)."""
 
 import signal
 import sys
 
-from flask_migrate import upgrade
-from sqlalchemy import func, select
-
 from lms import create_app
-from lms.accounts.models import User
 from lms.core.queue import create_consumer, stop_consumer
-from lms.demo.services import seed_demo
-from lms.extensions import db
-from lms.org.categories import ensure_default_categories
-
-
-def prepare_database(app) -> bool:
-    """Bring the schema up to date; seed the demo into an empty database. True if seeded."""
-    with app.app_context():
-        upgrade()
-        ensure_default_categories()
-        seeded = False
-        # Never in production: the demo's shared password would be a way in.
-        empty = not db.session.scalar(select(func.count(User.id)))
-        if empty and app.config["LMS_ENV"] != "production":
-            print(seed_demo())
-            seeded = True
-        db.session.commit()  # start-up, not a request: the seeded data is kept here
-        return seeded
+from lms.startup import prepare_database
 
 
 def start_job_consumer(app):
@@ -61,10 +41,13 @@ def _stop_on_sigterm(signum, frame):
 
 def main() -> int:
     app = create_app()
-    seeded = prepare_database(app)
+    # A deployment of several processes migrates once per release (flask --app lms prepare-db)
+    # and starts them with LMS_MIGRATE_ON_START=0; with it on, they would take turns anyway.
+    seeded = prepare_database(app) if app.config["MIGRATE_ON_START"] else None
     host, port = app.config["HOST"], app.config["PORT"]
     print(f"\nCadre Online Learning is running at http://{host}:{port}/")
     if seeded:
+        print(seeded)
         print("Demo logins (password demo1234): admin, supervisor, instructor, cadre1 … cadre20")
     elif app.config["LMS_ENV"] == "production":
         print("Create the first administrator with: flask --app lms create-user NAME --role admin")

@@ -42,7 +42,7 @@ from lms.home import (  # noqa: F401 - routes on the courses and tracking bluepr
 from lms.home.views import bp as home_bp
 from lms.media import tasks as media_tasks
 from lms.media import upload_views  # noqa: F401 - its routes are on the media blueprint
-from lms.media.cli import media_cli, worker_command
+from lms.media.cli import media_cli, scheduler_command, worker_command
 from lms.media.link_views import bp as media_links_bp
 from lms.media.storage import check_settings as check_media_storage
 from lms.media.views import bp as media_bp
@@ -76,6 +76,7 @@ from lms.reports.monthly import bp as monthly_bp
 from lms.reports.views import bp as reports_bp
 from lms.roster.cli import import_roster_command
 from lms.roster.views import bp as roster_bp
+from lms.startup import prepare_db_command
 from lms.tracking.api import bp as tracking_api_bp
 from lms.tracking.views import bp as tracking_bp
 
@@ -116,7 +117,12 @@ def _configure_database_url(app: Flask) -> None:
         path = Path(app.instance_path) / "lms.sqlite3"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, "pool_size": 10})
+        options = {"pool_pre_ping": True, "pool_size": 10}
+        if app.config.get("DATABASE_PGBOUNCER"):
+            # psycopg prepares a statement on the server after 5 runs; in transaction pooling
+            # the next transaction may run on another server connection, which lacks it.
+            options["connect_args"] = {"prepare_threshold": None}
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", options)
 
 
 def _configure_secret_key(app: Flask) -> None:
@@ -154,6 +160,8 @@ def _configure_security(app: Flask) -> None:
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         RATELIMIT_STORAGE_URI=app.config.get("REDIS_URL") or "memory://",
     )
+    # Login limits count under the platform's name in Redis, like its job queue.
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config.get("QUEUE_NAME") or "lms")
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
@@ -221,6 +229,8 @@ def _register_cli(app: Flask) -> None:
         import_roster_command,
         media_cli,
         worker_command,
+        scheduler_command,
+        prepare_db_command,
         send_mail_command,
         send_reminders_command,
         plan_seed_command,

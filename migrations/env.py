@@ -92,6 +92,11 @@ def run_migrations_online():
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
+            # Processes migrating one PostgreSQL database at once take turns; the next one
+            # then reads the version the first left (lms/startup.py).
+            from lms.startup import lock_for_migrations
+
+            lock_for_migrations(connection)
             context.run_migrations()
 
 

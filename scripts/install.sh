@@ -12,6 +12,10 @@ command -v make >/dev/null 2>&1 || need+=(make)
 command -v "$PYTHON" >/dev/null 2>&1 || need+=(python3)
 # ffmpeg and ffprobe process and check every uploaded lecture.
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
+# nginx and PgBouncer: the production stack's proxy and pool (deploy/); tests/deploy/ starts
+# them from deploy/'s files. Installed only, never started as services here (see below).
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
 # Debian's Chromium runs the browser tests (Playwright drives it; it never downloads a browser).
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # CJK fonts, so Chinese pages render in the browser tests and screenshots.
@@ -29,6 +33,13 @@ if ((${#need[@]})); then
     exit 1
   fi
   echo "Installing system packages: ${need[*]}"
+  # Debian starts a daemon's service on installation: not here (nginx and PgBouncer are
+  # configured from deploy/ first; the tests start their own). policy-rc.d refuses the start.
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi

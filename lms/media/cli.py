@@ -116,11 +116,28 @@ def check_command():
 
 @click.command("worker")
 @click.option("--workers", default=2, show_default=True, help="Jobs run at the same time.")
+@click.option(
+    "--no-periodic",
+    is_flag=True,
+    help="Run jobs only: leave enqueueing the periodic tasks to `flask --app lms scheduler`.",
+)
 @with_appcontext
-def worker_command(workers):
+def worker_command(workers, no_periodic):
     """Run a job queue consumer (for the Redis queue, on any number of machines)."""
+    _run_consumer(workers, periodic=not no_periodic)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """Enqueue the periodic tasks (mail, sweeps, nightly sync) and run no job: the one process
+    of a deployment that does so (see deploy/systemd/lms-scheduler.service)."""
+    _run_consumer(0, periodic=True)
+
+
+def _run_consumer(workers: int, periodic: bool) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    consumer = create_consumer(current_app._get_current_object(), workers)
+    consumer = create_consumer(current_app._get_current_object(), workers, periodic=periodic)
     try:
         consumer.run()  # until Ctrl+C (waits for running jobs) or SIGTERM (at once)
     finally:

@@ -43,6 +43,7 @@ def test_healthz_without_any_consumer_is_503_and_says_the_queue_is_down(app, cli
         "mode": "queue",
         "heartbeat_age_seconds": None,
         "consumers": 0,
+        "schedulers": 0,
         "pending_jobs": 0,
     }
     assert checks["database"] == {"status": "ok"}
@@ -69,6 +70,27 @@ def test_healthz_follows_the_newest_heartbeat(app, client, seconds_ago, status, 
     assert queue["status"] == status
     assert abs(queue["heartbeat_age_seconds"] - seconds_ago) <= 2
     assert queue["consumers"] == (1 if status == "ok" else 0)
+
+
+def test_healthz_tells_workers_from_schedulers(app, client):
+    """A deployment's worker (--no-periodic) alone: jobs run, periodic tasks do not (warn, 200);
+    a scheduler alone runs no job (down); both: ok."""
+    huey = get_huey(app)
+    record_heartbeat(huey, "scheduler", 0, periodic=True)
+    got, body = healthz(client)
+    assert got == 503 and body["checks"]["queue"]["status"] == "down"
+    assert (body["checks"]["queue"]["consumers"], body["checks"]["queue"]["schedulers"]) == (0, 1)
+
+    huey.storage.delete_data("lms.consumer:scheduler")
+    record_heartbeat(huey, "worker", 2, periodic=False)
+    got, body = healthz(client)
+    assert got == 200 and body["checks"]["queue"]["status"] == "warn"
+    assert (body["checks"]["queue"]["consumers"], body["checks"]["queue"]["schedulers"]) == (1, 0)
+
+    record_heartbeat(huey, "scheduler", 0, periodic=True)
+    got, body = healthz(client)
+    assert got == 200 and body["checks"]["queue"]["status"] == "ok"
+    assert (body["checks"]["queue"]["consumers"], body["checks"]["queue"]["schedulers"]) == (1, 1)
 
 
 def test_healthz_counts_the_jobs_waiting_for_a_consumer(app, client):
