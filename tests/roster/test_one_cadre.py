@@ -136,3 +136,15 @@ def _token(client):
     from tests.conftest import csrf_token
 
     return csrf_token(client, "/account")
+
+
+def test_the_api_login_takes_a_width_variant_of_the_username(client, make_user, district):
+    # The roster makes the personnel number the username: typed full-width, it is the same.
+    make_user("WY0005", unit=district["education"])
+    response = client.post(
+        "/api/v1/auth/token", json={"username": "ｗｙ０００５", "password": "secret-pass-1"}
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    token = response.get_json()["token"]
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert me["username"] == "WY0005"
