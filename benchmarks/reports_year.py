@@ -99,7 +99,6 @@ def generate(cadres: int, seed: int = 7) -> None:
             {
                 "user_id": uid,
                 "personnel_number": f"P{i:07d}",
-                "personnel_key": f"p{i:07d}",  # its normal form (lms.core.personnel)
                 "category_id": rng.choice(categories),
                 "date_of_birth": date(1965, 1, 1) + timedelta(days=rng.randrange(0, 12000)),
                 "is_reserve": rng.random() < 0.1,

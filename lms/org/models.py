@@ -61,6 +61,12 @@ class CadreCategory(CategoryListMixin, db.Model):
     __tablename__ = "cadre_category"
 
 
+def _key_of_insert(context) -> str:
+    """The normal form for a Core ``insert(Cadre)`` that names only the number (bulk inserts
+    in benchmarks and tests); the ORM sets it with the number (``Cadre._normalize_number``)."""
+    return personnel_key(context.get_current_parameters().get("personnel_number"))
+
+
 class Cadre(db.Model):
     """The learner's personnel record, one-to-one with the user account; unit is the user's."""
 
@@ -72,7 +78,9 @@ class Cadre(db.Model):
     # The number's normal form (lms.core.personnel), set with it: every lookup compares
     # this, and its unique index makes a case or width variant a second cadre nowhere.
     # Case folding may lengthen a number ("ß" -> "ss"), hence twice the length.
-    personnel_key: Mapped[str] = mapped_column(String(80), unique=True, index=True)
+    personnel_key: Mapped[str] = mapped_column(
+        String(80), unique=True, index=True, default=lambda context: _key_of_insert(context)
+    )
     category_id: Mapped[int | None] = mapped_column(ForeignKey("cadre_category.id"), index=True)
     rank: Mapped[str | None] = mapped_column(String(100))
     position: Mapped[str | None] = mapped_column(String(200))

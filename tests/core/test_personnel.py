@@ -1,6 +1,7 @@
 """The one normal form of a personnel number (lms.core.personnel) and the column it fills."""
 
 import pytest
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.core.personnel import clean_personnel_number, digits_without_zeros, personnel_key
@@ -46,3 +47,10 @@ def test_a_variant_cannot_be_stored_twice(app, make_user):
         db.session.commit()
     db.session.rollback()
     assert db.session.scalar(db.select(Cadre.id).where(Cadre.key_matches("ｗ0003"))) == cadre.id
+
+
+def test_a_bulk_insert_naming_only_the_number_gets_its_normal_form(app, make_user):
+    user = make_user("ann", roles=["instructor"])
+    db.session.execute(insert(Cadre), [{"user_id": user.id, "personnel_number": "Ｑ０１"}])
+    db.session.commit()
+    assert db.session.scalar(select(Cadre.personnel_key)) == "q01"
