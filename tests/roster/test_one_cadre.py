@@ -1,12 +1,16 @@
 """Issue 19: a case, width or spacing variant of a personnel number is the same cadre, through
 every entry point a sub-unit supervisor has (roster preview and confirm, offline entry)."""
 
+import io
+import threading
+
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from lms.extensions import db
 from lms.offline.models import OfflineTraining
 from lms.org.models import Cadre
+from tests.conftest import csrf_token
 from tests.offline.conftest import TRAINING
 from tests.roster.conftest import counts, csv_bytes, page_text, xlsx_bytes
 
@@ -133,8 +137,6 @@ def test_search_finds_a_cadre_by_a_width_variant(client, login, district):
 
 
 def _token(client):
-    from tests.conftest import csrf_token
-
     return csrf_token(client, "/account")
 
 
@@ -148,3 +150,64 @@ def test_the_api_login_takes_a_width_variant_of_the_username(client, make_user, 
     token = response.get_json()["token"]
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).get_json()
     assert me["username"] == "WY0005"
+
+
+def test_two_imports_of_variants_at_once_make_one_cadre(app, district, make_user, categories):
+    """PostgreSQL: two supervisors confirm `wy0007` and `ＷＹ０００７` at the same moment."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writer at a time: the confirms cannot overlap")
+    other_sup = make_user("cz_sup2", roles=["supervisor"], unit=district["finance"])
+    sessions = []
+    for supervisor, written in ((district["finance_sup"], "wy0007"), (other_sup, "ＷＹ０００７")):
+        browser = app.test_client()  # one per supervisor: each keeps its login and upload
+        browser.post(
+            "/login",
+            data={
+                "username": supervisor.username,
+                "password": "secret-pass-1",
+                "csrf_token": csrf_token(browser),
+            },
+        )
+        row = [written, "钱七", "区/区财政局", "", "", "", ""]
+        response = browser.post(
+            "/roster/",
+            data={
+                "csrf_token": csrf_token(browser, "/roster/"),
+                "file": (io.BytesIO(csv_bytes([row])), "r.csv"),
+            },
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 302
+        token = csrf_token(browser, "/roster/preview")
+        sessions.append((browser.get_cookie("session").value, token))
+    # Both reach their first insert before either makes it; one then waits for the other.
+    barrier = threading.Barrier(2, timeout=10)
+
+    def wait_for_the_other(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith('INSERT INTO "USER"'):
+            barrier.wait()
+
+    def confirm(cookie, token, results):
+        other = app.test_client()
+        other.set_cookie("session", cookie)
+        with app.app_context():
+            response = other.post("/roster/confirm", data={"csrf_token": token})
+            results.append(page_text(other.get(response.headers["Location"])))
+
+    results = []
+    event.listen(db.engine, "before_cursor_execute", wait_for_the_other)
+    try:
+        threads = [
+            threading.Thread(target=confirm, args=(cookie, token, results))
+            for cookie, token in sessions
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", wait_for_the_other)
+    assert len(results) == 2
+    assert sum("Roster imported: 1 created" in page for page in results) == 1
+    assert sum("The data changed while importing" in page for page in results) == 1
+    assert len(_cadres("wy0007")) == 1
