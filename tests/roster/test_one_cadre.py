@@ -152,8 +152,12 @@ def test_the_api_login_takes_a_width_variant_of_the_username(client, make_user, 
     assert me["username"] == "WY0005"
 
 
-def test_two_imports_of_variants_at_once_make_one_cadre(app, district, make_user, categories):
+def test_two_imports_of_variants_at_once_make_one_cadre(
+    app, client, district, make_user, categories
+):
     """PostgreSQL: two supervisors confirm `wy0007` and `ＷＹ０００７` at the same moment."""
+    # ``client`` makes app.test_client() give clients that run each request in a context
+    # of its own (tests/conftest.py), so the two logins do not share Flask-Login's cache.
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite runs one writer at a time: the confirms cannot overlap")
     other_sup = make_user("cz_sup2", roles=["supervisor"], unit=district["finance"])
