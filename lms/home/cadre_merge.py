@@ -248,7 +248,9 @@ def describe(user: User) -> dict:
 def check_mergeable(keep: User | None, other: User | None) -> None:
     """Raise MergeError unless ``other`` may be merged into ``keep``."""
     if keep is None or other is None:
-        raise MergeError(_("No such user."))
+        raise MergeError(
+            _("One of the two records no longer exists (merged or deleted meanwhile).")
+        )
     if keep.id == other.id:
         raise MergeError(_("Choose two different records."))
     if keep.cadre is None or other.cadre is None:
@@ -278,8 +280,7 @@ class MergeReport:
 def merge_cadres(keep_id: int, other_id: int, actor: User | None) -> MergeReport:
     """Merge the record ``other_id`` into ``keep_id`` (module docstring); flushes, never
     commits: the caller's transaction keeps all of it or none."""
-    _lock_clocks(keep_id, other_id)
-    keep, other = db.session.get(User, keep_id), db.session.get(User, other_id)
+    keep, other = _lock(keep_id, other_id)
     check_mergeable(keep, other)
     before_keep, before_other = describe(keep), describe(other)
     _fill_empty_fields(keep, other)
@@ -311,20 +312,34 @@ def merge_cadres(keep_id: int, other_id: int, actor: User | None) -> MergeReport
     return MergeReport(keep_id, other_id, before_keep, before_other, after, entry.id)
 
 
-def _lock_clocks(*user_ids: int) -> None:
+def _lock(keep_id: int, other_id: int) -> tuple[User | None, User | None]:
+    """Lock both accounts, then their credit clocks, and read them as they are now."""
+    ids = sorted({keep_id, other_id})
+    # Two merges of one pair at once (a double click, two administrators): the second waits
+    # here for the first, then finds the other account gone (PostgreSQL; SQLite's writer
+    # lock serializes anyway).
+    found = db.session.scalars(
+        select(User.id).where(User.id.in_(ids)).order_by(User.id).with_for_update()
+    ).all()
+    if len(found) < len(ids):
+        return None, None
     # A beat locks its user's clock row before touching the views, progress and ledger
-    # (README, Study time): taking both clocks first makes a beat of either account wait
-    # for the merge (PostgreSQL; SQLite's writer lock serializes anyway).
-    for user_id in sorted(user_ids):
-        if db.session.get(CreditClock, user_id) is None and db.session.get(User, user_id):
+    # (README, Study time): holding both clocks makes a beat of either account wait for the
+    # merge, so no credit lands on the other account after its ledger moved.
+    for user_id in ids:
+        if db.session.get(CreditClock, user_id) is None:
             db.session.add(CreditClock(user_id=user_id))
     db.session.flush()
     db.session.execute(
         select(CreditClock.user_id)
-        .where(CreditClock.user_id.in_(user_ids))
+        .where(CreditClock.user_id.in_(ids))
         .order_by(CreditClock.user_id)
         .with_for_update()
     ).all()
+    return (
+        db.session.get(User, keep_id, populate_existing=True),
+        db.session.get(User, other_id, populate_existing=True),
+    )
 
 
 _FILLED_CADRE = ("category_id", "rank", "position", "date_of_birth", "last_promoted_on")

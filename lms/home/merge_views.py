@@ -53,7 +53,13 @@ def merge(user_id: int, other_id: int):
         abort(404)
     form = MergeForm()
     if request.method == "POST" and form.validate_on_submit():
-        report = merge_cadres(keep.id, other.id, current_user)
+        try:
+            report = merge_cadres(keep.id, other.id, current_user)
+        except MergeError as exc:
+            # Refused (or merged meanwhile by someone else): nothing changed.
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("admin_users.duplicates"))
         cadre_changed.send(bp, user_ids=[report.keep_id])
         flash(
             _(

@@ -1,10 +1,11 @@
 """Issue 19: duplicate cadre records found and merged with their whole history, through the
 admin's pages and the ``cadres`` command, on SQLite and PostgreSQL."""
 
+import threading
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from lms.accounts.models import User
 from lms.api.services import issue_token
@@ -16,6 +17,7 @@ from lms.offline.models import AuditEntry, OfflineTraining
 from lms.offline.recording import record_exemptions, record_offline_training
 from lms.quizzes.models import Quiz, QuizAttempt, QuizResult
 from lms.tracking.models import DailyCredit, LessonProgress, LessonView
+from tests.conftest import csrf_token
 
 BORN = date(1975, 6, 1)
 
@@ -304,3 +306,43 @@ def test_duplicates_page_pages_and_its_empty_state(app, client, login, make_user
 def test_every_per_user_table_has_a_merge_rule(app):
     """A table added with one row per user needs a rule in lms.home.cadre_merge."""
     assert [t.name for t, _c, unique in user_references() if unique] == []
+
+
+def test_two_merges_of_one_pair_at_once_merge_once(app, client, login, pair):
+    """PostgreSQL: an administrator's double click, or two administrators, on one merge."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writer at a time: the merges cannot overlap")
+    before_keep, before_other = figures(pair["keep_id"]), figures(pair["other_id"])
+    login(pair["admin"])
+    url = f"/admin/users/{pair['keep_id']}/merge/{pair['other_id']}"
+    token = csrf_token(client, url)
+    cookie = client.get_cookie("session").value
+    # Both reach the lock of the two accounts before either takes it.
+    barrier = threading.Barrier(2, timeout=10)
+
+    def wait_for_the_other(_conn, _cursor, statement, *_args):
+        if "FOR UPDATE" in statement and 'FROM "user"' in statement:
+            barrier.wait()
+
+    def merge(results):
+        other = app.test_client()
+        other.set_cookie("session", cookie)
+        with app.app_context():
+            response = other.post(url, data={"csrf_token": token})
+            location = response.headers.get("Location", "")
+            results.append((location, other.get(location).get_data(as_text=True)))
+
+    results = []
+    event.listen(db.engine, "before_cursor_execute", wait_for_the_other)
+    try:
+        threads = [threading.Thread(target=merge, args=(results,)) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", wait_for_the_other)
+    merged, refused = sorted(results, key=lambda r: r[0] == "/admin/users/duplicates")
+    assert merged[0] == f"/admin/users/{pair['keep_id']}" and "are one now" in merged[1]
+    assert refused[0] == "/admin/users/duplicates" and "no longer exists" in refused[1]
+    _check_merged(pair, before_keep, before_other)
