@@ -37,8 +37,10 @@ from lms.home import (  # noqa: F401 - routes on the courses and tracking bluepr
     course_api,  # /api/v1/courses/<id> (with its tests)
     course_menu,  # the course menu (with a cadre's credited hours)
     learning,  # My learning
+    merge_views,  # duplicate cadres and their merge, on the admin_users blueprint
     my_courses,  # My courses (with those studied and completed)
 )
+from lms.home.cli import cadres_cli
 from lms.home.views import bp as home_bp
 from lms.media import tasks as media_tasks
 from lms.media import upload_views  # noqa: F401 - its routes are on the media blueprint
@@ -237,6 +239,7 @@ def _register_cli(app: Flask) -> None:
         plan_sync_command,
         quiz_refile_command,
         assess_command,
+        cadres_cli,
     )
     for command in commands:
         app.cli.add_command(command)

@@ -51,9 +51,11 @@ ACCESS = {
     "admin_users.create": ADMIN,
     "admin_users.deactivate": ADMIN,
     "admin_users.detail": ADMIN,
+    "admin_users.duplicates": ADMIN,
     "admin_users.edit": ADMIN,
     "admin_users.index": ADMIN,
     "admin_users.issue_passwords": ADMIN,
+    "admin_users.merge": ADMIN,  # 404 when either user does not exist
     "admin_users.one_time_passwords": ADMIN,
     "admin_users.reactivate": ADMIN,
     "admin_users.reset_password": ADMIN,

@@ -25,6 +25,7 @@ from lms.api.services import revoke_token
 from lms.core.access import role_required
 from lms.core.events import cadre_changed
 from lms.core.i18n import current_locale
+from lms.core.personnel import personnel_key
 from lms.core.templating import render_form
 from lms.extensions import db
 from lms.org.categories import active_categories
@@ -68,8 +69,10 @@ def _filtered_users(search: str | None, role: str | None, status: str | None):
     search = (search or "").strip()
     if search:
         like = "%" + _escape_like(search) + "%"
+        number = personnel_key(search)  # the normal form: "Ｗ０００３" finds W0003
         numbers = select(Cadre.user_id).where(
             Cadre.personnel_number.ilike(like, escape=LIKE_ESCAPE)
+            | Cadre.personnel_key.contains(number, autoescape=True)
         )
         query = query.where(
             or_(

@@ -2,6 +2,7 @@
 
 import secrets
 import string
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -23,7 +24,8 @@ class AccountError(LmsError):
 
 
 def find_user(username: str) -> User | None:
-    username = (username or "").strip()
+    # NFKC: a username typed with a Chinese input method's full-width letters is the same.
+    username = unicodedata.normalize("NFKC", username or "").strip()
     if not username:
         return None
     return db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
@@ -205,9 +207,7 @@ def _personnel_number_error(details: UserDetails, user: User | None) -> str | No
         if Role.CADRE in details.roles or record is not None:
             return _("A cadre needs a personnel number.")
         return None
-    query = select(Cadre.id).where(
-        func.lower(Cadre.personnel_number) == details.personnel_number.lower()
-    )
+    query = select(Cadre.id).where(Cadre.key_matches(details.personnel_number))
     if record is not None:
         query = query.where(Cadre.id != record.id)
     if db.session.scalar(query.limit(1)):

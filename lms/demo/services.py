@@ -80,7 +80,7 @@ def seed_demo(
             f"cadre{number}", name, [Role.CADRE], password, unit=unit
         )
         cadre = user.cadre or db.session.scalar(
-            select(Cadre).where(Cadre.personnel_number == f"WY{number:04d}")
+            select(Cadre).where(Cadre.key_matches(f"WY{number:04d}"))
         )
         if cadre is None:
             cadre = Cadre(user=user, personnel_number=f"WY{number:04d}")

@@ -26,10 +26,17 @@ AUDIT_ACTION_LABELS = {
     "approve": _l("Approved"),
     "reject": lazy_pgettext("review", "Rejected"),
     "delete": _l("Deleted"),
+    "merge": _l("Merged"),
 }
 TRAINING_ENTITY = "offline_training"
 EXEMPTION_ENTITY = "exemption"
-ENTITY_LABELS = {TRAINING_ENTITY: _l("Offline training"), EXEMPTION_ENTITY: _l("Exemption")}
+# Two cadre records merged into one (lms.home.cadre_merge): entity_id is the kept cadre record.
+CADRE_ENTITY = "cadre"
+ENTITY_LABELS = {
+    TRAINING_ENTITY: _l("Offline training"),
+    EXEMPTION_ENTITY: _l("Exemption"),
+    CADRE_ENTITY: _l("Cadre record"),
+}
 
 
 def _jsonable(value):

@@ -6,9 +6,10 @@ from datetime import date
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lms.accounts.models import User
+from lms.core.personnel import personnel_key
 from lms.extensions import db
 from lms.offline import rules
 from lms.offline.errors import OfflineError
@@ -123,13 +124,15 @@ def cadres_for(actor, user_ids=(), personnel_numbers: str = "") -> list[User]:
     wanted_ids = {int(i) for i in user_ids}
     found_numbers: set[str] = set()
     if numbers:
-        lowered = {n.lower(): n for n in numbers}
+        # Compared in the normal form (lms.core.personnel): case, width and spaces ignored.
+        lowered = {personnel_key(n): n for n in numbers}
+        lowered.pop("", None)
         rows = db.session.execute(
-            _scoped_cadres(actor).where(func.lower(Cadre.personnel_number).in_(list(lowered)))
+            _scoped_cadres(actor).where(Cadre.personnel_key.in_(list(lowered)))
         ).all()
-        for user_id, number in rows:
+        for user_id, key in rows:
             wanted_ids.add(user_id)
-            found_numbers.add(number.lower())
+            found_numbers.add(key)
         missing = [original for key, original in lowered.items() if key not in found_numbers]
         if missing:
             raise OfflineError(
@@ -162,7 +165,7 @@ def cadres_for(actor, user_ids=(), personnel_numbers: str = "") -> list[User]:
 
 def _scoped_cadres(actor):
     return (
-        select(Cadre.user_id, Cadre.personnel_number)
+        select(Cadre.user_id, Cadre.personnel_key)
         .join(User, Cadre.user_id == User.id)
         .join(Unit, User.unit_id == Unit.id)
         .where(unit_scope_clause(actor))

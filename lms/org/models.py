@@ -3,9 +3,10 @@
 from datetime import date
 
 from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from lms.core.categories import CategoryListMixin
+from lms.core.personnel import clean_personnel_number, personnel_key
 from lms.extensions import db
 
 PATH_SEPARATOR = "/"
@@ -60,6 +61,12 @@ class CadreCategory(CategoryListMixin, db.Model):
     __tablename__ = "cadre_category"
 
 
+def _key_of_insert(context) -> str:
+    """The normal form for a Core ``insert(Cadre)`` that names only the number (bulk inserts
+    in benchmarks and tests); the ORM sets it with the number (``Cadre._normalize_number``)."""
+    return personnel_key(context.get_current_parameters().get("personnel_number"))
+
+
 class Cadre(db.Model):
     """The learner's personnel record, one-to-one with the user account; unit is the user's."""
 
@@ -68,6 +75,12 @@ class Cadre(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), unique=True)
     personnel_number: Mapped[str] = mapped_column(String(40), unique=True)
+    # The number's normal form (lms.core.personnel), set with it: every lookup compares
+    # this, and its unique index makes a case or width variant a second cadre nowhere.
+    # Case folding may lengthen a number ("ß" -> "ss"), hence twice the length.
+    personnel_key: Mapped[str] = mapped_column(
+        String(80), unique=True, index=True, default=lambda context: _key_of_insert(context)
+    )
     category_id: Mapped[int | None] = mapped_column(ForeignKey("cadre_category.id"), index=True)
     rank: Mapped[str | None] = mapped_column(String(100))
     position: Mapped[str | None] = mapped_column(String(200))
@@ -78,3 +91,15 @@ class Cadre(db.Model):
 
     user = relationship("User", back_populates="cadre", lazy="joined")
     category = relationship("CadreCategory", lazy="joined")
+
+    @validates("personnel_number")
+    def _normalize_number(self, _key, value):
+        """Store the number cleaned (NFKC, no spaces) and its normal form beside it."""
+        cleaned = clean_personnel_number(value) if value is not None else None
+        self.personnel_key = personnel_key(cleaned) if cleaned is not None else None
+        return cleaned
+
+    @classmethod
+    def key_matches(cls, number: str):
+        """SQL: this cadre's number is ``number`` in the normal form (an indexed equality)."""
+        return cls.personnel_key == personnel_key(number)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import false, func, select, true
 
 from lms.accounts.models import Role, User
+from lms.core.personnel import personnel_key
 from lms.extensions import db
 from lms.org.models import Cadre, Unit
 from lms.org.tree import tree_path_ids
@@ -73,9 +74,11 @@ def cadres_in_scope(user, unit: Unit | None = None, search: str | None = None):
         query = query.where(Unit.subtree_clause(unit))
     if search:
         like = f"%{search.strip()}%"
+        number = personnel_key(search)  # "Ｗ０００３" finds W0003
         query = query.where(
             User.display_name.ilike(like)
             | Cadre.personnel_number.ilike(like)
+            | (Cadre.personnel_key.contains(number, autoescape=True) if number else false())
             | User.username.ilike(like)
         )
     return query.order_by(Unit.name_path, User.display_name)

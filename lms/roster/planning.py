@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from lms.accounts.forms import USERNAME_PATTERN
 from lms.accounts.models import Role, User
+from lms.core.personnel import clean_personnel_number, digits_without_zeros, personnel_key
 from lms.core.tabular import cell_text
 from lms.extensions import db
 from lms.org.categories import find_category
@@ -100,14 +101,31 @@ class _Lookups:
     """Everything the plan reads from the database, loaded in a few batched queries."""
 
     def __init__(self, roster: Roster):
-        numbers = {cell_text(row.values.get("personnel_number")) for row in roster.rows}
+        numbers = {
+            clean_personnel_number(cell_text(row.values.get("personnel_number")))
+            for row in roster.rows
+        }
         numbers.discard("")
+        keys = {personnel_key(n) for n in numbers}
+        #: normal form -> the cadre with that number (lms.core.personnel)
         self.cadres = {}
-        for batch in _in_batches(numbers):
-            for cadre in db.session.scalars(select(Cadre).where(Cadre.personnel_number.in_(batch))):
-                self.cadres[cadre.personnel_number] = cadre
+        for batch in _in_batches(keys):
+            for cadre in db.session.scalars(select(Cadre).where(Cadre.personnel_key.in_(batch))):
+                self.cadres[cadre.personnel_key] = cadre
+        #: digits without leading zeros -> normal forms of cadres that have them: a digits-only
+        #: number matching one of these but no cadre exactly lost or gained zeros in Excel.
+        self.zero_variants = {}
+        stripped = {digits_without_zeros(k) for k in keys if k not in self.cadres} - {None}
+        for batch in _in_batches(stripped):
+            found = db.session.scalars(
+                select(Cadre.personnel_key).where(func.ltrim(Cadre.personnel_key, "0").in_(batch))
+            )
+            for key in found:
+                self.zero_variants.setdefault(digits_without_zeros(key), set()).add(key)
         self.taken_usernames = set()
-        for batch in _in_batches({n.lower() for n in numbers if n not in self.cadres}):
+        for batch in _in_batches(
+            {n.lower() for n in numbers if personnel_key(n) not in self.cadres}
+        ):
             self.taken_usernames.update(
                 db.session.scalars(
                     select(func.lower(User.username)).where(func.lower(User.username).in_(batch))
@@ -162,12 +180,22 @@ def _read_row(row: RosterRow, columns, lookups: _Lookups) -> RowPlan:
     values = row.values
     plan = RowPlan(
         line=row.line,
-        personnel_number=cell_text(values.get("personnel_number")),
+        personnel_number=clean_personnel_number(cell_text(values.get("personnel_number"))),
         name=cell_text(values.get("name")),
         unit_text=cell_text(values.get("unit")),
     )
     _check_identity(plan)
-    plan.cadre = lookups.cadres.get(plan.personnel_number)
+    key = personnel_key(plan.personnel_number)
+    plan.cadre = lookups.cadres.get(key)
+    if plan.cadre is None and lookups.zero_variants.get(digits_without_zeros(key), set()) - {key}:
+        plan.reasons.append(
+            _(
+                "The personnel number %(number)s matches an existing cadre's number only when "
+                "leading zeros are ignored. Excel drops leading zeros from cells that look like "
+                "numbers: format the column as text and write the number in full.",
+                number=plan.personnel_number,
+            )
+        )
     plan.values = {"name": plan.name, **_read_fields(values, columns, lookups, plan.reasons)}
     return plan
 
@@ -261,13 +289,15 @@ def _parse_cell(key: str, value):
 
 
 def _reject_duplicates(plans: list[RowPlan]) -> None:
-    # Usernames are case-insensitive, so "a01" and "A01" would be the same account.
-    counts = Counter(plan.personnel_number.lower() for plan in plans if plan.personnel_number)
+    # Numbers are compared in their normal form, so "a01", "A01" and "Ａ０１" are one cadre.
+    counts = Counter(
+        personnel_key(plan.personnel_number) for plan in plans if plan.personnel_number
+    )
     lines = {}
     for plan in plans:
-        lines.setdefault(plan.personnel_number.lower(), []).append(plan.line)
+        lines.setdefault(personnel_key(plan.personnel_number), []).append(plan.line)
     for plan in plans:
-        key = plan.personnel_number.lower()
+        key = personnel_key(plan.personnel_number)
         if plan.personnel_number and counts[key] > 1:
             others = ", ".join(str(line) for line in lines[key] if line != plan.line)
             plan.reasons.append(
@@ -286,10 +316,13 @@ def _check_scope(plan: RowPlan, scope: str | None) -> None:
     if plan.cadre is not None:
         current = plan.cadre.user.unit
         if scope is not None and (current is None or not _within(current.name_path, scope)):
+            # The number is someone's who is not the importer's to see or change: the row
+            # is refused rather than made a second cadre (issue 19).
             plan.reasons.append(
                 _(
-                    "This cadre belongs to a unit outside your scope; ask a supervisor of "
-                    "that unit or an administrator to move them."
+                    "The personnel number %(number)s belongs to a unit outside your scope; "
+                    "ask the organization department.",
+                    number=plan.personnel_number,
                 )
             )
 

@@ -137,8 +137,10 @@ def test_0011_files_results_under_the_statistics_year(empty_database_url, tmp_pa
                     attempt_count=count,
                 )
             )
-        db.session.commit()
+        # Read before the commit expires them: loading a User joins its cadre record, whose
+        # columns are those of the latest revision (0014 added personnel_key).
         ids = {"late": late.id, "steady": steady.id}
+        db.session.commit()
         db.session.remove()
         attempts_before = _attempts()
 
