@@ -75,6 +75,7 @@ from lms.reports.views import bp as reports_bp
 from lms.roster.cli import import_roster_command
 from lms.roster.views import bp as roster_bp
 from lms.tracking.api import bp as tracking_api_bp
+from lms.tracking.cli import totals_cli
 from lms.tracking.views import bp as tracking_bp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -223,6 +224,7 @@ def _register_cli(app: Flask) -> None:
         plan_sync_command,
         quiz_refile_command,
         assess_command,
+        totals_cli,
     )
     for command in commands:
         app.cli.add_command(command)

@@ -36,6 +36,7 @@ from lms.plans.errors import PlanError
 from lms.plans.forms import ANY, EVERYONE, AudienceForm, PlanSettingsForm, RuleForm
 from lms.plans.models import QuotaRule, TrainingYear
 from lms.quizzes.filing import refile_after_cutoff_change
+from lms.tracking.totals import retotal_after_cutoff_change
 
 bp = Blueprint("plans", __name__, url_prefix="/plan")
 # Each year's cut-off is its plan's: the statistics year (lms.core) reads it from here.
@@ -148,6 +149,7 @@ def edit_settings(year: int):
                 form.newly_promoted_months.data,
             )
             refile_after_cutoff_change(year, cutoff_before)
+            retotal_after_cutoff_change(db.session.connection(), year, cutoff_before)
         except PlanError as exc:
             form.cutoff.errors.append(str(exc))
         else:
@@ -181,6 +183,7 @@ def copy_previous(year: int):
         flash(str(exc), "error")
         return redirect(url_for("plans.overview", year=year))
     refile_after_cutoff_change(year, cutoff_before)
+    retotal_after_cutoff_change(db.session.connection(), year, cutoff_before)
     result = sync_assignments(year)
     flash(
         _(
