@@ -210,11 +210,13 @@ def retotal(connection, years: Iterable[int] | None = None) -> int:
     return written
 
 
-def retotal_after_cutoff_change(connection, year: int, cutoff_before: tuple[int, int]) -> int:
+def retotal_after_cutoff_change(
+    connection, year: int, cutoff_before: tuple[int, int]
+) -> int | None:
     """Re-total the years whose windows a change of ``year``'s cut-off moves dates between
-    (``year`` and the next); nothing when the cut-off is what it was."""
+    (``year`` and the next); None (nothing done) when the cut-off is what it was."""
     if statsyear.cutoff_for(year) == tuple(cutoff_before):
-        return 0
+        return None
     return retotal(connection, (year, year + 1))
 
 

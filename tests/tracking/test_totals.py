@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from lms.core import statsyear
 from lms.extensions import db
@@ -85,6 +85,7 @@ def _totals(user_id: int) -> dict[int, dict]:
 def _check(app, *args) -> tuple[int, str]:
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["totals", "check", *args])
+    db.session.commit()  # the command ran in this session (on SQLite: the write lock)
     return result.exit_code, result.output
 
 
@@ -171,6 +172,27 @@ def test_a_cutoff_change_re_totals_the_two_years(app, client, people, lesson_id)
         assert _unit_hours(client, 2026) == 7.0
         assert _unit_hours(client, 2027) == 0.0
         assert _check(app)[0] == 0
+
+    # Another process still held the old cut-off for a minute and booked a beat of
+    # 5 December into 2027's total: the re-total queued for after that minute puts it right.
+    task = app.extensions["plan_tasks"]["retotal_years"]
+    scheduled = [t for t in task.huey.pending() if t.name == "plans.retotal_years"]
+    assert [(t.args, t.eta is not None) for t in scheduled] == [(([2026, 2027],), True)]
+    db.session.execute(
+        update(DailyCredit)
+        .where(DailyCredit.local_date == date(2026, 12, 5))
+        .values(seconds=5 * 3600 + 60)
+    )
+    db.session.execute(  # where the old cut-off put it: 2027's first month
+        insert(CreditTotal).values(
+            user_id=cadre.id, year=2027, seconds=60.0, weekend_seconds=60.0, month_00=60.0
+        )
+    )
+    db.session.commit()
+    assert _check(app)[0] == 1
+    task.call_local([2026, 2027])
+    assert _check(app)[0] == 0
+    assert _totals(cadre.id)[2026]["seconds"] == 7 * 3600 + 60
 
 
 def test_check_lists_mismatches_and_fix_re_totals(app, people):
