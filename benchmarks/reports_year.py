@@ -11,6 +11,10 @@ default annual plan. Then, on SQLite and on PostgreSQL, in one run:
   the quota; per top-level unit for the ranking), printing the ratio (goal: at most 1.5) and
   the page's time (goal: under 0.5 s); then, for scale, the same two pages for one city (a
   tenth of the cadres, a scope filtered by unit);
+- each page also rendered a second way, summing the ledger as before the totals kept with
+  it (``lms.tracking.totals``; the figures' ``reads_totals`` patched to False), alternated
+  with the first in the run: both times, how many times faster, and whether the two rendered
+  pages are the same (they must be: every figure equal);
 - the peak Python memory of exporting all 10,000 cadre rows as CSV and as XLSX (streamed /
   written in write-only mode), beside the memory of the rows themselves held in a list.
 
@@ -18,7 +22,10 @@ default annual plan. Then, on SQLite and on PostgreSQL, in one run:
     .venv/bin/python benchmarks/reports_year.py --cadres 2000 --backends sqlite
 
 PostgreSQL: ``--pg-url`` (default the local ``bench_reports`` database, created if missing);
-``--reuse`` keeps a year generated there by an earlier run with the same ``--cadres``.
+``--reuse`` keeps a year generated there by an earlier run with the same ``--cadres``. The rows
+go in by COPY on PostgreSQL (a province, ``--cadres 100000``: about 3 million ledger rows in
+one to two minutes) and the totals are then built from the ledger as the migration builds them.
+``--rounds`` and ``--repeat`` bound the timing; ``--no-exports`` skips the export memory.
 """
 
 import argparse
