@@ -18,8 +18,10 @@ Which year (and month of the window) a date counts toward depends on the plans' 
 so a changed cut-off re-totals the years it moves dates between (``retotal_after_cutoff_change``,
 called where the plan is saved, beside the quiz results' re-filing). ``check`` compares the
 totals with the ledger (``flask --app lms totals check``), ``retotal`` rebuilds them.
-Ledger rows written through the ORM (fixtures, imports) update the totals by mapper events;
-a bulk ``insert(DailyCredit)`` outside the beats (benchmarks) must ``retotal`` after.
+Ledger rows written through the ORM session (fixtures, imports: objects, or
+``session.execute(insert(DailyCredit), rows)``) update the totals by session and mapper
+events; SQL run on a bare connection, a bulk UPDATE or DELETE, or ``insert().values()``
+bypass them and must be followed by ``retotal`` (``totals check --fix``).
 
 Required-course seconds are NOT kept here: whether a second counts as required depends on
 the plan's assignments and their audiences (a cadre's unit, category, rank, age on the plan's
@@ -48,6 +50,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from lms.core import statsyear
 from lms.tracking.models import MONTHS_IN_WINDOW, CreditTotal, DailyCredit
@@ -89,19 +92,27 @@ _ZEROS = dict.fromkeys(SUMMED, 0.0)
 def add_to_totals(connection, user_id: int, by_date: dict[date, float]) -> None:
     """Add seconds booked by local date to the totals of the years the dates count toward
     (one upsert per year, usually one per beat; two when a beat crosses the cut-off)."""
-    rows: dict[int, dict] = {}
-    for day, seconds in by_date.items():
+    add_rows_to_totals(connection, ((user_id, day, seconds) for day, seconds in by_date.items()))
+
+
+def add_rows_to_totals(connection, rows: Iterable[tuple[int, date, float]]) -> None:
+    """Add ledger rows ``(user_id, local_date, seconds)`` to the totals: summed per user and
+    year here, then one upsert per (user, year), all in one executemany."""
+    totals: dict[tuple[int, int], dict] = {}
+    windows: dict[int, date] = {}
+    for user_id, day, seconds in rows:
         year = statsyear.year_of(day)
-        row = rows.get(year)
+        if year not in windows:
+            windows[year] = statsyear.window(year)[0]
+        row = totals.get((user_id, year))
         if row is None:
-            row = rows[year] = {**_ZEROS, "user_id": user_id, "year": year}
+            row = totals[user_id, year] = {**_ZEROS, "user_id": user_id, "year": year}
         row["seconds"] += seconds
         if day.weekday() >= 5:
             row["weekend_seconds"] += seconds
-        row[MONTH_COLUMNS[month_index(day, statsyear.window(year)[0])]] += seconds
-    upsert = _UPSERT_TOTAL[connection.dialect.name]
-    for row in rows.values():
-        connection.execute(upsert, row)
+        row[MONTH_COLUMNS[month_index(day, windows[year])]] += seconds
+    if totals:
+        connection.execute(_UPSERT_TOTAL[connection.dialect.name], list(totals.values()))
 
 
 def _day_of(target, attribute: str, old: bool):
@@ -109,6 +120,25 @@ def _day_of(target, attribute: str, old: bool):
     if old and history.deleted:
         return history.deleted[0]
     return getattr(target, attribute)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _ledger_rows_inserted(state) -> None:
+    """``session.execute(insert(DailyCredit), rows)`` (an ORM bulk insert: fixtures, imports)
+    runs no mapper event: its rows are added to the totals after it, in its transaction."""
+    if not state.is_insert or getattr(state.statement.table, "name", None) != _DAILY.name:
+        return
+    parameters = state.parameters
+    if not parameters:
+        return  # ``insert(...).values(...)``: no rows to read here (documented)
+    if isinstance(parameters, dict):
+        parameters = [parameters]
+    result = state.invoke_statement()
+    add_rows_to_totals(
+        state.session.connection(),
+        ((p["user_id"], p["local_date"], float(p.get("seconds") or 0)) for p in parameters),
+    )
+    return result
 
 
 @event.listens_for(DailyCredit, "after_insert")

@@ -223,6 +223,17 @@ def test_ledger_rows_changed_through_the_orm_keep_the_totals(app, people):
     db.session.delete(day)
     db.session.commit()
     assert _totals(cadre.id)[2026]["seconds"] == 0
+    # A bulk insert through the session (fixtures, imports) counts too.
+    db.session.execute(
+        insert(DailyCredit),
+        [
+            {"user_id": cadre.id, "local_date": date(2026, 11, 30), "seconds": 60.0},
+            {"user_id": cadre.id, "local_date": date(2026, 12, 1), "seconds": 30.0},
+        ],
+    )
+    db.session.commit()
+    kept = _totals(cadre.id)
+    assert (kept[2026]["seconds"], kept[2027]["seconds"]) == (60.0, 30.0)
     assert _check(app)[0] == 0
 
 
