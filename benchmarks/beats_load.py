@@ -44,7 +44,7 @@ USER_AGENT = (
     "Mozilla/5.0 (Linux; Android 13; V2227A) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/116.0.0.0 Mobile Safari/537.36"
 )
-TRACKING_TABLES = ("lesson_view", "lesson_progress", "daily_credit", "credit_clock")
+TRACKING_TABLES = ("lesson_view", "lesson_progress", "daily_credit", "credit_total", "credit_clock")
 
 
 def free_port() -> int:

@@ -80,6 +80,7 @@ from lms.roster.cli import import_roster_command
 from lms.roster.views import bp as roster_bp
 from lms.startup import prepare_db_command
 from lms.tracking.api import bp as tracking_api_bp
+from lms.tracking.cli import totals_cli
 from lms.tracking.views import bp as tracking_bp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -240,6 +241,7 @@ def _register_cli(app: Flask) -> None:
         quiz_refile_command,
         assess_command,
         cadres_cli,
+        totals_cli,
     )
     for command in commands:
         app.cli.add_command(command)

@@ -59,7 +59,13 @@ from lms.org.models import Cadre
 from lms.quizzes.filing import update_result
 from lms.quizzes.models import Quiz, QuizAttempt, QuizResult
 from lms.tracking.intervals import union
-from lms.tracking.models import CreditClock, DailyCredit, LessonProgress, LessonView
+from lms.tracking.models import (
+    CreditClock,
+    CreditTotal,
+    DailyCredit,
+    LessonProgress,
+    LessonView,
+)
 
 SAME_NUMBER, LEADING_ZEROS, NAME_AND_BIRTH = "same_number", "leading_zeros", "name_and_birth"
 
@@ -473,6 +479,9 @@ def _merge_assessment(keep_id: int, other_id: int) -> None:
 #: Columns referring to a user that the steps above merge, or that end with the account.
 _HANDLED = {
     ("daily_credit", "user_id"),
+    # The totals follow the ledger's rows as they move (lms.tracking.totals' mapper events);
+    # the other account's, emptied so, end with it.
+    ("credit_total", "user_id"),
     ("lesson_progress", "user_id"),
     ("credit_clock", "user_id"),
     ("quiz_attempt", "user_id"),
@@ -532,6 +541,6 @@ def _delete_account(other_id: int) -> None:
         .where(ApiToken.user_id == other_id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-    for model in (ApiToken, LoginSession, UserRole, Cadre):
+    for model in (ApiToken, LoginSession, UserRole, Cadre, CreditTotal):
         db.session.execute(delete(model).where(model.user_id == other_id))
     db.session.execute(delete(User).where(User.id == other_id))

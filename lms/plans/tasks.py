@@ -14,6 +14,7 @@ from lms.core import statsyear
 from lms.core.events import after_commit, cadre_changed, units_changed
 from lms.extensions import db
 from lms.plans.assignments import sync_assignments
+from lms.tracking.totals import retotal
 
 
 def register(huey: Huey, app: Flask) -> dict:
@@ -32,10 +33,24 @@ def register(huey: Huey, app: Flask) -> dict:
         with app.app_context():
             return sync_year()
 
+    @huey.task(name="plans.retotal_years")
+    def retotal_task(years: list[int]):
+        """Re-total the years a cut-off change moved dates between, once every process has
+        read the new cut-off (``statsyear.CUTOFF_CACHE_SECONDS``): a beat another process
+        booked in the meantime by the old cut-off is put right."""
+        with app.app_context():
+            written = retotal(db.session.connection(), years)
+            db.session.commit()  # a job: its work is complete here
+            return {"years": list(years), "totals": written}
+
     # Blinker keeps one connection per receiver, so a second app registering is harmless.
     cadre_changed.connect(sync_after_change)
     units_changed.connect(sync_after_change)
-    return {"sync_year": sync_year_task, "sync_daily": sync_daily_task}
+    return {
+        "sync_year": sync_year_task,
+        "sync_daily": sync_daily_task,
+        "retotal_years": retotal_task,
+    }
 
 
 def sync_after_change(_sender, **_facts) -> dict | None:
@@ -81,3 +96,14 @@ def enqueue_sync() -> None:
         current_app.extensions["plan_tasks"]["sync_year"]()
     except Exception:  # the saved change must not be reported as failed
         current_app.logger.exception("Could not queue the plan sync; the nightly sync will make it")
+
+
+def enqueue_retotal(years) -> None:
+    """Queue a re-total of ``years`` for when every process has read the new cut-off (the
+    request re-totalled them already; this catches beats booked elsewhere by the old one).
+    If the queue cannot be reached, ``flask --app lms totals check --fix`` does the same."""
+    try:
+        task = current_app.extensions["plan_tasks"]["retotal_years"]
+        task.schedule(args=(sorted(years),), delay=statsyear.CUTOFF_CACHE_SECONDS + 5)
+    except Exception:  # the saved change must not be reported as failed
+        current_app.logger.exception("Could not queue the re-total; run 'totals check --fix'")

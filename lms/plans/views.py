@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from lms.accounts.models import Role
 from lms.core import statsyear
 from lms.core.access import role_required
+from lms.core.events import after_commit
 from lms.core.i18n import current_locale
 from lms.core.templating import render_form
 from lms.extensions import db
@@ -30,12 +31,14 @@ from lms.org.forms import unit_choices
 from lms.org.models import CadreCategory, Unit
 from lms.org.visibility import can_see_unit, scope_root, visible_units
 from lms.plans import descriptions, quiz_assignments, quotas, seeding, years
+from lms.plans import tasks as plan_tasks
 from lms.plans.assignments import sync_assignments, visible_assignments_query
 from lms.plans.audiences import AudienceInput, count_audience
 from lms.plans.errors import PlanError
 from lms.plans.forms import ANY, EVERYONE, AudienceForm, PlanSettingsForm, RuleForm
 from lms.plans.models import QuotaRule, TrainingYear
 from lms.quizzes.filing import refile_after_cutoff_change
+from lms.tracking.totals import retotal_after_cutoff_change
 
 bp = Blueprint("plans", __name__, url_prefix="/plan")
 # Each year's cut-off is its plan's: the statistics year (lms.core) reads it from here.
@@ -62,6 +65,14 @@ def _forget_cutoffs(session, _context, _instances) -> None:
     ]
     if plans_written and has_app_context():
         statsyear.forget_cutoffs()
+
+
+def _retotal(year: int, cutoff_before: tuple[int, int]) -> None:
+    """After a plan was saved: the credit totals of the years its cut-off moved dates
+    between are rebuilt now, and once more when every process has read the new cut-off."""
+    if retotal_after_cutoff_change(db.session.connection(), year, cutoff_before) is None:
+        return
+    after_commit(db.session, lambda: plan_tasks.enqueue_retotal((year, year + 1)))
 
 
 STAFF = (Role.ADMIN, Role.SUPERVISOR)
@@ -148,6 +159,7 @@ def edit_settings(year: int):
                 form.newly_promoted_months.data,
             )
             refile_after_cutoff_change(year, cutoff_before)
+            _retotal(year, cutoff_before)
         except PlanError as exc:
             form.cutoff.errors.append(str(exc))
         else:
@@ -181,6 +193,7 @@ def copy_previous(year: int):
         flash(str(exc), "error")
         return redirect(url_for("plans.overview", year=year))
     refile_after_cutoff_change(year, cutoff_before)
+    _retotal(year, cutoff_before)
     result = sync_assignments(year)
     flash(
         _(

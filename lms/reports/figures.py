@@ -1,7 +1,8 @@
 """The ground every dashboard stands on: the scope, the year's context and the per-cadre figures.
 
 Every figure is computed by the database over one per-cadre subquery (``cadre_figures``):
-each active cadre in scope with their hours in the year's statistics window, their quota
+each active cadre in scope with their hours in the year's statistics window (read from the
+totals kept with the ledger, ``lms.tracking.totals``: one row per cadre), their quota
 (the plan's rules as a SQL expression) and their forecast outlook (a CASE with the
 constants of ``lms.tracking.forecast``). A page issues the same handful of queries however
 many cadres it covers. The functions take a ``Scope`` and a ``Context`` and need no request,
@@ -26,7 +27,7 @@ from lms.plans.models import TrainingYear
 from lms.plans.years import get_plan, new_plan
 from lms.reports.sql import EXEMPT, ForecastClock, outlook_expression, quota_expression, rule_pairs
 from lms.tracking.forecast import Outlook
-from lms.tracking.models import DailyCredit
+from lms.tracking.models import CreditTotal, DailyCredit
 
 OUTLOOKS = (
     Outlook.MET.value,
@@ -133,9 +134,16 @@ def _limited_to_scope(column, scope: Scope, context: Context) -> list:
     return [column.in_(scoped_user_ids(scope, context))]
 
 
-def _credit_totals(scope: Scope, context: Context):
-    """Seconds per cadre of the scope in the window, and in the forecast's recent weeks
-    (summed per user; ``cadre_figures`` joins them to the scope's active cadres)."""
+def reads_totals(context: Context) -> bool:
+    """Whether the context's window is its statistics year's whole window, whose hours the
+    totals kept with the ledger hold (``lms.tracking.totals``). A window cut short (the
+    monthly report, as of a month's end) is summed from the ledger's days."""
+    return context.window == statsyear.window(context.year)
+
+
+def _ledger_credit(scope: Scope, context: Context):
+    """Seconds per cadre of the scope in the window, and in the forecast's recent weeks,
+    summed from the ledger (per user; ``cadre_figures`` joins them to the scope's cadres)."""
     start, end = context.window
     recent = case(
         (DailyCredit.local_date >= context.clock.recent_from, DailyCredit.seconds), else_=0.0
@@ -156,13 +164,42 @@ def _credit_totals(scope: Scope, context: Context):
     )
 
 
+def _credit_sources(scope: Scope, context: Context):
+    """(subquery with ``user_id`` and ``seconds``, subquery with ``user_id`` and
+    ``recent_seconds``): the year's totals and the recent weeks' ledger days, or one ledger
+    sum for both when the window is cut short (``reads_totals``)."""
+    if not reads_totals(context):
+        credit = _ledger_credit(scope, context)
+        return credit, credit
+    totals = (
+        select(CreditTotal.user_id, CreditTotal.seconds)
+        .where(
+            CreditTotal.year == context.year,
+            *_limited_to_scope(CreditTotal.user_id, scope, context),
+        )
+        .subquery("credit")
+    )
+    # The forecast's pace: the last weeks' days, a sliding window no total can hold.
+    recent = (
+        select(DailyCredit.user_id, func.sum(DailyCredit.seconds).label("recent_seconds"))
+        .where(
+            DailyCredit.local_date >= context.clock.recent_from,
+            DailyCredit.local_date <= context.window[1],
+            *_limited_to_scope(DailyCredit.user_id, scope, context),
+        )
+        .group_by(DailyCredit.user_id)
+        .subquery("recent")
+    )
+    return totals, recent
+
+
 def cadre_figures(scope: Scope, context: Context):
     """A select of one row per active cadre in scope: user, unit, hours done, quota,
     exemption, outlook (callers make it a subquery, or a CTE when they read it twice)."""
-    credit = _credit_totals(scope, context)
+    credit, recent_credit = _credit_sources(scope, context)
     plan = context.plan
     done = func.coalesce(credit.c.seconds, 0.0) / 3600.0
-    recent = func.coalesce(credit.c.recent_seconds, 0.0) / 3600.0
+    recent = func.coalesce(recent_credit.c.recent_seconds, 0.0) / 3600.0
     quota = quota_expression(rule_pairs(plan), plan.as_of, plan.limits, audience_clause)
     start, end = context.window
     is_exempt = case((User.id.in_(exempt_user_ids_query(start, end)), 1), else_=0)
@@ -181,9 +218,10 @@ def cadre_figures(scope: Scope, context: Context):
         .join(User, User.id == Cadre.user_id)
         .join(Unit, Unit.id == User.unit_id)
         .outerjoin(credit, credit.c.user_id == User.id)
-        .where(*_scope_conditions(scope, context))
-        .subquery("cadre_base")
     )
+    if recent_credit is not credit:
+        inner = inner.outerjoin(recent_credit, recent_credit.c.user_id == User.id)
+    inner = inner.where(*_scope_conditions(scope, context)).subquery("cadre_base")
     c = inner.c
     outlook = outlook_expression(
         c.done_hours, c.quota_hours, c.recent_hours, c.is_exempt, context.clock

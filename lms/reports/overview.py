@@ -17,9 +17,11 @@ from lms.reports.figures import (
     _rate,
     _tallies,
     cadre_figures,
+    reads_totals,
     scoped_user_ids,
 )
-from lms.tracking.models import DailyCredit
+from lms.tracking.models import CreditTotal, DailyCredit
+from lms.tracking.totals import MONTH_COLUMNS
 
 
 @dataclass
@@ -101,10 +103,21 @@ def median_hours(figures):
 
 def hours_by_month(scope: Scope, context: Context) -> tuple[list, float, float]:
     """Hours per month of the window (every month listed, empty ones as 0), and weekend
-    (Saturday and Sunday) against weekday hours. The database sums per local date (at most
-    366 rows, from the date index); those few rows are folded into months here, which is
-    cheaper than date functions on every ledger row (SQLite's strftime is slow)."""
+    (Saturday and Sunday) against weekday hours.
+
+    For a whole statistics year they are sums of the totals kept with the ledger (one row per
+    cadre: ``month_NN`` is the NN-th calendar month of the window). For a window cut short
+    (the monthly report) the database sums per local date (at most 366 rows, from the date
+    index) and those few rows are folded into months here, which is cheaper than date
+    functions on every ledger row (SQLite's strftime is slow)."""
     start, end = context.window
+    months = {}
+    cursor = date(start.year, start.month, 1)
+    while cursor <= end:
+        months[cursor] = 0.0
+        cursor = plan_rules.add_months(cursor, 1)
+    if reads_totals(context):
+        return _hours_from_totals(scope, context, months)
     rows = db.session.execute(
         select(DailyCredit.local_date, func.sum(DailyCredit.seconds))
         .where(
@@ -114,11 +127,6 @@ def hours_by_month(scope: Scope, context: Context) -> tuple[list, float, float]:
         )
         .group_by(DailyCredit.local_date)
     ).all()
-    months = {}
-    cursor = date(start.year, start.month, 1)
-    while cursor <= end:
-        months[cursor] = 0.0
-        cursor = plan_rules.add_months(cursor, 1)
     weekend_hours = weekday_hours = 0.0
     for day, seconds in rows:
         hours = float(seconds or 0) / 3600
@@ -128,3 +136,24 @@ def hours_by_month(scope: Scope, context: Context) -> tuple[list, float, float]:
         else:
             weekday_hours += hours
     return sorted(months.items()), weekend_hours, weekday_hours
+
+
+def _hours_from_totals(scope: Scope, context: Context, months: dict) -> tuple[list, float, float]:
+    firsts = sorted(months)
+    row = db.session.execute(
+        select(
+            func.coalesce(func.sum(CreditTotal.seconds), 0.0),
+            func.coalesce(func.sum(CreditTotal.weekend_seconds), 0.0),
+            *(
+                func.coalesce(func.sum(CreditTotal.__table__.c[name]), 0.0)
+                for name in MONTH_COLUMNS[: len(firsts)]
+            ),
+        ).where(
+            CreditTotal.year == context.year,
+            CreditTotal.user_id.in_(scoped_user_ids(scope, context)),
+        )
+    ).one()
+    total, weekend = float(row[0]), float(row[1])
+    for first, seconds in zip(firsts, row[2:], strict=True):
+        months[first] = float(seconds) / 3600
+    return sorted(months.items()), weekend / 3600, (total - weekend) / 3600

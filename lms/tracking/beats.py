@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
@@ -16,8 +16,9 @@ from lms.core.timeutil import local_zone, utcnow
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
 from lms.tracking.intervals import parse_segments, union
-from lms.tracking.models import CreditClock, DailyCredit, LessonProgress, LessonView
+from lms.tracking.models import CreditClock, CreditTotal, DailyCredit, LessonProgress, LessonView
 from lms.tracking.rules import credit_user_beat
+from lms.tracking.totals import add_to_totals
 from lms.tracking.viewing import Beat, BeatError, can_watch, ensure_clock, is_ready
 
 
@@ -95,6 +96,7 @@ def _refuse_unplayable(view: LessonView, state: "_BeatState") -> None:
 # more than its SQL did (benchmarks/beats_load.py).
 _LESSON, _VIEW, _PROGRESS = Lesson.__table__, LessonView.__table__, LessonProgress.__table__
 _CLOCK, _DAILY, _COURSE = CreditClock.__table__, DailyCredit.__table__, Course.__table__
+_TOTAL = CreditTotal.__table__
 _STATE = (
     select(
         _LESSON.c.duration_seconds,
@@ -111,12 +113,8 @@ _STATE = (
         _PROGRESS.c.id,
         _PROGRESS.c.coverage,
         _PROGRESS.c.completed_at,
-        select(func.coalesce(func.sum(_DAILY.c.seconds), 0.0))
-        .where(
-            _DAILY.c.user_id == bindparam("user_id"),
-            _DAILY.c.local_date >= bindparam("year_start"),
-            _DAILY.c.local_date <= bindparam("year_end"),
-        )
+        select(_TOTAL.c.seconds)
+        .where(_TOTAL.c.user_id == bindparam("user_id"), _TOTAL.c.year == bindparam("year"))
         .scalar_subquery(),
     )
     .select_from(
@@ -180,14 +178,15 @@ def _beat_state(
 ) -> _BeatState:
     """What a beat reads, in one statement once the user's clock is held: the view's record,
     the lesson (length, status, course published), the clock, the user's progress in the
-    lesson and what they were credited in the local year of the beat's time, read then.
+    lesson and what they were credited in the statistics year of the beat's time, read then
+    from the year's total (``lms.tracking.totals``: one row, not the year's ledger days).
 
-    The user's clock row guards every row a beat writes (the user's views, progress and
-    daily credit: only beats write them), and is locked before any of them is read, so the
-    user's beats run one after the other (rule 5) and one lock is the only lock: no order
-    to get wrong, no deadlock. The view was loaded before the lock (to authorize the beat),
-    so its record is read again here. On PostgreSQL the lock takes a statement of its own:
-    a statement that waited for a lock reads the other tables as they were when it started
+    The user's clock row guards every row a beat writes (the user's views, progress, daily
+    credit and totals: only beats write them, besides a re-total), and is locked before any of
+    them is read, so the user's beats run one after the other (rule 5) and one lock is the only
+    lock: no order to get wrong, no deadlock. The view was loaded before the lock (to authorize
+    the beat), so its record is read again here. On PostgreSQL the lock takes a statement of its
+    own: a statement that waited for a lock reads the other tables as they were when it started
     (READ COMMITTED), so it would miss what the beat it waited for wrote. A writing request
     on SQLite holds the database's write lock from its first statement (lms/core/database.py).
     """
@@ -195,15 +194,9 @@ def _beat_state(
         connection.execute(_LOCK_CLOCK, {"user_id": view.user_id})
     # Read after the lock: a beat that waited is timed after the one it waited for.
     at = now or utcnow()
-    year_start, year_end = statsyear.window(statsyear.year_of_moment(at))
     row = connection.execute(
         _STATE,
-        {
-            "user_id": view.user_id,
-            "view_id": view.id,
-            "year_start": year_start,
-            "year_end": year_end,
-        },
+        {"user_id": view.user_id, "view_id": view.id, "year": statsyear.year_of_moment(at)},
     ).one()
     (duration, status, is_published, opened_at, last_seq, last_answer, played) = row[:7]
     (view_credited, view_max_rate, clock_user, last_beat_at, progress_id) = row[7:12]
@@ -280,11 +273,12 @@ def _length(coverage) -> float:
 
 
 def _book(connection, user_id: int, now: datetime, by_date: dict[date, float]) -> float:
-    """Add a beat's credit to its local dates; returns the part booked in the statistics
+    """Add a beat's credit to its local dates and to the totals of the statistics years
+    they count toward (``lms.tracking.totals``); returns the part booked in the statistics
     year that ``now`` counts toward.
 
-    One statement per date: an insert that adds to the day's row when it exists, in one
-    step, so even a writer without the user's clock would lose no seconds.
+    One statement per date and one per year: an insert that adds to the row when it exists,
+    in one step, so even a writer without the user's clock would lose no seconds.
     """
     upsert = _UPSERT_DAY[connection.dialect.name]
     start, end = statsyear.window(statsyear.year_of_moment(now))
@@ -292,4 +286,5 @@ def _book(connection, user_id: int, now: datetime, by_date: dict[date, float]) -
     for local_date, part in by_date.items():
         connection.execute(upsert, {"user_id": user_id, "local_date": local_date, "seconds": part})
         in_year += part if start <= local_date <= end else 0.0
+    add_to_totals(connection, user_id, by_date)
     return in_year

@@ -63,12 +63,19 @@ class DailyCredit(db.Model):
         # Covering index of the dashboards: a cadre's hours in a window are summed from the
         # index alone, for a subtree's cadres at a time (lms/reports).
         Index("ix_daily_credit_user_date_seconds", "user_id", "local_date", "seconds"),
+        # And by date: the forecast's recent weeks of every cadre (and a date's total) are
+        # read from this index alone, without the table (lms.reports.figures).
+        Index("ix_daily_credit_date_user_seconds", "local_date", "user_id", "seconds"),
     )
 
+    # The old values are loaded before a change through the ORM: the totals kept with the
+    # ledger take the difference (lms.tracking.totals).
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    local_date: Mapped[date] = mapped_column(index=True)
-    seconds: Mapped[float] = mapped_column(default=0.0)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), active_history=True
+    )
+    local_date: Mapped[date] = mapped_column(active_history=True)
+    seconds: Mapped[float] = mapped_column(default=0.0, active_history=True)
 
 
 class CreditClock(db.Model):
@@ -84,3 +91,35 @@ class CreditClock(db.Model):
         ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
     )
     last_beat_at: Mapped[datetime | None] = mapped_column()
+
+
+MONTHS_IN_WINDOW = 24  # a window runs from January of the year before through December at most
+
+
+class CreditTotal(db.Model):
+    """A cadre's online seconds in one statistics year, kept with the ledger (``DailyCredit``).
+
+    Each beat adds what it books to the ledger's days and, in the same transaction and by
+    the same kind of atomic upsert, to the totals of the years those days count toward
+    (``lms.tracking.totals``). The dashboards read these rows instead of summing the ledger.
+    ``month_NN`` holds the seconds of the NN-th calendar month of the year's window (00: the
+    month of its first day), so a year's hours by month are a sum over one row per cadre.
+    Which year and month a day falls in depends on the plans' cut-offs: a changed cut-off
+    re-totals the years it moves days between (``lms.tracking.totals.retotal``).
+    """
+
+    __tablename__ = "credit_total"
+    __table_args__ = (Index("ix_credit_total_year_user", "year", "user_id", "seconds"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seconds: Mapped[float] = mapped_column(default=0.0)
+    weekend_seconds: Mapped[float] = mapped_column(default=0.0)  # Saturdays and Sundays
+
+
+for _month in range(MONTHS_IN_WINDOW):
+    CreditTotal.__table__.append_column(
+        db.Column(f"month_{_month:02d}", db.Double, nullable=False, server_default="0")
+    )

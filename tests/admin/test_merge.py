@@ -153,6 +153,16 @@ def _check_merged(pair, before_keep, before_other):
     ):
         assert after[key] == pytest.approx(total[key]), key
     assert after["credited_hours"] == pytest.approx((3600 + 1800 + 1200 + 600) / 3600)
+    # The dashboards' totals follow the merged ledger: none is left for the other account.
+    from lms.tracking.models import CreditTotal
+    from lms.tracking.totals import check
+
+    assert check(db.session.connection()) == []
+    assert not db.session.scalars(select(CreditTotal).where(CreditTotal.user_id == other_id)).all()
+    kept_seconds = db.session.scalars(
+        select(CreditTotal.seconds).where(CreditTotal.user_id == keep_id)
+    ).all()
+    assert sum(kept_seconds) == pytest.approx(3600 + 1800 + 1200 + 600)
     ledger = dict(
         db.session.execute(
             select(DailyCredit.local_date, DailyCredit.seconds).where(

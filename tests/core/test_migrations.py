@@ -2,7 +2,7 @@
 
 import os
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -160,4 +160,58 @@ def test_0011_files_results_under_the_statistics_year(empty_database_url, tmp_pa
             (ids["steady"], 2026): (70.0, True, 1),
         }
         assert _attempts() == attempts_before
+        db.engine.dispose()
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+def test_0015_builds_the_credit_totals_from_the_ledger(empty_database_url, tmp_path, monkeypatch):
+    from lms.accounts.models import User
+    from lms.plans.models import TrainingYear
+
+    monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "TESTING": True})
+    with app.app_context():
+        upgrade(revision="0014")
+        ann = User(username="ann", display_name="Ann")
+        # 2026's plan closes on 31 December: December 2026 stays in 2026.
+        db.session.add_all([ann, TrainingYear(year=2026, cutoff_month=12, cutoff_day=31)])
+        db.session.commit()
+        user_id = ann.id
+        db.session.remove()
+        days = [
+            (date(2025, 11, 29), 100.0),  # a Saturday, in 2025 (the setting's 30 November)
+            (date(2025, 12, 6), 200.0),  # a Saturday after the cut-off: 2026's first month
+            (date(2026, 3, 4), 400.0),  # a Wednesday
+            (date(2026, 12, 20), 800.0),  # a Sunday before 2026's own cut-off
+            (date(2027, 1, 2), 1600.0),  # 2027 (a Saturday)
+        ]
+        with db.engine.begin() as conn:
+            for day, seconds in days:
+                conn.execute(
+                    text(
+                        "INSERT INTO daily_credit (user_id, local_date, seconds) "
+                        "VALUES (:u, :d, :s)"
+                    ),
+                    {"u": user_id, "d": day, "s": seconds},
+                )
+
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT year, seconds, weekend_seconds, month_00, month_03, month_12 "
+                    "FROM credit_total WHERE user_id = :u ORDER BY year"
+                ),
+                {"u": user_id},
+            ).all()
+        assert [tuple(row) for row in rows] == [
+            (2025, 100.0, 100.0, 0.0, 0.0, 0.0),  # November 2025: the 2025 window's 11th month
+            (2026, 1400.0, 1000.0, 200.0, 400.0, 800.0),
+            (2027, 1600.0, 1600.0, 1600.0, 0.0, 0.0),  # January 2027: its first month
+        ]
+        result = app.test_cli_runner().invoke(args=["totals", "check"])
+        assert result.exit_code == 0, result.output
+        db.session.remove()  # the command's session: on SQLite it holds the write lock
+        downgrade(revision="0013")
+        assert "credit_total" not in inspect(db.engine).get_table_names()
         db.engine.dispose()

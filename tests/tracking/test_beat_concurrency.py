@@ -12,7 +12,13 @@ from sqlalchemy import insert, select, update
 from lms.core.timeutil import to_local, utcnow
 from lms.extensions import db
 from lms.tracking import beats, viewing
-from lms.tracking.models import CreditClock, DailyCredit, LessonProgress, LessonView
+from lms.tracking.models import (
+    CreditClock,
+    CreditTotal,
+    DailyCredit,
+    LessonProgress,
+    LessonView,
+)
 
 T0 = datetime(2026, 6, 6, 2, 0, 0)  # 10:00 on 6 June in Shanghai
 
@@ -45,6 +51,12 @@ def test_a_beat_waiting_for_the_users_clock_sees_the_beat_it_waited_for(app, cad
     )
     holder.execute(
         insert(DailyCredit).values(user_id=user_id, local_date=date(2026, 6, 6), seconds=100.0)
+    )
+    # ... and its year's total (June 2026 is the 7th month of a year from December 2025).
+    holder.execute(
+        insert(CreditTotal).values(
+            user_id=user_id, year=2026, seconds=100.0, weekend_seconds=100.0, month_06=100.0
+        )
     )
 
     answers, errors = [], []
