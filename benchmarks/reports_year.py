@@ -50,6 +50,7 @@ from sqlalchemy import create_engine, insert, select, text
 from lms import create_app
 from lms.accounts.models import User, UserRole
 from lms.courses.models import Course, Enrollment, Lesson
+from lms.core.personnel import personnel_key
 from lms.extensions import db
 from lms.org.categories import ensure_default_categories
 from lms.org.models import Cadre, CadreCategory
@@ -88,7 +89,10 @@ def _column_defaults(table) -> dict:
         if default.is_scalar:
             defaults[column.name] = default.arg
         elif default.is_callable:
-            defaults[column.name] = default.arg(None)
+            try:
+                defaults[column.name] = default.arg(None)
+            except AttributeError:  # a default read from the row's other values: rows set it
+                continue
     return defaults
 
 
@@ -152,6 +156,7 @@ def generate(cadres: int, seed: int = 7) -> None:
             {
                 "user_id": uid,
                 "personnel_number": f"P{i:07d}",
+                "personnel_key": personnel_key(f"P{i:07d}"),
                 "category_id": rng.choice(categories),
                 "date_of_birth": date(1965, 1, 1) + timedelta(days=rng.randrange(0, 12000)),
                 "is_reserve": rng.random() < 0.1,

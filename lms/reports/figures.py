@@ -164,15 +164,17 @@ def _ledger_credit(scope: Scope, context: Context):
     )
 
 
-def _credit_sources(scope: Scope, context: Context):
+def _credit_sources(scope: Scope, context: Context, columns: tuple[str, ...] = ()):
     """(subquery with ``user_id`` and ``seconds``, subquery with ``user_id`` and
     ``recent_seconds``): the year's totals and the recent weeks' ledger days, or one ledger
-    sum for both when the window is cut short (``reads_totals``)."""
+    sum for both when the window is cut short (``reads_totals``). ``columns`` names more
+    columns of the totals to carry along (the overview's months)."""
     if not reads_totals(context):
         credit = _ledger_credit(scope, context)
         return credit, credit
+    more = [CreditTotal.__table__.c[name] for name in columns]
     totals = (
-        select(CreditTotal.user_id, CreditTotal.seconds)
+        select(CreditTotal.user_id, CreditTotal.seconds, *more)
         .where(
             CreditTotal.year == context.year,
             *_limited_to_scope(CreditTotal.user_id, scope, context),
@@ -193,10 +195,14 @@ def _credit_sources(scope: Scope, context: Context):
     return totals, recent
 
 
-def cadre_figures(scope: Scope, context: Context):
+def cadre_figures(scope: Scope, context: Context, totals_columns: tuple[str, ...] = ()):
     """A select of one row per active cadre in scope: user, unit, hours done, quota,
-    exemption, outlook (callers make it a subquery, or a CTE when they read it twice)."""
-    credit, recent_credit = _credit_sources(scope, context)
+    exemption, outlook (callers make it a subquery, or a CTE when they read it twice).
+
+    ``totals_columns``: columns of the totals kept with the ledger to add as they are (0 for
+    a cadre without totals), for a whole year's window only (``reads_totals``)."""
+    credit, recent_credit = _credit_sources(scope, context, totals_columns)
+    carried = [credit.c[name] for name in totals_columns]  # NULL without totals: sums skip it
     plan = context.plan
     done = func.coalesce(credit.c.seconds, 0.0) / 3600.0
     recent = func.coalesce(recent_credit.c.recent_seconds, 0.0) / 3600.0
@@ -213,6 +219,7 @@ def cadre_figures(scope: Scope, context: Context):
             recent.label("recent_hours"),
             quota.label("quota_hours"),
             is_exempt.label("is_exempt"),
+            *carried,
         )
         .select_from(Cadre)
         .join(User, User.id == Cadre.user_id)

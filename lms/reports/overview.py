@@ -48,12 +48,19 @@ class Overview(Rates):
 
 
 def build_overview(scope: Scope, context: Context) -> Overview:
-    """Every figure of the overview page: four grouped queries, whatever the cadre count.
+    """Every figure of the overview page: three grouped queries, whatever the cadre count.
 
     The per-cadre rows are a CTE read twice in one statement (the tallies and the median),
-    which PostgreSQL and SQLite compute once."""
-    figures = cadre_figures(scope, context).cte("cadre_figures")
+    which PostgreSQL and SQLite compute once. For a whole statistics year the same statement
+    sums the months and weekends from the totals kept with the ledger; a window cut short
+    sums the ledger's days in one more query (``hours_by_month``)."""
+    months = _months_of(context)
+    from_totals = reads_totals(context)
+    carried = ("weekend_seconds", *MONTH_COLUMNS[: len(months)]) if from_totals else ()
+    # A CTE: each row's outlook and exemption are computed once, however often tallied.
+    figures = cadre_figures(scope, context, carried).cte("cadre_figures").prefix_with("MATERIALIZED", dialect="postgresql")
     outlook_counts = [_counted(figures.c.outlook == value).label(value) for value in OUTLOOKS]
+    sums = [func.coalesce(func.sum(figures.c[name]), 0.0) for name in carried]
     row = db.session.execute(
         select(
             *_tallies(figures),
@@ -61,6 +68,7 @@ def build_overview(scope: Scope, context: Context) -> Overview:
             func.coalesce(func.avg(figures.c.quota_hours), 0.0).label("average_quota"),
             *outlook_counts,
             median_hours(figures).label("median_hours"),
+            *sums,
         )
     ).one()
     overview = Overview(
@@ -75,15 +83,26 @@ def build_overview(scope: Scope, context: Context) -> Overview:
         median_hours=float(row.median_hours or 0.0),
         outlooks={value: int(getattr(row, value)) for value in OUTLOOKS},
     )
-    overview.months, overview.weekend_hours, overview.weekday_hours = hours_by_month(scope, context)
+    if from_totals:
+        weekend, *per_month = (float(value) / 3600 for value in row[len(row) - len(sums) :])
+        overview.months = list(zip(sorted(months), per_month, strict=True))
+        overview.weekend_hours = weekend
+        overview.weekday_hours = overview.credited_hours - weekend
+    else:
+        overview.months, overview.weekend_hours, overview.weekday_hours = hours_by_month(
+            scope, context
+        )
     overview.enrollments = enrollment_completion(scope, context)
     overview.quizzes = quiz_pass_rates(scope, context)
     return overview
 
 
 def median_hours(figures):
-    """The median of the cadres' hours as a scalar subquery: the middle row (or the mean of
-    the two middle rows) by window functions, which SQLite (3.25+) and PostgreSQL both have."""
+    """The median of the cadres' hours: on PostgreSQL an ordered-set aggregate of the rows
+    being tallied; on SQLite a scalar subquery, the middle row (or the mean of the two
+    middle rows) by window functions (SQLite 3.25+)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.percentile_cont(0.5).within_group(figures.c.done_hours)
     ranked = select(
         figures.c.done_hours,
         func.row_number().over(order_by=figures.c.done_hours).label("position"),
@@ -101,6 +120,17 @@ def median_hours(figures):
     )
 
 
+def _months_of(context: Context) -> dict:
+    """The first day of every month of the window, each with 0 hours."""
+    start, end = context.window
+    months = {}
+    cursor = date(start.year, start.month, 1)
+    while cursor <= end:
+        months[cursor] = 0.0
+        cursor = plan_rules.add_months(cursor, 1)
+    return months
+
+
 def hours_by_month(scope: Scope, context: Context) -> tuple[list, float, float]:
     """Hours per month of the window (every month listed, empty ones as 0), and weekend
     (Saturday and Sunday) against weekday hours.
@@ -111,11 +141,7 @@ def hours_by_month(scope: Scope, context: Context) -> tuple[list, float, float]:
     index) and those few rows are folded into months here, which is cheaper than date
     functions on every ledger row (SQLite's strftime is slow)."""
     start, end = context.window
-    months = {}
-    cursor = date(start.year, start.month, 1)
-    while cursor <= end:
-        months[cursor] = 0.0
-        cursor = plan_rules.add_months(cursor, 1)
+    months = _months_of(context)
     if reads_totals(context):
         return _hours_from_totals(scope, context, months)
     rows = db.session.execute(
