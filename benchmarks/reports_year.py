@@ -49,8 +49,8 @@ from sqlalchemy import create_engine, insert, select, text
 
 from lms import create_app
 from lms.accounts.models import User, UserRole
-from lms.courses.models import Course, Enrollment, Lesson
 from lms.core.personnel import personnel_key
+from lms.courses.models import Course, Enrollment, Lesson
 from lms.extensions import db
 from lms.org.categories import ensure_default_categories
 from lms.org.models import Cadre, CadreCategory

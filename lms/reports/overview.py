@@ -58,7 +58,12 @@ def build_overview(scope: Scope, context: Context) -> Overview:
     from_totals = reads_totals(context)
     carried = ("weekend_seconds", *MONTH_COLUMNS[: len(months)]) if from_totals else ()
     # A CTE: each row's outlook and exemption are computed once, however often tallied.
-    figures = cadre_figures(scope, context, carried).cte("cadre_figures").prefix_with("MATERIALIZED", dialect="postgresql")
+    # (PostgreSQL 12+ would inline a CTE read once, computing the expressions per reference.)
+    figures = (
+        cadre_figures(scope, context, carried)
+        .cte("cadre_figures")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
     outlook_counts = [_counted(figures.c.outlook == value).label(value) for value in OUTLOOKS]
     sums = [func.coalesce(func.sum(figures.c[name]), 0.0) for name in carried]
     row = db.session.execute(
