@@ -57,8 +57,8 @@ from lms.org.models import Cadre, CadreCategory
 from lms.org.tree import create_unit
 from lms.plans.seeding import seed_default_plan
 from lms.quizzes.models import Quiz, QuizResult
-from lms.tracking import totals
-from lms.tracking.models import CreditTotal, DailyCredit, LessonProgress
+from lms.tracking import course_totals, totals
+from lms.tracking.models import CourseDone, CreditTotal, DailyCredit, LessonProgress
 
 YEAR = 2026
 TODAY = date(2026, 10, 15)  # mid-autumn: the forecast has weeks to look at and weeks ahead
@@ -224,6 +224,9 @@ def generate(cadres: int, seed: int = 7) -> None:
             )
     chunked_insert(Enrollment, enrollments)
     chunked_insert(LessonProgress, progress)
+    # Likewise the lessons done per course, kept with the progress by the beats.
+    db.session.flush()
+    course_totals.rebuild(db.session.connection())
 
     exam = Quiz(title="年度理论考试", is_exam=True, is_published=True)
     db.session.add(exam)
@@ -386,6 +389,9 @@ def run_backend(
             db.create_all()  # a year generated before the totals existed gets them now
             if not db.session.scalar(select(db.func.count()).select_from(CreditTotal)):
                 totals.retotal(db.session.connection())
+                db.session.commit()
+            if not db.session.scalar(select(db.func.count()).select_from(CourseDone)):
+                course_totals.rebuild(db.session.connection())
                 db.session.commit()
         else:
             db.drop_all()

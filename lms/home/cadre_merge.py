@@ -483,6 +483,8 @@ _HANDLED = {
     # the other account's, emptied so, end with it.
     ("credit_total", "user_id"),
     ("lesson_progress", "user_id"),
+    # Lessons done per course are recounted as progress rows move (lms.tracking.course_totals).
+    ("course_done", "user_id"),
     ("credit_clock", "user_id"),
     ("quiz_attempt", "user_id"),
     ("quiz_result", "user_id"),

@@ -12,7 +12,7 @@ so benchmarks and CLI commands can call them directly.
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import Numeric, and_, case, cast, exists, func, select
 
 from lms.accounts.models import User
@@ -110,14 +110,24 @@ def _scope_conditions(scope: Scope, context: Context) -> list:
 
 
 def scoped_user_ids(scope: Scope, context: Context):
-    """A select of the user ids of the scope's active cadres."""
-    return (
-        select(User.id)
-        .select_from(Cadre)
-        .join(User, User.id == Cadre.user_id)
-        .join(Unit, Unit.id == User.unit_id)
-        .where(*_scope_conditions(scope, context))
-    )
+    """A select of the user ids of the scope's active cadres.
+
+    It reads a CTE made once per scope and context (kept for the app context): a statement
+    that filters several of its parts by the scope names one CTE, which the database
+    computes once and hashes, rather than finding the subtree's cadres for each part."""
+    cache = g.setdefault("_scoped_user_ids", {})
+    key = (scope, context)
+    cte = cache.get(key)
+    if cte is None:
+        cte = cache[key] = (
+            select(User.id.label("user_id"))
+            .select_from(Cadre)
+            .join(User, User.id == Cadre.user_id)
+            .join(Unit, Unit.id == User.unit_id)
+            .where(*_scope_conditions(scope, context))
+            .cte("scoped_users")
+        )
+    return select(cte.c.user_id)
 
 
 def _limited_to_scope(column, scope: Scope, context: Context) -> list:
@@ -233,7 +243,9 @@ def cadre_figures(scope: Scope, context: Context, totals_columns: tuple[str, ...
     outlook = outlook_expression(
         c.done_hours, c.quota_hours, c.recent_hours, c.is_exempt, context.clock
     )
-    return select(*inner.c, outlook.label("outlook"))
+    return select(
+        *inner.c, shown_hours(c.done_hours).label("shown_hours"), outlook.label("outlook")
+    )
 
 
 def shown_hours(done_hours):
@@ -251,7 +263,7 @@ def took_part(figures_columns):
     (``Rates.participation_rate``: participants over cadres less the exempted).
     """
     c = figures_columns
-    shown = shown_hours(c.done_hours)
+    shown = c.shown_hours
     share = current_app.config["PARTICIPATION_MIN_SHARE"]
     return and_(c.is_exempt == 0, shown > 0, shown >= c.quota_hours * share)
 

@@ -15,6 +15,7 @@ from lms.core import statsyear
 from lms.core.timeutil import local_zone, utcnow
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
+from lms.tracking.course_totals import add_completed
 from lms.tracking.intervals import parse_segments, union
 from lms.tracking.models import CreditClock, CreditTotal, DailyCredit, LessonProgress, LessonView
 from lms.tracking.rules import credit_user_beat
@@ -73,6 +74,8 @@ def record_beat(view: LessonView, beat: Beat, now: datetime | None = None) -> di
     if completed_at != state.completed_at:
         progress["completed_at"] = completed_at
     _save_progress(connection, view, state.has_progress, progress)
+    if completed_at != state.completed_at:
+        add_completed(connection, view.user_id, state.course_id, completed_at)
     _save_view(connection, view, state, beat, played, result.credited_seconds, position, answer)
     if result.clock_at != state.last_beat_at:
         connection.execute(
@@ -113,6 +116,7 @@ _STATE = (
         _PROGRESS.c.id,
         _PROGRESS.c.coverage,
         _PROGRESS.c.completed_at,
+        _LESSON.c.course_id,
         select(_TOTAL.c.seconds)
         .where(_TOTAL.c.user_id == bindparam("user_id"), _TOTAL.c.year == bindparam("year"))
         .scalar_subquery(),
@@ -170,6 +174,7 @@ class _BeatState:
     has_progress: bool
     coverage: list
     completed_at: datetime | None
+    course_id: int
     year_seconds: float
 
 
@@ -200,7 +205,7 @@ def _beat_state(
     ).one()
     (duration, status, is_published, opened_at, last_seq, last_answer, played) = row[:7]
     (view_credited, view_max_rate, clock_user, last_beat_at, progress_id) = row[7:12]
-    coverage, completed_at, seconds = row[12:]
+    coverage, completed_at, course_id, seconds = row[12:]
     if clock_user is None and retry:  # a view older than the clocks: create it, read again
         ensure_clock(view.user_id)
         return _beat_state(connection, view, now, retry=False)
@@ -222,6 +227,7 @@ def _beat_state(
         has_progress=progress_id is not None,
         coverage=coverage or [],
         completed_at=completed_at,
+        course_id=course_id,
         year_seconds=float(seconds or 0),
     )
 

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Subquery, and_, func, select
 
 from lms.courses.models import Lesson
 from lms.quizzes.models import Quiz, QuizResult
-from lms.tracking.models import LessonProgress
+from lms.tracking.models import CourseDone
 
 #: Given a user id column, the conditions that keep the users asked about.
 UserLimit = Callable[[ColumnElement], Iterable[ColumnElement]]
@@ -26,9 +26,9 @@ def completed_courses(users: UserLimit) -> Subquery:
     """``(user_id, course_id, completed_on)`` for each course a user completed, of the users
     ``users`` keeps; ``completed_on`` is when the last of its lessons was completed.
 
-    Grouped subqueries joined by key (lessons per course, lessons each user completed, required
-    tests per course, those each user passed in any year), which the planner hashes, rather
-    than a test per course or per enrolment.
+    Grouped subqueries joined by key (lessons per course, lessons each user completed as kept
+    with their progress in ``course_done``, required tests per course, those each user passed
+    in any year), which the planner hashes, rather than a test per course or per enrolment.
     """
     lessons = (
         select(Lesson.course_id, func.count(Lesson.id).label("lessons"))
@@ -37,14 +37,12 @@ def completed_courses(users: UserLimit) -> Subquery:
     )
     done = (
         select(
-            LessonProgress.user_id,
-            Lesson.course_id,
-            func.count(LessonProgress.completed_at).label("done"),
-            func.max(LessonProgress.completed_at).label("completed_on"),
+            CourseDone.user_id,
+            CourseDone.course_id,
+            CourseDone.lessons_done.label("done"),
+            CourseDone.last_done_at.label("completed_on"),
         )
-        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-        .where(*users(LessonProgress.user_id))
-        .group_by(LessonProgress.user_id, Lesson.course_id)
+        .where(*users(CourseDone.user_id))
         .subquery("lessons_done")
     )
     required = and_(Quiz.is_required_for_completion.is_(True), Quiz.is_published.is_(True))

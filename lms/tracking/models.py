@@ -123,3 +123,25 @@ for _month in range(MONTHS_IN_WINDOW):
     CreditTotal.__table__.append_column(
         db.Column(f"month_{_month:02d}", db.Double, nullable=False, server_default="0")
     )
+
+
+class CourseDone(db.Model):
+    """How many lessons of a course a user has completed, kept with their lesson progress.
+
+    The completion rule (``lms.tracking.completion``) compares this count with the course's
+    lessons; keeping it spares the dashboards grouping every lesson-progress row of a
+    province per cadre and course. A beat that completes a lesson adds one in its transaction
+    (``lms.tracking.course_totals``); other writes of progress (merges, fixtures, a lesson
+    deleted) recount the rows they touch. ``last_done_at`` is when the latest was completed.
+    """
+
+    __tablename__ = "course_done"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("course.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    lessons_done: Mapped[int] = mapped_column(default=0)
+    last_done_at: Mapped[datetime | None] = mapped_column()
