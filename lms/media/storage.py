@@ -457,6 +457,18 @@ def check_settings(config) -> None:
         raise RuntimeError(f"LMS_MEDIA_STORAGE must be one of {', '.join(KINDS)}, not {kind!r}")
     if kind == "s3" and not config.get("S3_BUCKET"):
         raise RuntimeError("LMS_MEDIA_STORAGE=s3 needs LMS_S3_BUCKET (and the LMS_S3_* settings)")
+    seconds = config.get("MEDIA_LINK_SECONDS")
+    if not isinstance(seconds, int) or not LINK_SECONDS[0] <= seconds <= LINK_SECONDS[1]:
+        # 0 would hand out links already expired; longer than a day, a revoked viewer
+        # (unpublished course, deactivated account) would keep watching for days.
+        raise RuntimeError(
+            f"LMS_MEDIA_LINK_SECONDS must be between {LINK_SECONDS[0]} and {LINK_SECONDS[1]} "
+            f"seconds, not {seconds!r}"
+        )
+
+
+#: The shortest and longest lifetime of signed media links, in seconds (at most a day).
+LINK_SECONDS = (1, 86400)
 
 
 def build_storage(config) -> LocalStorage | S3Storage:

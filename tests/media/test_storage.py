@@ -483,6 +483,8 @@ def test_push_local_moves_an_installations_files_into_the_bucket(
     [
         ({"MEDIA_STORAGE": "ftp"}, "LMS_MEDIA_STORAGE"),
         ({"MEDIA_STORAGE": "s3"}, "LMS_S3_BUCKET"),
+        ({"MEDIA_LINK_SECONDS": 0}, "LMS_MEDIA_LINK_SECONDS must be between 1 and 86400"),
+        ({"MEDIA_LINK_SECONDS": 7 * 86400}, "LMS_MEDIA_LINK_SECONDS"),
     ],
 )
 def test_a_storage_choice_that_cannot_work_stops_the_start(tmp_path, monkeypatch, settings, named):
