@@ -5,7 +5,7 @@ from dataclasses import asdict
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from lms.accounts.models import Role
 from lms.assessment import participation, services
@@ -17,6 +17,7 @@ from lms.core import statsyear
 from lms.core.access import role_required
 from lms.core.exports import ExportColumn, export_response
 from lms.core.inputs import requested_year
+from lms.core.personnel import clean_personnel_number
 from lms.core.templating import render_form
 from lms.extensions import db
 from lms.org import visibility as org
@@ -106,9 +107,17 @@ def _results_query(run: AssessmentRun):
     search = request.args.get("q", "").strip()
     if search:
         like = f"%{search}%"
+        # A number copied from a spreadsheet or typed full-width ("ＷＹ０００３ ") finds
+        # the record as the number's normal form does (lms/core/personnel.py).
+        number = clean_personnel_number(search)
         query = query.where(
             AssessmentResult.display_name.ilike(like)
             | AssessmentResult.personnel_number.ilike(like)
+            | (
+                AssessmentResult.personnel_number.icontains(number, autoescape=True)
+                if number
+                else false()
+            )
             | AssessmentResult.unit_path.ilike(like)
         )
     return query.order_by(AssessmentResult.unit_path, AssessmentResult.display_name)

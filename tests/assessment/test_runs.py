@@ -147,3 +147,19 @@ def test_the_cli_runs_the_assessment(app, district):
     assert "assessed 1 cadres for 2026, version 1" in result.output
     bad = app.test_cli_runner().invoke(args=["assess", "--year", "2026", "--unit", "Nowhere"])
     assert bad.exit_code != 0 and "no unit" in bad.output
+
+
+def test_the_results_are_found_by_a_number_typed_full_width(
+    app, client, login, make_user, district
+):
+    """A personnel number copied from a spreadsheet or typed with a Chinese input method
+    (full-width, a stray space) finds the cadre's result, as the number's normal form does."""
+    run = services.run_assessment(2026, None)
+    db.session.commit()
+    number = results(run)["Full"].personnel_number  # "P00001-full"
+    typed = " " + number.upper().translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)}) + " "
+    login(make_user("root", roles=["admin"]))
+    page = client.get(f"/assessment/runs/{run.id}", query_string={"q": typed}).get_data(
+        as_text=True
+    )
+    assert number in page and "Short" not in page
