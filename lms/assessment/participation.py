@@ -41,10 +41,11 @@ class UnitLine:
     absent: list = field(default_factory=list)  # CadreLine of those listed
 
     @property
-    def rate(self) -> float:
-        """Participants among the cadres not exempted."""
+    def rate(self) -> float | None:
+        """Participants among the cadres not exempted; None when every cadre is exempted
+        (no one was expected to take part: neither 0 % nor 100 %)."""
         expected = self.cadres - self.exempt
-        return self.participants / expected if expected else 1.0
+        return self.participants / expected if expected else None
 
 
 def _cadres(unit: Unit | None):
@@ -111,7 +112,8 @@ def non_participation(year: int, unit: Unit | None) -> list[UnitLine]:
                     row.user_id, row.display_name, row.personnel_number, row.unit_id, hours, quota
                 )
             )
-    return sorted(units.values(), key=lambda u: (u.rate, u.name_path))
+    # Lowest rate first; units with no one expected to take part last.
+    return sorted(units.values(), key=lambda u: (u.rate is None, u.rate or 0.0, u.name_path))
 
 
 def cycle_for(year: int, start: int) -> tuple[int, int]:

@@ -116,3 +116,28 @@ def test_the_five_year_list(app, client, login, make_user, district):
     login(make_user("root", roles=["admin"]))
     page = client.get("/assessment/five-year?year=2026").get_data(as_text=True)
     assert "Cycle 2023–2027" in page and "Waived" in page and "Full" not in page
+
+
+def test_a_unit_whose_cadres_are_all_exempted_has_no_rate(app, client, login, make_user, district):
+    """No one was expected to take part: the list shows no rate (neither 0 % nor 100 %),
+    says why, and ranks the unit after those with a rate."""
+    from lms.offline.models import Exemption
+
+    db.session.add(
+        Exemption(
+            user_id=district["people"]["other"].id,
+            kind="illness",
+            start_date=date(2026, 3, 1),
+            end_date=date(2026, 3, 31),
+            status="approved",
+        )
+    )
+    db.session.commit()
+    ranked = non_participation(2026, None)
+    assert ranked[-1].name_path == "District/Bureau B" and ranked[-1].rate is None
+    login(make_user("root", roles=["admin"]))
+    page = client.get(
+        "/assessment/non-participation?year=2026", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
+    row = page[page.index('<th scope="row">District/Bureau B') :].split("</tr>")[0]
+    assert "Every cadre of the unit is exempted" in row and "%" not in row
