@@ -39,12 +39,14 @@ import tempfile
 import time
 import tracemalloc
 from contextlib import contextmanager, nullcontext
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import time_machine
 from sqlalchemy import create_engine, insert, select, text
 
 from lms import create_app
@@ -59,6 +61,7 @@ from lms.plans.seeding import seed_default_plan
 from lms.quizzes.models import Quiz, QuizResult
 from lms.tracking import course_totals, totals
 from lms.tracking.models import CourseDone, CreditTotal, DailyCredit, LessonProgress
+from lms.tracking.tasks import build_recent_weeks
 
 YEAR = 2026
 TODAY = date(2026, 10, 15)  # mid-autumn: the forecast has weeks to look at and weeks ahead
@@ -432,7 +435,6 @@ def run_backend(
 
         province_id = db.session.scalar(select(Unit.id).where(Unit.parent_id.is_(None)))
         client = app.test_client()
-        login_admin(client)
         query = f"?year={YEAR}"
 
         def page_with_query(path):
@@ -442,8 +444,17 @@ def run_backend(
 
             return get
 
-        # The forecast looks at "today": fix it so runs on any day see the same data.
-        with mock.patch("lms.core.timeutil.local_today", return_value=TODAY):
+        # The forecast looks at "today": travel there, so runs on any day see the same data
+        # (the recent weeks' ledger days inside the year, as a supervisor sees them in autumn).
+        with time_machine.travel(datetime.combine(TODAY, dt_time(4), tzinfo=UTC), tick=True):
+            login_admin(client)  # a login session of that day
+            # The hourly job's sums of the recent weeks before today (lms.tracking.recent).
+            started = time.perf_counter()
+            summed = build_recent_weeks()
+            print(
+                f"[{name}] the day's recent-weeks sums built for {summed or 0:,} cadres in "
+                f"{time.perf_counter() - started:.1f} s"
+            )
             city_id = db.session.scalar(
                 select(Unit.id).where(Unit.parent_id == province_id).order_by(Unit.id)
             )

@@ -79,6 +79,7 @@ from lms.reports.views import bp as reports_bp
 from lms.roster.cli import import_roster_command
 from lms.roster.views import bp as roster_bp
 from lms.startup import prepare_db_command
+from lms.tracking import tasks as tracking_tasks
 from lms.tracking.api import bp as tracking_api_bp
 from lms.tracking.cli import totals_cli
 from lms.tracking.views import bp as tracking_bp
@@ -188,6 +189,7 @@ def _init_extensions(app: Flask) -> None:
     app.extensions["notify_tasks"] = notify_tasks.register(huey, app)
     app.extensions["quiz_tasks"] = quiz_tasks.register(huey, app)
     app.extensions["plan_tasks"] = plan_tasks.register(huey, app)
+    app.extensions["tracking_tasks"] = tracking_tasks.register(huey, app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -23,7 +23,7 @@ from lms.extensions import db
 from lms.quizzes.attempts import save_answer, start_or_resume, submit_attempt
 from lms.quizzes.models import Quiz, QuizAttempt
 from lms.tracking.beats import record_beat
-from lms.tracking.forecast import weekends_between
+from lms.tracking.forecast import recent_window, weekends_between
 from lms.tracking.models import LessonView
 from lms.tracking.viewing import Beat, open_view
 
@@ -199,7 +199,7 @@ def seed_history(cadres: dict, quotas: dict, lessons_for, today: date, window) -
             config["WEEKEND_HOURS_LIMIT"],
             spread=(number * 0.37) % 1,
         )
-        recent_from = max(window[0], today - timedelta(days=config["FORECAST_WEEKS"] * 7 - 1))
+        recent_from = recent_window(window, today, config["FORECAST_WEEKS"])[1]
         rng = random.Random(number)
         first = max(window[0], today - timedelta(days=HISTORY_DAYS))
         yesterday = today - timedelta(days=1)

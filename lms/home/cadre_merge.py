@@ -482,6 +482,9 @@ _HANDLED = {
     # The totals follow the ledger's rows as they move (lms.tracking.totals' mapper events);
     # the other account's, emptied so, end with it.
     ("credit_total", "user_id"),
+    # Moving ledger days before today clears the day's recent-weeks sums (lms.tracking.recent),
+    # which the next build makes again from the merged ledger.
+    ("recent_credit", "user_id"),
     ("lesson_progress", "user_id"),
     # Lessons done per course are recounted as progress rows move (lms.tracking.course_totals).
     ("course_done", "user_id"),

@@ -7,7 +7,7 @@ is one scan; the pure function stays the single definition of "highest of each f
 """
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -24,7 +24,7 @@ from lms.plans.errors import PlanError
 from lms.plans.hours import required_seconds
 from lms.plans.models import QuotaRule, TrainingYear
 from lms.plans.years import get_plan
-from lms.tracking.forecast import forecast
+from lms.tracking.forecast import forecast, recent_window
 from lms.tracking.models import DailyCredit
 from lms.tracking.progress import credited_seconds
 
@@ -119,9 +119,8 @@ def forecast_for(user, today: date, year: int | None = None):
     exempt = exempt_user_ids_query(start, end)
     if db.session.scalar(exempt.where(exempt.selected_columns.user_id == user.id)) is not None:
         return None
-    today = min(max(today, start), end)
     weeks = current_app.config["FORECAST_WEEKS"]
-    recent_from = max(start, today - timedelta(days=weeks * 7 - 1))
+    today, recent_from = recent_window((start, end), today, weeks)
     rows = db.session.execute(
         select(DailyCredit.local_date, DailyCredit.seconds).where(
             DailyCredit.user_id == user.id,

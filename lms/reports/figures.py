@@ -26,8 +26,9 @@ from lms.plans.audiences import audience_clause
 from lms.plans.models import TrainingYear
 from lms.plans.years import get_plan, new_plan
 from lms.reports.sql import EXEMPT, ForecastClock, outlook_expression, quota_expression, rule_pairs
+from lms.tracking import recent as recent_sums
 from lms.tracking.forecast import Outlook
-from lms.tracking.models import CreditTotal, DailyCredit
+from lms.tracking.models import CreditTotal, DailyCredit, RecentCredit
 
 OUTLOOKS = (
     Outlook.MET.value,
@@ -175,13 +176,14 @@ def _ledger_credit(scope: Scope, context: Context):
 
 
 def _credit_sources(scope: Scope, context: Context, columns: tuple[str, ...] = ()):
-    """(subquery with ``user_id`` and ``seconds``, subquery with ``user_id`` and
-    ``recent_seconds``): the year's totals and the recent weeks' ledger days, or one ledger
-    sum for both when the window is cut short (``reads_totals``). ``columns`` names more
-    columns of the totals to carry along (the overview's months)."""
+    """(subquery with ``user_id`` and ``seconds``, [(subquery, column of recent seconds)]):
+    the year's totals and the forecast's recent weeks, or one ledger sum for both when the
+    window is cut short (``reads_totals``). ``columns`` names more columns of the totals to
+    carry along (the overview's months). A cadre's recent seconds are the sum of the
+    columns (each NULL without rows)."""
     if not reads_totals(context):
         credit = _ledger_credit(scope, context)
-        return credit, credit
+        return credit, [(credit, "recent_seconds")]
     more = [CreditTotal.__table__.c[name] for name in columns]
     totals = (
         select(CreditTotal.user_id, CreditTotal.seconds, *more)
@@ -191,18 +193,35 @@ def _credit_sources(scope: Scope, context: Context, columns: tuple[str, ...] = (
         )
         .subquery("credit")
     )
-    # The forecast's pace: the last weeks' days, a sliding window no total can hold.
-    recent = (
+    return totals, _recent_sources(scope, context)
+
+
+def _recent_sources(scope: Scope, context: Context) -> list:
+    """The forecast's pace: the last weeks' days, a sliding window no total can hold. When
+    today's sums of the days before today are built and valid (``lms.tracking.recent``),
+    those and today's ledger days; otherwise the ledger's days of the whole window."""
+    clock = context.clock
+    ledger_from = clock.recent_from
+    parts = []
+    if recent_sums.is_valid_for(db.session, clock.recent_from, clock.today):
+        kept = (
+            select(RecentCredit.user_id, RecentCredit.seconds.label("kept_seconds"))
+            .where(*_limited_to_scope(RecentCredit.user_id, scope, context))
+            .subquery("recent_kept")
+        )
+        parts.append((kept, "kept_seconds"))
+        ledger_from = clock.today
+    days = (
         select(DailyCredit.user_id, func.sum(DailyCredit.seconds).label("recent_seconds"))
         .where(
-            DailyCredit.local_date >= context.clock.recent_from,
+            DailyCredit.local_date >= ledger_from,
             DailyCredit.local_date <= context.window[1],
             *_limited_to_scope(DailyCredit.user_id, scope, context),
         )
         .group_by(DailyCredit.user_id)
         .subquery("recent")
     )
-    return totals, recent
+    return [*parts, (days, "recent_seconds")]
 
 
 def cadre_figures(scope: Scope, context: Context, totals_columns: tuple[str, ...] = ()):
@@ -211,11 +230,12 @@ def cadre_figures(scope: Scope, context: Context, totals_columns: tuple[str, ...
 
     ``totals_columns``: columns of the totals kept with the ledger to add as they are (0 for
     a cadre without totals), for a whole year's window only (``reads_totals``)."""
-    credit, recent_credit = _credit_sources(scope, context, totals_columns)
+    credit, recent_parts = _credit_sources(scope, context, totals_columns)
     carried = [credit.c[name] for name in totals_columns]  # NULL without totals: sums skip it
     plan = context.plan
     done = func.coalesce(credit.c.seconds, 0.0) / 3600.0
-    recent = func.coalesce(recent_credit.c.recent_seconds, 0.0) / 3600.0
+    recent_seconds = [func.coalesce(part.c[name], 0.0) for part, name in recent_parts]
+    recent = sum(recent_seconds[1:], recent_seconds[0]) / 3600.0
     quota = quota_expression(rule_pairs(plan), plan.as_of, plan.limits, audience_clause)
     start, end = context.window
     is_exempt = case((User.id.in_(exempt_user_ids_query(start, end)), 1), else_=0)
@@ -236,8 +256,9 @@ def cadre_figures(scope: Scope, context: Context, totals_columns: tuple[str, ...
         .join(Unit, Unit.id == User.unit_id)
         .outerjoin(credit, credit.c.user_id == User.id)
     )
-    if recent_credit is not credit:
-        inner = inner.outerjoin(recent_credit, recent_credit.c.user_id == User.id)
+    for part, _name in recent_parts:
+        if part is not credit:
+            inner = inner.outerjoin(part, part.c.user_id == User.id)
     inner = inner.where(*_scope_conditions(scope, context)).subquery("cadre_base")
     c = inner.c
     outlook = outlook_expression(

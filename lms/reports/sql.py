@@ -14,7 +14,7 @@ from sqlalchemy.sql.functions import GenericFunction
 
 from lms.core.statsyear import just_begun
 from lms.plans.rules import Audience, Limits
-from lms.tracking.forecast import Outlook, weekends_between
+from lms.tracking.forecast import Outlook, recent_window, weekends_between
 
 EXEMPT = "exempt"  # an approved exemption overlaps the year: no forecast
 
@@ -77,9 +77,8 @@ class ForecastClock:
 
     @classmethod
     def of(cls, window: tuple[date, date], today: date, weeks: int, limit: float):
-        start, end = window
-        today = min(max(today, start), end)
-        recent_from = max(start, today - timedelta(days=weeks * 7 - 1))
+        end = window[1]
+        today, recent_from = recent_window(window, today, weeks)
         return cls(
             today=today,
             cutoff=end,

@@ -30,6 +30,15 @@ class Forecast:
     outlook: Outlook
 
 
+def recent_window(window: tuple[date, date], today: date, weeks: int) -> tuple[date, date]:
+    """(today kept inside the statistics window, first day of the recent weeks): the
+    forecast's pace is the credit of ``weeks`` weeks up to today, within the window (a past
+    year is seen from its cut-off, a future one from its first day)."""
+    start, end = window
+    today = min(max(today, start), end)
+    return today, max(start, today - timedelta(days=weeks * 7 - 1))
+
+
 def weekends_between(start: date, end: date) -> int:
     """Weekends (Saturday–Sunday pairs) with at least one day in [start, end]."""
     if end < start:

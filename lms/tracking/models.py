@@ -145,3 +145,30 @@ class CourseDone(db.Model):
     )
     lessons_done: Mapped[int] = mapped_column(default=0)
     last_done_at: Mapped[datetime | None] = mapped_column()
+
+
+class RecentCredit(db.Model):
+    """A cadre's ledger seconds in the forecast's recent weeks before today, summed once a
+    day ahead of the dashboards (``lms.tracking.recent``); valid only as the one
+    ``RecentCreditState`` row says."""
+
+    __tablename__ = "recent_credit"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    seconds: Mapped[float] = mapped_column(default=0.0)
+
+
+class RecentCreditState(db.Model):
+    """Which days ``recent_credit`` sums (``from_date`` up to the day before ``as_of``) and
+    whether it still equals the ledger (``valid``): a ledger write to one of those days
+    clears it until the next build. One row (id 1), also the lock a build holds."""
+
+    __tablename__ = "recent_credit_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    from_date: Mapped[date] = mapped_column()
+    as_of: Mapped[date] = mapped_column()
+    valid: Mapped[bool] = mapped_column(default=False)
+    built_at: Mapped[datetime] = mapped_column(default=utcnow)

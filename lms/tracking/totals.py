@@ -11,8 +11,9 @@ never lose an update, even without the cadre's clock lock.
 A row holds the year's seconds, its weekend (Saturday and Sunday) seconds and its seconds
 per calendar month of the window (``month_00`` is the month of the window's first day), so
 every figure of the overview (hours, weekend hours, hours by month) is one pass over one row
-per cadre. The forecast's recent weeks are still summed from the ledger (a few weeks of
-rows): a sliding window has no total to keep.
+per cadre. The forecast's recent weeks slide every day, so no total can hold them: they are
+summed once a day (``lms.tracking.recent``), and a write here to a day before today clears
+those sums.
 
 Which year (and month of the window) a date counts toward depends on the plans' cut-offs,
 so a changed cut-off re-totals the years it moves dates between (``retotal_after_cutoff_change``,
@@ -53,6 +54,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from lms.core import statsyear
+from lms.core.timeutil import local_today
+from lms.tracking import recent
 from lms.tracking.models import MONTHS_IN_WINDOW, CreditTotal, DailyCredit
 
 _TOTAL, _DAILY = CreditTotal.__table__, DailyCredit.__table__
@@ -100,7 +103,9 @@ def add_rows_to_totals(connection, rows: Iterable[tuple[int, date, float]]) -> N
     year here, then one upsert per (user, year), all in one executemany."""
     totals: dict[tuple[int, int], dict] = {}
     windows: dict[int, date] = {}
+    days: set[date] = set()
     for user_id, day, seconds in rows:
+        days.add(day)
         year = statsyear.year_of(day)
         if year not in windows:
             windows[year] = statsyear.window(year)[0]
@@ -113,6 +118,8 @@ def add_rows_to_totals(connection, rows: Iterable[tuple[int, date, float]]) -> N
         row[MONTH_COLUMNS[month_index(day, windows[year])]] += seconds
     if totals:
         connection.execute(_UPSERT_TOTAL[connection.dialect.name], list(totals.values()))
+    if days and min(days) < local_today():  # a day before today: the recent sums may hold it
+        recent.invalidate(connection, min(days), max(days))
 
 
 def _day_of(target, attribute: str, old: bool):
