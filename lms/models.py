@@ -6,6 +6,7 @@ from lms.api import models as api
 from lms.assessment import models as assessment
 from lms.banks import models as banks
 from lms.courses import models as courses
+from lms.evaluation import models as evaluation
 from lms.media import models as media
 from lms.notify import models as notify
 from lms.offline import models as offline
@@ -20,6 +21,7 @@ FEATURE_MODELS = (
     assessment,
     banks,
     courses,
+    evaluation,
     media,
     notify,
     offline,
