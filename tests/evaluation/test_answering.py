@@ -60,7 +60,9 @@ def test_a_cadre_evaluates_once_and_the_answers_keep_no_name(
     columns = {c.name for c in inspect(EvaluationResponse).columns}
     columns |= {c.name for c in inspect(EvaluationAnswer).columns}
     assert not {"user_id", "created_at", "submitted_at"} & columns
-    texts = db.session.scalars(select(EvaluationAnswer.text).where(EvaluationAnswer.text.is_not(None)))
+    texts = db.session.scalars(
+        select(EvaluationAnswer.text).where(EvaluationAnswer.text.is_not(None))
+    )
     assert list(texts) == ["More cases from townships"]
 
     page = client.get(f"/courses/{course.id}").get_data(as_text=True)
@@ -70,7 +72,9 @@ def test_a_cadre_evaluates_once_and_the_answers_keep_no_name(
     assert _counts() == (1, 1, 4)  # the second answer changed nothing
 
 
-def test_a_refused_form_keeps_what_was_typed_and_stores_nothing(client, login, post, course, completer):
+def test_a_refused_form_keeps_what_was_typed_and_stores_nothing(
+    client, login, post, course, completer
+):
     login(completer())
     response = post(
         f"/evaluation/courses/{course.id}", _form(ratings=(5, 9), text="Keep this comment")

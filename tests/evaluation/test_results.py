@@ -11,7 +11,7 @@ from lms.evaluation.questionnaires import current_questionnaire
 from lms.extensions import db
 from tests.evaluation.conftest import answers_of
 
-COMMENT = "=HYPERLINK(\"http://x\") more village cases"
+COMMENT = '=HYPERLINK("http://x") more village cases'
 
 
 @pytest.fixture
