@@ -110,7 +110,7 @@ def test_a_supervisor_sees_response_rates_of_their_units_not_who_answered(
     supervisor = make_user("sup_b", roles=["supervisor"], unit=make_unit("District"))
     login(supervisor)
     page = client.get(f"/evaluation/courses/{course.id}/results").get_data(as_text=True)
-    assert "of the 3 cadres who completed it in your units have evaluated it (2)" in page
+    assert "of the 3 cadres of your units who completed it have evaluated it (2)" in page
     assert "67%" in page
     assert "Bureau" not in page  # no unit, no name, no list of who answered
     assert not [u for u in answered if u.display_name in page]
