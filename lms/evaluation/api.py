@@ -64,7 +64,7 @@ def _not_found():
 
 
 @bp.route("/courses/<int:course_id>/evaluation", methods=["POST"])
-@documented(responses={201: SUBMITTED, 400: ERROR, 409: ERROR}, body=ANSWERS)
+@documented(responses={201: SUBMITTED, 400: ERROR, 403: ERROR, 409: ERROR}, body=ANSWERS)
 @login_required
 def submit(course_id: int):
     """Evaluate a completed course, once: ``{"answers": {"<question id>": 1..5 or "text"}}``
@@ -99,7 +99,7 @@ def submit(course_id: int):
 
 
 @bp.route("/courses/<int:course_id>/evaluation")
-@documented(responses={200: RESULTS})
+@documented(responses={200: RESULTS, 403: ERROR})
 @login_required
 def results(course_id: int):
     """Respondents and the average per rated question; averages are null while a
