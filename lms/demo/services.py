@@ -10,6 +10,7 @@ from lms.core import statsyear
 from lms.core.timeutil import local_today
 from lms.demo import catalogue, history, records, season
 from lms.demo.courses import seed_demo_courses
+from lms.demo.evaluations import seed_evaluations
 from lms.demo.media import seed_demo_media
 from lms.extensions import db
 from lms.org.categories import ensure_default_categories
@@ -96,6 +97,8 @@ def seed_demo(
     courses = seed_demo_courses()
     db.session.flush()
     plan, learning = _seed_learning(root, cadres, courses, today)
+    db.session.flush()
+    evaluations = seed_evaluations(cadres)
     processed = 0
     if with_media:
         published = [course.title for course in courses if course.is_published]
@@ -107,7 +110,8 @@ def seed_demo(
         f"{sum(c.is_published for c in courses)} published courses and "
         f"{sum(not c.is_published for c in courses)} draft; "
         f"media made and processed for {processed} lessons; "
-        f"the {plan.year} plan with {len(plan.quota_rules)} quota rules; {learning}"
+        f"the {plan.year} plan with {len(plan.quota_rules)} quota rules; {learning} "
+        f"{evaluations} new course evaluations."
     )
 
 
