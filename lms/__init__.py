@@ -35,6 +35,7 @@ from lms.demo.cli import seed_demo_command
 from lms.evaluation.api import bp as evaluation_api_bp
 from lms.evaluation.views import bp as evaluation_bp
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lms.faculty.views import bp as faculty_bp
 from lms.home import (  # noqa: F401 - routes on the courses and tracking blueprints
     course_api,  # /api/v1/courses/<id> (with its tests)
     course_menu,  # the course menu (with a cadre's credited hours)
@@ -219,6 +220,7 @@ def _register_blueprints(app: Flask) -> None:
         monthly_bp,
         evaluation_bp,
         evaluation_api_bp,
+        faculty_bp,
     ):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)

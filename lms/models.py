@@ -7,6 +7,7 @@ from lms.assessment import models as assessment
 from lms.banks import models as banks
 from lms.courses import models as courses
 from lms.evaluation import models as evaluation
+from lms.faculty import models as faculty
 from lms.media import models as media
 from lms.notify import models as notify
 from lms.offline import models as offline
@@ -22,6 +23,7 @@ FEATURE_MODELS = (
     banks,
     courses,
     evaluation,
+    faculty,
     media,
     notify,
     offline,

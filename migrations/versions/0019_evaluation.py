@@ -1,4 +1,5 @@
-"""Course evaluation: versioned questionnaires, who evaluated a course, anonymous answers
+"""Course evaluation (versioned questionnaires, who evaluated a course, anonymous answers)
+and the teacher library (teachers and their status changes)
 
 Revision ID: 0019
 Revises: 0016
@@ -29,6 +30,24 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation_questionnaire')),
     sa.UniqueConstraint('version', name=op.f('uq_evaluation_questionnaire_version'))
     )
+    op.create_table('faculty_teacher',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=100), nullable=False),
+    sa.Column('organization', sa.String(length=200), nullable=False),
+    sa.Column('subjects', sa.String(length=500), nullable=False),
+    sa.Column('contact', sa.String(length=200), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_faculty_teacher_user_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_faculty_teacher'))
+    )
+    with op.batch_alter_table('faculty_teacher', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_faculty_teacher_user_id'), ['user_id'], unique=False)
+
     op.create_table('evaluation_question',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('questionnaire_id', sa.Integer(), nullable=False),
@@ -70,6 +89,22 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_evaluation_submission_course_id'), ['course_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_evaluation_submission_user_id'), ['user_id'], unique=False)
 
+    op.create_table('faculty_status_change',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('teacher_id', sa.Integer(), nullable=False),
+    sa.Column('from_status', sa.String(length=20), nullable=True),
+    sa.Column('to_status', sa.String(length=20), nullable=False),
+    sa.Column('effective_on', sa.Date(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('recorded_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['user.id'], name=op.f('fk_faculty_status_change_recorded_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['teacher_id'], ['faculty_teacher.id'], name=op.f('fk_faculty_status_change_teacher_id_faculty_teacher'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_faculty_status_change'))
+    )
+    with op.batch_alter_table('faculty_status_change', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_faculty_status_change_teacher_id'), ['teacher_id'], unique=False)
+
     op.create_table('evaluation_answer',
     sa.Column('response_id', sa.String(length=32), nullable=False),
     sa.Column('question_id', sa.Integer(), nullable=False),
@@ -91,6 +126,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_evaluation_answer_question_id'))
 
     op.drop_table('evaluation_answer')
+    with op.batch_alter_table('faculty_status_change', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_faculty_status_change_teacher_id'))
+
+    op.drop_table('faculty_status_change')
     with op.batch_alter_table('evaluation_submission', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_evaluation_submission_user_id'))
         batch_op.drop_index(batch_op.f('ix_evaluation_submission_course_id'))
@@ -105,5 +144,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_evaluation_question_questionnaire_id'))
 
     op.drop_table('evaluation_question')
+    with op.batch_alter_table('faculty_teacher', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_faculty_teacher_user_id'))
+
+    op.drop_table('faculty_teacher')
     op.drop_table('evaluation_questionnaire')
     # ### end Alembic commands ###
