@@ -89,6 +89,11 @@ ACCESS = {
     "evaluation.results_export": READERS,
     "evaluation_api.results": READERS,
     "evaluation_api.submit": CADRE,  # 409 until the cadre completed the course
+    "faculty.change_status": ADMIN,
+    "faculty.detail": ADMIN,
+    "faculty.edit": ADMIN,
+    "faculty.index": ADMIN,
+    "faculty.new": ADMIN,
     "home.cadre_detail": STAFF,
     "home.home": ANY,
     "courses.activate_category": ADMIN,
@@ -310,6 +315,7 @@ def world(app, make_unit, make_user):
             "rule_id": quiz.draw_rules[0].id,
             "record_id": offline_record.id,
             "exemption_id": exemption.id,
+            "teacher_id": 999999,
         },
         "victim": victim,
     }
