@@ -12,6 +12,7 @@ from lms.demo import catalogue, history, records, season
 from lms.demo.courses import seed_demo_courses
 from lms.demo.evaluations import seed_evaluations
 from lms.demo.media import seed_demo_media
+from lms.demo.teachers import seed_teachers
 from lms.extensions import db
 from lms.org.categories import ensure_default_categories
 from lms.org.models import Cadre, CadreCategory, Unit
@@ -99,6 +100,7 @@ def seed_demo(
     plan, learning = _seed_learning(root, cadres, courses, today)
     db.session.flush()
     evaluations = seed_evaluations(cadres)
+    teachers = seed_teachers(today)
     processed = 0
     if with_media:
         published = [course.title for course in courses if course.is_published]
@@ -111,7 +113,7 @@ def seed_demo(
         f"{sum(not c.is_published for c in courses)} draft; "
         f"media made and processed for {processed} lessons; "
         f"the {plan.year} plan with {len(plan.quota_rules)} quota rules; {learning} "
-        f"{evaluations} new course evaluations."
+        f"{evaluations} new course evaluations; {teachers} new teachers in the library."
     )
 
 

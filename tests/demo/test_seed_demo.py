@@ -122,3 +122,17 @@ def test_the_demo_has_evaluations_enough_to_show_results(app, client, login):
     login(db.session.scalar(select(User).where(User.username == "supervisor")), "pw-12345678")
     page = client.get(f"/evaluation/courses/{course_id}/results").get_data(as_text=True)
     assert "data-average" in page and "data-below-threshold" not in page
+
+
+def test_the_demo_has_a_teacher_in_each_status(app):
+    from datetime import date
+
+    from lms.faculty.models import Teacher, TeacherStatus
+
+    for _run in range(2):  # idempotent
+        seed_demo("pw-12345678", with_media=False, today=date(2026, 12, 20))
+        db.session.commit()
+    statuses = sorted(db.session.scalars(select(Teacher.status)))
+    assert statuses == sorted(str(status) for status in TeacherStatus)
+    linked = db.session.scalar(select(Teacher).where(Teacher.user_id.is_not(None)))
+    assert linked.user.username == "instructor" and len(linked.changes) == 3
