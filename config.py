@@ -274,6 +274,13 @@ SETTINGS = [
         'quota is "at risk", beyond it "behind".',
     ),
     Setting(
+        "LMS_EVALUATION_MIN_RESPONDENTS",
+        "EVALUATION_MIN_RESPONDENTS",
+        int,
+        "Course evaluation results (pages, exports, API, health score) show only from this many "
+        "respondents on (default 10).",
+    ),
+    Setting(
         "LMS_SMTP_HOST",
         "SMTP_HOST",
         str,
@@ -328,6 +335,7 @@ class Config:
     HEARTBEAT_SECONDS = 15.0
     PARTICIPATION_MIN_SHARE = 0.1
     FORECAST_WEEKS = 4
+    EVALUATION_MIN_RESPONDENTS = 10
     WEEKEND_HOURS_LIMIT = 6.0
     FIVE_YEAR_CYCLE_START = 2023  # the 2023-2027 national cadre-training plan's cycle
     SMTP_HOST: str | None = None

@@ -32,7 +32,10 @@ from lms.courses import editing_views  # noqa: F401 - its routes are on the cour
 from lms.courses.api import bp as courses_api_bp
 from lms.courses.views import bp as courses_bp
 from lms.demo.cli import seed_demo_command
+from lms.evaluation.api import bp as evaluation_api_bp
+from lms.evaluation.views import bp as evaluation_bp
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lms.faculty.views import bp as faculty_bp
 from lms.home import (  # noqa: F401 - routes on the courses and tracking blueprints
     course_api,  # /api/v1/courses/<id> (with its tests)
     course_menu,  # the course menu (with a cadre's credited hours)
@@ -217,6 +220,9 @@ def _register_blueprints(app: Flask) -> None:
         reports_bp,
         reports_api_bp,
         monthly_bp,
+        evaluation_bp,
+        evaluation_api_bp,
+        faculty_bp,
     ):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)
@@ -224,6 +230,7 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(tracking_api_bp)
     csrf.exempt(quizzes_api_bp)
     csrf.exempt(reports_api_bp)
+    csrf.exempt(evaluation_api_bp)
     register_error_handlers(app)
 
 

@@ -6,6 +6,8 @@ from lms.api import models as api
 from lms.assessment import models as assessment
 from lms.banks import models as banks
 from lms.courses import models as courses
+from lms.evaluation import models as evaluation
+from lms.faculty import models as faculty
 from lms.media import models as media
 from lms.notify import models as notify
 from lms.offline import models as offline
@@ -20,6 +22,8 @@ FEATURE_MODELS = (
     assessment,
     banks,
     courses,
+    evaluation,
+    faculty,
     media,
     notify,
     offline,

@@ -24,6 +24,7 @@ ADMIN = {"admin"}
 EDITORS = {"admin", "instructor"}
 CADRE = {"cadre"}
 OFFLINE_VIEWERS = {"admin", "supervisor", "cadre"}
+READERS = {"admin", "supervisor", "instructor"}
 
 # Reachable without logging in.
 # The API's description is public, as the login it documents is: it names calls, not data.
@@ -80,6 +81,19 @@ ACCESS = {
     "banks.restore_question": EDITORS,
     "banks.retire_question": EDITORS,
     "banks.template": EDITORS,
+    "evaluation.courses": READERS,
+    "evaluation.evaluate": CADRE,  # 409 until the cadre completed the course
+    "evaluation.health": READERS,  # instructors: of the course only (404 for others)
+    "evaluation.questionnaire": ADMIN,
+    "evaluation.results": READERS,
+    "evaluation.results_export": READERS,
+    "evaluation_api.results": READERS,
+    "evaluation_api.submit": CADRE,  # 409 until the cadre completed the course
+    "faculty.change_status": ADMIN,
+    "faculty.detail": ADMIN,
+    "faculty.edit": ADMIN,
+    "faculty.index": ADMIN,
+    "faculty.new": ADMIN,
     "home.cadre_detail": STAFF,
     "home.home": ANY,
     "courses.activate_category": ADMIN,
@@ -301,6 +315,7 @@ def world(app, make_unit, make_user):
             "rule_id": quiz.draw_rules[0].id,
             "record_id": offline_record.id,
             "exemption_id": exemption.id,
+            "teacher_id": 999999,
         },
         "victim": victim,
     }

@@ -10,7 +10,9 @@ from lms.core import statsyear
 from lms.core.timeutil import local_today
 from lms.demo import catalogue, history, records, season
 from lms.demo.courses import seed_demo_courses
+from lms.demo.evaluations import seed_evaluations
 from lms.demo.media import seed_demo_media
+from lms.demo.teachers import seed_teachers
 from lms.extensions import db
 from lms.org.categories import ensure_default_categories
 from lms.org.models import Cadre, CadreCategory, Unit
@@ -96,6 +98,9 @@ def seed_demo(
     courses = seed_demo_courses()
     db.session.flush()
     plan, learning = _seed_learning(root, cadres, courses, today)
+    db.session.flush()
+    evaluations = seed_evaluations(cadres)
+    teachers = seed_teachers(today)
     processed = 0
     if with_media:
         published = [course.title for course in courses if course.is_published]
@@ -107,7 +112,8 @@ def seed_demo(
         f"{sum(c.is_published for c in courses)} published courses and "
         f"{sum(not c.is_published for c in courses)} draft; "
         f"media made and processed for {processed} lessons; "
-        f"the {plan.year} plan with {len(plan.quota_rules)} quota rules; {learning}"
+        f"the {plan.year} plan with {len(plan.quota_rules)} quota rules; {learning} "
+        f"{evaluations} new course evaluations; {teachers} new teachers in the library."
     )
 
 

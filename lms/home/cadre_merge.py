@@ -27,6 +27,8 @@ other account:
 - offline training, exemptions, notifications, uploads, the mail outbox and audit entries
   (also where the other account recorded, reviewed or owned something);
 - enrolments (one per course: required if either was, the earlier date) and the courses taught;
+- course evaluations: that either evaluated a course (one mark per course; the anonymous
+  answers are not tied to anyone and stay as they are);
 - the assessment's stored results: a run that assessed both keeps the kept record's line (the
   next run assesses the merged figures); other runs' lines move;
 - the other account's API tokens and login sessions end with it (deleted);
@@ -51,6 +53,7 @@ from lms.core.errors import LmsError
 from lms.core.personnel import digits_without_zeros
 from lms.core.timeutil import utcnow
 from lms.courses.models import Enrollment, course_instructor
+from lms.evaluation.models import EvaluationSubmission
 from lms.extensions import db
 from lms.notify.models import Notification
 from lms.offline.audit import CADRE_ENTITY
@@ -297,6 +300,7 @@ def merge_cadres(keep_id: int, other_id: int, actor: User | None) -> MergeReport
     _merge_quizzes(keep_id, other_id)
     _merge_enrolments(keep_id, other_id)
     _merge_assessment(keep_id, other_id)
+    _merge_evaluations(keep_id, other_id)
     _repoint_everything_else(keep_id, other_id)
     _delete_account(other_id)
     db.session.flush()
@@ -476,6 +480,25 @@ def _merge_assessment(keep_id: int, other_id: int) -> None:
     )
 
 
+def _merge_evaluations(keep_id: int, other_id: int) -> None:
+    # Who evaluated a course, once each: a course both evaluated keeps one mark (both
+    # anonymous responses stay, as neither can be told from the others).
+    evaluated = select(EvaluationSubmission.course_id).where(
+        EvaluationSubmission.user_id == keep_id
+    )
+    db.session.execute(
+        delete(EvaluationSubmission).where(
+            EvaluationSubmission.user_id == other_id,
+            EvaluationSubmission.course_id.in_(evaluated),
+        )
+    )
+    db.session.execute(
+        update(EvaluationSubmission)
+        .where(EvaluationSubmission.user_id == other_id)
+        .values(user_id=keep_id)
+    )
+
+
 #: Columns referring to a user that the steps above merge, or that end with the account.
 _HANDLED = {
     ("daily_credit", "user_id"),
@@ -494,6 +517,7 @@ _HANDLED = {
     ("enrollment", "user_id"),
     ("course_instructor", "user_id"),
     ("assessment_result", "user_id"),
+    ("evaluation_submission", "user_id"),
     ("api_token", "user_id"),
     ("login_session", "user_id"),
     ("user_role", "user_id"),

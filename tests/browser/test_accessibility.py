@@ -31,6 +31,7 @@ PAGES = {
         "/assessment/non-participation",
         "/plan/",
         "/roster/",
+        "/evaluation/courses",
     ],
     "admin": [
         "/",
@@ -38,6 +39,9 @@ PAGES = {
         "/org/categories",
         "/courses/categories",
         "/notifications/outbox",
+        "/evaluation/questionnaire",
+        "/faculty/",
+        "/faculty/new",
     ],
 }
 VIEWPORTS = {"phone": (390, 844), "laptop": (1280, 800)}

@@ -100,3 +100,39 @@ def test_seed_demo_makes_every_published_lesson_playable(app, client, login):
     # Running it again changes nothing and processes nothing.
     again = app.test_cli_runner().invoke(args=["seed-demo"])
     assert "media made and processed for 0 lessons" in again.output
+
+
+def test_the_demo_has_evaluations_enough_to_show_results(app, client, login):
+    """In the assessment season (the closed year's study complete) the cadres who completed
+    the most completed course evaluate it: results show."""
+    from datetime import date
+
+    from lms.evaluation.models import EvaluationResponse, EvaluationSubmission
+    from lms.evaluation.results import min_respondents
+
+    seed_demo("pw-12345678", with_media=False, today=date(2026, 12, 20))
+    db.session.commit()
+    # Idempotent: nobody evaluates twice.
+    seed_demo("pw-12345678", with_media=False, today=date(2026, 12, 20))
+    db.session.commit()
+    responses = db.session.scalar(select(func.count()).select_from(EvaluationResponse))
+    assert responses == db.session.scalar(select(func.count()).select_from(EvaluationSubmission))
+    assert responses >= min_respondents()
+    course_id = db.session.scalar(select(EvaluationResponse.course_id))
+    login(db.session.scalar(select(User).where(User.username == "supervisor")), "pw-12345678")
+    page = client.get(f"/evaluation/courses/{course_id}/results").get_data(as_text=True)
+    assert "data-average" in page and "data-below-threshold" not in page
+
+
+def test_the_demo_has_a_teacher_in_each_status(app):
+    from datetime import date
+
+    from lms.faculty.models import Teacher, TeacherStatus
+
+    for _run in range(2):  # idempotent
+        seed_demo("pw-12345678", with_media=False, today=date(2026, 12, 20))
+        db.session.commit()
+    statuses = sorted(db.session.scalars(select(Teacher.status)))
+    assert statuses == sorted(str(status) for status in TeacherStatus)
+    linked = db.session.scalar(select(Teacher).where(Teacher.user_id.is_not(None)))
+    assert linked.user.username == "instructor" and len(linked.changes) == 3

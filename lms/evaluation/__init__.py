@@ -1,0 +1,1 @@
+"""Course evaluation: versioned questionnaires, anonymous answers, results and a health score."""

@@ -1,0 +1,1 @@
+"""The teacher library (师资库): internal and invited teachers, their status and its history."""
