@@ -1,8 +1,8 @@
 """Course evaluation (versioned questionnaires, who evaluated a course, anonymous answers)
 and the teacher library (teachers and their status changes)
 
-Revision ID: 0019
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-06 01:17:19
 
 Who answered (``evaluation_submission``) and what was answered (``evaluation_response`` with
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0019'
-down_revision = '0016'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
