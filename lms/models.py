@@ -5,6 +5,7 @@ from lms.accounts import models as accounts
 from lms.api import models as api
 from lms.assessment import models as assessment
 from lms.banks import models as banks
+from lms.classes import models as classes
 from lms.courses import models as courses
 from lms.media import models as media
 from lms.notify import models as notify
@@ -19,6 +20,7 @@ FEATURE_MODELS = (
     api,
     assessment,
     banks,
+    classes,
     courses,
     media,
     notify,
