@@ -120,7 +120,7 @@ def lock_class(class_id: int) -> TrainingClass | None:
     return db.session.scalar(
         select(TrainingClass)
         .where(TrainingClass.id == class_id)
-        .with_for_update()
+        .with_for_update(of=TrainingClass)
         .execution_options(populate_existing=True)
     )
 
