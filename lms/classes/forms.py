@@ -1,6 +1,7 @@
 """Forms for classes, their sessions, blackout periods, seat quotas and nominations."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -43,7 +44,7 @@ class ClassForm(AudienceForm):
 
 
 class SessionForm(FlaskForm):
-    day = DateField(_l("Date"), validators=[InputRequired()])
+    day = DateField(lazy_pgettext("session", "Date"), validators=[InputRequired()])
     starts_at = TimeField(_l("Start"), validators=[InputRequired()])
     ends_at = TimeField(_l("End"), validators=[InputRequired()])
     room = StringField(_l("Room"), validators=[Length(max=200)])
