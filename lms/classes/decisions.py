@@ -1,7 +1,6 @@
 """Every decision on a cadre's place, kept in the platform's audit log (``audit_entry``, shown
 on the offline audit page and the class page), and the notifications that tell people."""
 
-from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -82,7 +81,8 @@ def tell(user_id: int, kind: str, member: ClassMember, **params) -> None:
         user_id,
         kind,
         {"title": member.training_class.title, **params},
-        link=url_for("classes.detail", class_id=member.class_id),
+        # A path, as the other notifications keep: services also run outside a request.
+        link=f"/classes/{member.class_id}",
     )
 
 

@@ -150,6 +150,13 @@ def test_a_cadre_signs_up_and_a_supervisor_of_their_unit_approves(
     assert response.status_code == 302
     assert place(org["ann"], training_class).status == "confirmed"
     assert kinds(org["ann"]) == ["class_approved"]
+    as_user(org["ann"])
+    notes = client.get("/notifications/")
+    assert f"Your sign-up for the class {training_class.title} was approved." in text(notes)
+    note = db.session.scalar(select(Notification).where(Notification.user_id == org["ann"].id))
+    opened = post(f"/notifications/{note.id}/read", {}, token_page="/notifications/")
+    assert opened.headers["Location"].endswith(f"/classes/{training_class.id}")
+    as_user(org["sup_a"])
     actions = list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
     assert actions == ["sign_up", "approve"]
     # The decisions are on the audit log page too.

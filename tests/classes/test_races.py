@@ -19,7 +19,7 @@ def _statuses(training_class) -> dict[str, str]:
             ClassMember.class_id == training_class.id
         )
     )
-    return dict(rows)
+    return dict(rows.all())
 
 
 def _logged_in(app, user):
