@@ -349,3 +349,58 @@ def test_my_classes_api_lists_places_sessions_and_waiting_positions(
     assert entry["sessions"][0]["room"] == "Room 1"
     as_user(org["cai"])
     assert client.get("/api/v1/me/classes").get_json() == {"classes": []}
+
+
+def test_a_larger_capacity_promotes_the_waiting_list(clock, org, client, as_user, post, make_class):
+    training_class = make_class(capacity=1)
+    url = f"/classes/{training_class.id}"
+    for cadre in (org["ann"], org["bob"]):
+        as_user(cadre)
+        post(f"{url}/signup", {}, token_page=url)
+    as_user(org["admin"])
+    smaller = post(
+        f"{url}/edit",
+        CLASS_FORM
+        | {
+            "organizer_unit_id": str(org["units"]["district"].id),
+            "unit_id": str(org["units"]["district"].id),
+            "capacity": "0",
+        },
+        token_page=url,
+    )
+    assert smaller.status_code == 400
+    form = CLASS_FORM | {
+        "organizer_unit_id": str(org["units"]["district"].id),
+        "unit_id": str(org["units"]["district"].id),
+        "capacity": "2",
+    }
+    assert post(f"{url}/edit", form, token_page=url).status_code == 302
+    assert place(org["bob"], training_class).status == "requested"
+    assert "class_promoted" in kinds(org["bob"])
+
+
+def test_the_class_manager_sees_the_members(clock, org, client, as_user, post, make_class):
+    training_class = make_class(manager=org["teacher"])
+    url = f"/classes/{training_class.id}"
+    as_user(org["ann"])
+    post(f"{url}/signup", {}, token_page=url)
+    assert "Members" not in text(client.get(url))  # a cadre sees their place, not the others
+    as_user(org["teacher"])
+    page = text(client.get(url))
+    assert "Members" in page and "Ann" in page
+    assert training_class.title in text(client.get("/classes/"))
+
+
+def test_signing_up_outside_the_enrolment_window_is_refused(org, client, as_user, post, make_class):
+    import time_machine
+
+    with time_machine.travel("2027-03-21 10:00 +08:00", tick=False):
+        training_class = make_class()
+        as_user(org["ann"])
+        url = f"/classes/{training_class.id}"
+        assert "Sign up" not in text(client.get(url))
+        response = post(f"{url}/signup", {}, token_page=url)
+        assert response.status_code == 409
+        assert "not open" in text(response)
+        assert place(org["ann"], training_class) is None
+        assert training_class.title not in text(client.get("/classes/"))
