@@ -10,6 +10,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from lms.accounts.models import Role
 from lms.classes import decisions, rules
 from lms.classes.access import can_decide, can_nominate, unit_supervisors
 from lms.classes.errors import ClassError
@@ -25,15 +26,18 @@ from lms.plans.quotas import cadre_facts
 S = MemberStatus
 
 
-def in_audience(training_class: TrainingClass, user) -> bool:
+def in_audience(training_class: TrainingClass, user, facts=None) -> bool:
     """Whether ``user`` is a cadre the class's audience reaches (priority groups as the plan
-    of the year enrolment opens in reckons them)."""
-    facts = cadre_facts(user)
+    of the year enrolment opens in reckons them); ``facts`` spares reading them again."""
+    facts = facts if facts is not None else cadre_facts(user)
     if facts is None or not user.is_active_account:
         return False
+    audience = training_class.audience
+    if not audience.priority_group:  # the plan's reference date only matters for groups
+        return plan_rules.matches(audience, facts, local_today())
     year = training_class.enrol_opens_on.year
     plan = years.get_plan(year) or years.new_plan(year)
-    return plan_rules.matches(training_class.audience, facts, plan.as_of, plan.limits)
+    return plan_rules.matches(audience, facts, plan.as_of, plan.limits)
 
 
 def member_of(training_class: TrainingClass, user) -> ClassMember | None:
@@ -278,3 +282,24 @@ def my_places(user) -> list[ClassMember]:
             .order_by(TrainingClass.enrol_opens_on.desc(), ClassMember.id.desc())
         )
     )
+
+
+def classes_open_to(user, today: date) -> list[TrainingClass]:
+    """Classes taking sign-ups today whose audience reaches ``user`` and that they are not in."""
+    if not user.has_role(Role.CADRE):
+        return []
+    mine = select(ClassMember.class_id).where(
+        ClassMember.user_id == user.id, ClassMember.status.in_(ACTIVE_STATUSES)
+    )
+    candidates = db.session.scalars(
+        select(TrainingClass)
+        .where(
+            TrainingClass.enrol_opens_on <= today,
+            TrainingClass.enrol_closes_on >= today,
+            TrainingClass.id.not_in(mine),
+        )
+        .order_by(TrainingClass.enrol_closes_on, TrainingClass.id)
+    )
+    candidates = list(candidates)
+    facts = cadre_facts(user) if candidates else None
+    return [c for c in candidates if facts is not None and in_audience(c, user, facts)]

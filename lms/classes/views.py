@@ -109,25 +109,6 @@ def _detail_url(training_class) -> str:
     return url_for("classes.detail", class_id=training_class.id)
 
 
-def _open_for(user, today) -> list[TrainingClass]:
-    """Classes taking sign-ups today whose audience reaches ``user`` and that they are not in."""
-    if not user.has_role(Role.CADRE):
-        return []
-    mine = select(ClassMember.class_id).where(
-        ClassMember.user_id == user.id, ClassMember.status.in_(ACTIVE_STATUSES)
-    )
-    candidates = db.session.scalars(
-        select(TrainingClass)
-        .where(
-            TrainingClass.enrol_opens_on <= today,
-            TrainingClass.enrol_closes_on >= today,
-            TrainingClass.id.not_in(mine),
-        )
-        .order_by(TrainingClass.enrol_closes_on, TrainingClass.id)
-    )
-    return [c for c in candidates if seats.in_audience(c, user)]
-
-
 def _run_by(user) -> list[TrainingClass]:
     """Classes organized in the caller's units, or managed by them."""
     query = select(TrainingClass).join(Unit, Unit.id == TrainingClass.organizer_unit_id)
@@ -169,7 +150,7 @@ def index():
     places = seats.my_places(current_user)
     return render_template(
         "classes/index.html",
-        open_classes=_open_for(current_user, today),
+        open_classes=seats.classes_open_to(current_user, today),
         places=places,
         positions={m.id: seats.waiting_position(m) for m in places},
         run_by_me=_run_by(current_user),

@@ -404,3 +404,12 @@ def test_signing_up_outside_the_enrolment_window_is_refused(org, client, as_user
         assert "not open" in text(response)
         assert place(org["ann"], training_class) is None
         assert training_class.title not in text(client.get("/classes/"))
+
+
+def test_open_classes_appear_in_the_cadres_course_menu(clock, org, client, as_user, make_class):
+    training_class = make_class(audience_unit=org["units"]["a"])
+    as_user(org["ann"])
+    menu = text(client.get("/courses/"))
+    assert "Classes open for sign-up" in menu and training_class.title in menu
+    as_user(org["cai"])  # bureau B is not in the audience
+    assert "Classes open for sign-up" not in text(client.get("/courses/"))
