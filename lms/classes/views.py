@@ -32,6 +32,7 @@ from lms.classes.models import (
     ClassMember,
     ClassSession,
     MemberStatus,
+    SeatQuota,
     TrainingClass,
 )
 from lms.core.access import role_required
@@ -110,11 +111,17 @@ def _detail_url(training_class) -> str:
 
 
 def _run_by(user) -> list[TrainingClass]:
-    """Classes organized in the caller's units, or managed by them."""
+    """Classes organized in the caller's units, with seats set aside for them, or managed by
+    the caller."""
     query = select(TrainingClass).join(Unit, Unit.id == TrainingClass.organizer_unit_id)
     condition = TrainingClass.manager_id == user.id
     if is_staff(user):
-        condition = condition | unit_scope_clause(user)
+        with_seats = (
+            select(SeatQuota.class_id)
+            .join(Unit, Unit.id == SeatQuota.unit_id)
+            .where(unit_scope_clause(user))
+        )
+        condition = condition | unit_scope_clause(user) | TrainingClass.id.in_(with_seats)
     return list(
         db.session.scalars(query.where(condition).order_by(TrainingClass.enrol_opens_on.desc()))
     )

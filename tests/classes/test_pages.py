@@ -245,6 +245,7 @@ def test_seat_quotas_nominations_and_the_nominees_answer(
         == 404
     )
     as_user(org["sup_a"])
+    assert training_class.title in text(client.get("/classes/"))  # seats for bureau A
     no_reason = post(
         f"{url}/nominate", {"unit_id": unit_a.id, "cadre": "ann", "reason": ""}, token_page=url
     )
