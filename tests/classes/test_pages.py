@@ -414,3 +414,52 @@ def test_open_classes_appear_in_the_cadres_course_menu(clock, org, client, as_us
     assert "Classes open for sign-up" in menu and training_class.title in menu
     as_user(org["cai"])  # bureau B is not in the audience
     assert "Classes open for sign-up" not in text(client.get("/courses/"))
+
+
+def test_a_refusal_keeps_its_reason_and_frees_the_seat_and_a_nominee_may_decline(
+    clock, org, client, as_user, post, make_class
+):
+    training_class = make_class(capacity=2)
+    url = f"/classes/{training_class.id}"
+    as_user(org["admin"])
+    post(f"{url}/quotas", {"unit_id": org["units"]["b"].id, "seats": "1"}, token_page=url)
+    for cadre in (org["ann"], org["bob"]):  # one open seat: ann holds it, bob waits
+        as_user(cadre)
+        post(f"{url}/signup", {}, token_page=url)
+    as_user(org["sup_a"])
+    member = place(org["ann"], training_class)
+    too_long = post(
+        f"/classes/places/{member.id}/refuse", {"reason": "x" * 501}, token_page="/classes/"
+    )
+    assert too_long.status_code == 400
+    assert place(org["ann"], training_class).status == "requested"
+    refused = post(
+        f"/classes/places/{member.id}/refuse",
+        {"reason": "Budget review that week"},
+        token_page="/classes/",
+    )
+    assert refused.status_code == 302
+    ann = place(org["ann"], training_class)
+    assert (ann.status, ann.reason) == ("refused", "Budget review that week")
+    assert place(org["bob"], training_class).status == "requested"
+    assert "class_refused" in kinds(org["ann"])
+    # Bureau B's nominee declines; the seat stays bureau B's to give again.
+    as_user(org["sup_b"])
+    post(
+        f"{url}/nominate",
+        {"unit_id": org["units"]["b"].id, "cadre": "cai", "reason": "Young cadre"},
+        token_page=url,
+    )
+    nominee = place(org["cai"], training_class)
+    as_user(org["cai"])
+    assert post(f"/classes/places/{nominee.id}/decline", {}, token_page=url).status_code == 302
+    assert place(org["cai"], training_class).status == "declined"
+    assert post(f"/classes/places/{nominee.id}/confirm", {}, token_page=url).status_code == 409
+    as_user(org["sup_b"])
+    again = post(
+        f"{url}/nominate",
+        {"unit_id": org["units"]["b"].id, "cadre": "cai", "reason": "Asked again"},
+        token_page=url,
+    )
+    assert again.status_code == 302
+    assert place(org["cai"], training_class).status == "nominated"
