@@ -463,3 +463,25 @@ def test_a_refusal_keeps_its_reason_and_frees_the_seat_and_a_nominee_may_decline
     )
     assert again.status_code == 302
     assert place(org["cai"], training_class).status == "nominated"
+
+
+def test_a_refused_class_form_comes_back_as_typed_and_saves_nothing(
+    clock, org, client, as_user, post
+):
+    as_user(org["admin"])
+    unit = org["units"]["district"]
+    form = CLASS_FORM | {
+        "organizer_unit_id": str(unit.id),
+        "unit_id": str(unit.id),
+        "enrol_opens_on": "2027-03-20",
+        "enrol_closes_on": "2027-03-01",
+        "manager": "nobody-by-this-name",
+    }
+    refused = post("/classes/new", form, token_page="/classes/new")
+    assert refused.status_code == 400
+    assert 'value="Seminar on grassroots governance"' in refused.get_data(as_text=True)
+    form["manager"] = ""
+    backwards = post("/classes/new", form, token_page="/classes/new")
+    assert backwards.status_code == 400
+    assert "Enrolment cannot close before it opens." in text(backwards)
+    assert db.session.scalar(select(func.count()).select_from(TrainingClass)) == 0
