@@ -6,7 +6,8 @@ from datetime import date, time
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from lms.classes import rules
 from lms.classes.access import can_manage_class
@@ -282,3 +283,28 @@ def set_quota(training_class: TrainingClass, unit: Unit, seats: int, actor) -> N
     else:
         quota.seats = seats
     db.session.flush()
+
+
+# --- units in use ------------------------------------------------------------------------
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_units_of_classes(session, _context, _instances) -> None:
+    """A unit that organizes a class or is its audience is not deleted with it (the class and
+    its members would go too): deleting it is refused with the reason."""
+    units = [item.id for item in session.deleted if isinstance(item, Unit)]
+    if not units:
+        return
+    with session.no_autoflush:
+        title = session.scalar(
+            select(TrainingClass.title)
+            .where(TrainingClass.organizer_unit_id.in_(units) | TrainingClass.unit_id.in_(units))
+            .limit(1)
+        )
+    if title is not None:
+        raise ClassError(
+            _(
+                "The class %(title)s is organized by or meant for this unit; change it first.",
+                title=title,
+            )
+        )

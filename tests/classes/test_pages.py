@@ -485,3 +485,17 @@ def test_a_refused_class_form_comes_back_as_typed_and_saves_nothing(
     assert backwards.status_code == 400
     assert "Enrolment cannot close before it opens." in text(backwards)
     assert db.session.scalar(select(func.count()).select_from(TrainingClass)) == 0
+
+
+def test_a_unit_that_organizes_a_class_is_not_deleted_with_it(
+    clock, org, client, as_user, post, make_unit, make_class
+):
+    empty = make_unit("District/Empty office")
+    training_class = make_class(organizer_unit=empty, audience_unit=org["units"]["a"])
+    as_user(org["admin"])
+    page = f"/org/units/{empty.id}"
+    response = post(f"/org/units/{empty.id}/delete", {}, token_page=page)
+    assert response.status_code in (303, 400)
+    db.session.expire_all()
+    assert db.session.get(TrainingClass, training_class.id) is not None
+    assert db.session.get(type(empty), empty.id) is not None
