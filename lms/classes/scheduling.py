@@ -148,6 +148,13 @@ def add_blackout(first: date, last: date, reason: str, actor) -> Blackout:
     return blackout
 
 
+def sessions_within(first: date, last: date) -> int:
+    """Sessions already scheduled in a period (a new blackout does not move them)."""
+    return db.session.scalar(
+        select(func.count()).select_from(ClassSession).where(ClassSession.day.between(first, last))
+    )
+
+
 def _period_text(period: rules.Period) -> str:
     return _(
         "%(first)s to %(last)s (%(reason)s)",

@@ -4,6 +4,7 @@ the blackout periods."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -497,6 +498,18 @@ def blackouts():
                 form.ends_on.errors = [*form.ends_on.errors, exc.message]
             else:
                 flash(_("The blackout period has been saved."), "success")
+                clashing = scheduling.sessions_within(form.starts_on.data, form.ends_on.data)
+                if clashing:
+                    flash(
+                        ngettext(
+                            "%(num)d session already scheduled falls in this period; move it "
+                            "by hand.",
+                            "%(num)d sessions already scheduled fall in this period; move them "
+                            "by hand.",
+                            clashing,
+                        ),
+                        "error",
+                    )
                 return redirect(url_for("classes.blackouts"))
     periods = list(db.session.scalars(select(Blackout).order_by(Blackout.starts_on.desc())))
     return render_form("classes/blackouts.html", form, periods=periods)

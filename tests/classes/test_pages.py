@@ -101,6 +101,15 @@ def test_a_session_in_a_blackout_period_is_refused_with_the_reason(
     assert "People's congress" in text(client.get("/classes/blackouts"))
     training_class = make_class()
     url = f"/classes/{training_class.id}"
+    # A period over a session already scheduled (27 March) says so.
+    post(
+        "/classes/blackouts",
+        {"starts_on": "2027-03-27", "ends_on": "2027-03-27", "reason": "Flood control"},
+        token_page="/classes/blackouts",
+    )
+    assert "1 session already scheduled falls in this period" in text(
+        client.get("/classes/blackouts")
+    )
     refused = post(
         f"{url}/sessions",
         {"day": "2027-04-03", "starts_at": "09:00", "ends_at": "12:00"},
