@@ -25,6 +25,8 @@ from lms.assessment.cli import assess_command
 from lms.assessment.views import bp as assessment_bp
 from lms.banks import file_views, question_views  # noqa: F401 - routes on banks_bp
 from lms.banks.views import bp as banks_bp
+from lms.classes.api import bp as classes_api_bp
+from lms.classes.views import bp as classes_bp
 from lms.core import database, i18n, inputs, queue, security_headers, templating  # noqa: F401
 from lms.core.errors import register_error_handlers
 from lms.core.unit_of_work import App
@@ -215,6 +217,8 @@ def _register_blueprints(app: Flask) -> None:
         plans_bp,
         offline_bp,
         notify_bp,
+        classes_bp,
+        classes_api_bp,
         assessment_bp,
         archive_bp,
         reports_bp,
@@ -231,6 +235,7 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(quizzes_api_bp)
     csrf.exempt(reports_api_bp)
     csrf.exempt(evaluation_api_bp)
+    csrf.exempt(classes_api_bp)
     register_error_handlers(app)
 
 

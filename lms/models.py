@@ -5,6 +5,7 @@ from lms.accounts import models as accounts
 from lms.api import models as api
 from lms.assessment import models as assessment
 from lms.banks import models as banks
+from lms.classes import models as classes
 from lms.courses import models as courses
 from lms.evaluation import models as evaluation
 from lms.faculty import models as faculty
@@ -21,6 +22,7 @@ FEATURE_MODELS = (
     api,
     assessment,
     banks,
+    classes,
     courses,
     evaluation,
     faculty,

@@ -190,6 +190,21 @@ ACCESS = {
     "roster.preview": STAFF,
     "roster.template": STAFF,
     "roster.upload": STAFF,
+    "classes.add_session": STAFF,
+    "classes.answer": ANY,  # the nominee only (404 for others' places)
+    "classes.blackouts": STAFF,  # marking one: administrators
+    "classes.cancel": ANY,  # one's own place only
+    "classes.decide": STAFF,  # cadres of their subtree only
+    "classes.delete_blackout": ADMIN,
+    "classes.delete_session": STAFF,
+    "classes.detail": ANY,  # organizers, manager, members, the audience (404 for others)
+    "classes.edit": STAFF,
+    "classes.index": ANY,
+    "classes.new": STAFF,
+    "classes.nominate": STAFF,
+    "classes.set_quota": STAFF,
+    "classes.sign_up": ANY,  # a cadre in the audience
+    "classes_api.my_classes": ANY,
     "offline.approve": STAFF,
     "offline.approve_exemption": STAFF,
     "offline.audit": STAFF,
@@ -316,6 +331,11 @@ def world(app, make_unit, make_user):
             "record_id": offline_record.id,
             "exemption_id": exemption.id,
             "teacher_id": 999999,
+            "class_id": 999999,
+            "member_id": 999999,
+            "blackout_id": 999999,
+            "answer": "confirm",
+            "decision": "approve",
         },
         "victim": victim,
     }

@@ -49,6 +49,7 @@ from sqlalchemy import delete, func, select, update
 from lms.accounts.models import LoginSession, Role, User, UserRole
 from lms.api.models import ApiToken
 from lms.assessment.models import AssessmentResult
+from lms.classes.models import ACTIVE_STATUSES, ClassMember
 from lms.core.errors import LmsError
 from lms.core.personnel import digits_without_zeros
 from lms.core.timeutil import utcnow
@@ -301,6 +302,7 @@ def merge_cadres(keep_id: int, other_id: int, actor: User | None) -> MergeReport
     _merge_enrolments(keep_id, other_id)
     _merge_assessment(keep_id, other_id)
     _merge_evaluations(keep_id, other_id)
+    _merge_class_places(keep_id, other_id)
     _repoint_everything_else(keep_id, other_id)
     _delete_account(other_id)
     db.session.flush()
@@ -499,6 +501,26 @@ def _merge_evaluations(keep_id: int, other_id: int) -> None:
     )
 
 
+def _merge_class_places(keep_id: int, other_id: int) -> None:
+    # One place per cadre and class: where both accounts have one, the kept account keeps a
+    # place that still counts (signed up, waiting, nominated, confirmed) over one that ended.
+    kept = {
+        row.class_id: row
+        for row in db.session.scalars(select(ClassMember).where(ClassMember.user_id == keep_id))
+    }
+    for row in db.session.scalars(select(ClassMember).where(ClassMember.user_id == other_id)):
+        mine = kept.get(row.class_id)
+        if mine is None:
+            row.user_id = keep_id
+        elif mine.status not in ACTIVE_STATUSES and row.status in ACTIVE_STATUSES:
+            db.session.delete(mine)
+            db.session.flush()
+            row.user_id = keep_id
+        else:
+            db.session.delete(row)
+    db.session.flush()
+
+
 #: Columns referring to a user that the steps above merge, or that end with the account.
 _HANDLED = {
     ("daily_credit", "user_id"),
@@ -522,6 +544,7 @@ _HANDLED = {
     ("login_session", "user_id"),
     ("user_role", "user_id"),
     ("cadre", "user_id"),
+    ("class_member", "user_id"),
 }
 
 

@@ -11,8 +11,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.accounts.models import Role
+from lms.classes.seats import classes_open_to
 from lms.core.i18n import current_locale
 from lms.core.inputs import parse_int
+from lms.core.timeutil import local_today
 from lms.courses import catalog, labels
 from lms.courses.categories import content_categories
 from lms.courses.forms import MenuFilterForm
@@ -61,6 +63,8 @@ def menu():
         enrollments=enrollments,
         credited=credited,
         is_cadre=is_cadre,
+        # Classes (培训班) taking sign-ups appear in the menu too (lms/classes).
+        open_classes=classes_open_to(current_user, local_today()) if is_cadre else [],
         filtered=any(
             [filters.q, filters.category_id, filters.method, filters.length, filters.instructor_id]
         ),
