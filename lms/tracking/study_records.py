@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from lms.core import statsyear
 from lms.courses.access import visible_course_clause
@@ -115,6 +116,18 @@ def year_risk_counts(user_id: int, year: int) -> dict[str, int]:
         .group_by(LessonView.risk_level)
     )
     return dict(rows.all())
+
+
+def risky_views(user_id: int, year: int, limit: int) -> list[LessonView]:
+    """The user's latest sessions of year ``year`` at medium or high risk, with their lessons."""
+    return list(
+        db.session.scalars(
+            year_views_query(user_id, year)
+            .where(LessonView.risk_level.in_(("medium", "high")))
+            .options(joinedload(LessonView.lesson))
+            .limit(limit)
+        )
+    )
 
 
 def lesson_progress(user_id: int, lesson_id: int) -> LessonProgress | None:

@@ -322,3 +322,23 @@ def test_a_cadres_views_of_a_year_with_credit_risk_and_signals(client, cadre, le
         == 400
     )
     assert client.get("/api/v1/cadres/999999/views", headers=supervisor).status_code == 404
+
+
+def test_the_cadre_page_and_the_sessions_page_show_the_risk(client, login, cadre, lesson, scoped):
+    headers = _token(client, cadre)
+    with time_machine.travel(datetime(2026, 6, 6, 2, 0), tick=False) as clock:
+        for seq in range(1, 11):
+            if seq == 1:
+                view_id = _open(client, headers, lesson.id)
+            clock.shift(15)
+            _beat(client, headers, view_id, seq, [[15 * seq, 15 * seq + 15]])
+        scoped["supervisor"].preferred_language = "en"
+        db.session.commit()
+        login(scoped["supervisor"])
+        page = client.get(f"/org/cadres/{cadre.cadre.id}").get_data(as_text=True)
+        assert "High risk: 1 · medium risk: 0 · low risk: 0." in page
+        assert 'data-risk="high"' in page
+        assert "without any report from the player" in page
+        sessions = client.get(f"/learning/cadres/{cadre.cadre.id}/lessons/{lesson.id}")
+        assert 'data-risk="high"' in sessions.get_data(as_text=True)
+        assert "machine-like intervals" in sessions.get_data(as_text=True)
