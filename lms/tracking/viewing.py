@@ -143,7 +143,7 @@ def _player_report(report) -> dict | None:
         raise BeatError(_("“signals” must be a JSON object."))
     for flag in ("webdriver", "audible", "visible", "focused"):
         if not isinstance(report.get(flag, False), bool):
-            raise BeatError(_("“%(name)s” must be true or false.", name=f"signals.{flag}"))
+            raise BeatError(_("“%(name)s” must be true or false.", name="signals." + flag))
     markers = report.get("headless", [])
     if (
         not isinstance(markers, list)
