@@ -35,16 +35,16 @@ MAX_INPUTS = 10**9
 
 @dataclass(frozen=True)
 class Thresholds:
-    """The LMS_RISK_* settings (config.py)."""
+    """The LMS_RISK_* settings (config.py holds their defaults)."""
 
-    medium_score: int = 2
-    high_score: int = 4
-    session_seconds: float = 60.0  # "for the whole session" means at least this long
-    beat_jitter_seconds: float = 0.1
-    regular_beats: int = 8
-    presence_jitter_seconds: float = 0.3
-    regular_answers: int = 3
-    night_hours: float = 3.0
+    medium_score: int
+    high_score: int
+    session_seconds: float  # "for the whole session" means at least this long
+    beat_jitter_seconds: float
+    regular_beats: int
+    presence_jitter_seconds: float
+    regular_answers: int
+    night_hours: float
 
     @classmethod
     def from_config(cls, config) -> "Thresholds":

@@ -9,11 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from config import Config
 from lms.extensions import db
 from lms.tracking import risk
 from lms.tracking.models import LessonView
 
-LIMITS = risk.Thresholds()
+LIMITS = risk.Thresholds.from_config({name: getattr(Config, name) for name in dir(Config)})
 HONEST = {"webdriver": False, "audible": True, "visible": True, "focused": True, "inputs": 12}
 
 
@@ -342,3 +343,20 @@ def test_the_cadre_page_and_the_sessions_page_show_the_risk(client, login, cadre
         sessions = client.get(f"/learning/cadres/{cadre.cadre.id}/lessons/{lesson.id}")
         assert 'data-risk="high"' in sessions.get_data(as_text=True)
         assert "machine-like intervals" in sessions.get_data(as_text=True)
+
+
+def test_a_page_never_visible_nor_in_front_is_unattended_but_one_of_them_is_enough():
+    hidden = {**HONEST, "visible": False, "focused": False}
+    assessed = risk.assess({"player": risk.merge_player_report(None, hidden)}, 600, LIMITS)
+    assert [s["code"] for s in assessed.signals] == ["unattended"]
+    assert assessed.level == "low"
+    behind = {**HONEST, "visible": True, "focused": False}
+    assert (
+        risk.assess({"player": risk.merge_player_report(None, behind)}, 600, LIMITS).signals == []
+    )
+
+
+def test_the_players_flags_stay_true_once_seen_and_inputs_take_the_largest_count():
+    player = risk.merge_player_report(None, {**HONEST, "audible": True, "inputs": 5})
+    player = risk.merge_player_report(player, {**HONEST, "audible": False, "inputs": 3})
+    assert player["audible"] is True and player["inputs"] == 5 and player["reports"] == 2

@@ -296,10 +296,12 @@
     var segments = this.takeSegments();
     this.unsent = [];
     if (!this.viewId || !segments.length) { return; }
-    var body = JSON.stringify(this.body(segments, false));
+    var beat = this.body(segments, false), body = JSON.stringify(beat);
     var url = this.apiBase + "/views/" + this.viewId + "/beats";
     // sendBeacon survives the page closing; it can only send text/plain, which the API accepts.
-    if (!(navigator.sendBeacon && navigator.sendBeacon(url, new Blob([body], { type: "text/plain" })))) {
+    if (navigator.sendBeacon && navigator.sendBeacon(url, new Blob([body], { type: "text/plain" }))) {
+      this.observer.presence = this.observer.presence.slice(beat.signals.presence.length);
+    } else {
       this.unsent = segments;
       this.remember(this.seq);
     }
@@ -311,7 +313,9 @@
     // page dies first, the leftover is newer than anything the view accepted.
     if (!this.viewId || !this.unsent.length) { return; }
     var pending = loadPending().filter(function (p) { return p.viewId !== this.viewId; }, this);
-    pending.push({ viewId: this.viewId, segments: this.unsent, seq: seq });
+    var signals = this.observer.report();
+    signals.presence = []; // answers go with this page's own next beat, never twice
+    pending.push({ viewId: this.viewId, segments: this.unsent, seq: seq, signals: signals });
     savePending(pending);
   };
 
@@ -329,7 +333,9 @@
       fetch(self.apiBase + "/views/" + p.viewId + "/beats", {
         method: "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ seq: p.seq, segments: p.segments, position: 0, rate: 1, ended: false })
+        body: JSON.stringify({
+          seq: p.seq, segments: p.segments, position: 0, rate: 1, ended: false, signals: p.signals
+        })
       }).then(function (response) {
         if (response.status >= 500) { throw new Error("retry"); }
       }).catch(function () { var again = loadPending(); again.push(p); savePending(again); });
