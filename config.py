@@ -95,6 +95,79 @@ SETTINGS = [
         "A video pauses at a random moment in every such span until the cadre confirms.",
     ),
     Setting(
+        "LMS_RISK_MEDIUM_SCORE",
+        "RISK_MEDIUM_SCORE",
+        int,
+        "A viewing session whose signals weigh this much in all is at medium risk.",
+    ),
+    Setting(
+        "LMS_RISK_HIGH_SCORE",
+        "RISK_HIGH_SCORE",
+        int,
+        "A viewing session whose signals weigh this much in all is at high risk.",
+    ),
+    Setting(
+        "LMS_RISK_SESSION_SECONDS",
+        "RISK_SESSION_SECONDS",
+        float,
+        "Seconds a session must have played before muted, unattended or no input count.",
+    ),
+    Setting(
+        "LMS_RISK_BEAT_JITTER_SECONDS",
+        "RISK_BEAT_JITTER_SECONDS",
+        float,
+        "Beats whose intervals vary by less than this (standard deviation) are machine-like.",
+    ),
+    Setting(
+        "LMS_RISK_REGULAR_BEATS",
+        "RISK_REGULAR_BEATS",
+        int,
+        "Intervals between beats needed before their regularity counts.",
+    ),
+    Setting(
+        "LMS_RISK_PRESENCE_JITTER_SECONDS",
+        "RISK_PRESENCE_JITTER_SECONDS",
+        float,
+        "Presence answers whose delays vary by less than this are machine-like.",
+    ),
+    Setting(
+        "LMS_RISK_REGULAR_ANSWERS",
+        "RISK_REGULAR_ANSWERS",
+        int,
+        "Presence answers needed before their regularity counts.",
+    ),
+    Setting(
+        "LMS_RISK_NIGHT_START_HOUR",
+        "RISK_NIGHT_START_HOUR",
+        int,
+        "Local hour the night begins (0-23).",
+    ),
+    Setting("LMS_RISK_NIGHT_END_HOUR", "RISK_NIGHT_END_HOUR", int, "Local hour the night ends."),
+    Setting(
+        "LMS_RISK_NIGHT_HOURS",
+        "RISK_NIGHT_HOURS",
+        float,
+        "Hours credited to one account within one night that count as studying through it.",
+    ),
+    Setting(
+        "LMS_RISK_SHARED_MINUTES",
+        "RISK_SHARED_MINUTES",
+        int,
+        "Minutes within which several accounts on one device or address count together.",
+    ),
+    Setting(
+        "LMS_RISK_DEVICE_ACCOUNTS",
+        "RISK_DEVICE_ACCOUNTS",
+        int,
+        "Accounts on one device within those minutes that make a signal.",
+    ),
+    Setting(
+        "LMS_RISK_ADDRESS_ACCOUNTS",
+        "RISK_ADDRESS_ACCOUNTS",
+        int,
+        "Accounts from one address within those minutes that make a signal.",
+    ),
+    Setting(
         "LMS_QUIZ_GRACE_SECONDS",
         "QUIZ_GRACE_SECONDS",
         float,
@@ -350,6 +423,19 @@ class Config:
     MAX_PLAYBACK_RATE = 1.0
     COMPLETION_THRESHOLD = 0.9
     PRESENCE_CHECK_MINUTES = 20.0
+    RISK_MEDIUM_SCORE = 2
+    RISK_HIGH_SCORE = 4
+    RISK_SESSION_SECONDS = 60.0
+    RISK_BEAT_JITTER_SECONDS = 0.1
+    RISK_REGULAR_BEATS = 8
+    RISK_PRESENCE_JITTER_SECONDS = 0.3
+    RISK_REGULAR_ANSWERS = 3
+    RISK_NIGHT_START_HOUR = 0
+    RISK_NIGHT_END_HOUR = 5
+    RISK_NIGHT_HOURS = 3.0
+    RISK_SHARED_MINUTES = 10
+    RISK_DEVICE_ACCOUNTS = 2
+    RISK_ADDRESS_ACCOUNTS = 3
     QUIZ_GRACE_SECONDS = 10.0
     HOST = "127.0.0.1"
     PORT = 5000

@@ -15,6 +15,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# The tests' pages stand for cadres studying in their own browser: they do not say they are
+# automated (navigator.webdriver, a "HeadlessChrome" user agent), or every honest session
+# would carry the automation signal (lms/tracking/risk.py). ``automated_page`` keeps both.
+PERSON_ARGS = ["--disable-blink-features=AutomationControlled"]
 
 
 def _free_port() -> int:
@@ -43,7 +47,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *PERSON_ARGS]
+        )
         yield instance
         instance.close()
 
@@ -51,9 +57,34 @@ def browser():
 @pytest.fixture
 def page(app, browser):
     """A phone-sized page (most cadres study on phones)."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="zh-CN", user_agent=_person_agent(browser)
+    )
+    tab = _held_page(context)
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def automated_page(app, browser):
+    """A page of a Chromium that says it is driven by automation, as Playwright leaves it:
+    navigator.webdriver true and a headless user agent (the scripts cadres buy)."""
+    instance = browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    tab = _held_page(instance.new_context(locale="zh-CN"))
+    yield tab
+    instance.close()
+
+
+def _person_agent(browser) -> str:
+    return (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        f"Chrome/{browser.version} Safari/537.36"
+    )
+
+
+def _held_page(context):
     from lms.extensions import db
 
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
     tab = context.new_page()
     tab.set_default_timeout(15000)
     # Outside a request the test's own transaction holds SQLite's write lock (BEGIN
@@ -63,8 +94,7 @@ def page(app, browser):
     # (Handlers run in Playwright's greenlet, outside the app context: hold the session.)
     session = db.session()
     tab.on("request", lambda _request: session.commit())
-    yield tab
-    context.close()
+    return tab
 
 
 @pytest.fixture

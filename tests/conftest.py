@@ -218,4 +218,10 @@ def run_queued_jobs(app) -> list[str]:
 
 
 # One Playwright (one per thread is allowed) and one Chromium for every folder's browser tests.
-from tests.browser_fixtures import browser, browser_login, live_server, page  # noqa: E402, F401
+from tests.browser_fixtures import (  # noqa: E402, F401
+    automated_page,
+    browser,
+    browser_login,
+    live_server,
+    page,
+)

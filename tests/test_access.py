@@ -135,6 +135,8 @@ ACCESS = {
     "tracking_api.beat": ANY,
     "tracking_api.my_progress": ANY,
     "tracking_api.open_view": ANY,
+    "tracking_api.take_over": ANY,
+    "tracking_api.cadre_views": STAFF,
     "media.upload": EDITORS,  # tus HEAD/PATCH/DELETE (POST with X-HTTP-Method-Override)
     "media.uploads": EDITORS,  # tus OPTIONS (open to all) and POST (creation)
     "archive.pdf": ANY,

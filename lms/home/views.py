@@ -31,7 +31,7 @@ from lms.org.models import Cadre, Unit
 from lms.org.visibility import can_see_person, can_see_unit, scope_root, unit_scope_clause
 from lms.quizzes.models import Quiz, QuizResult
 from lms.tracking.progress import year_credited_seconds
-from lms.tracking.study_records import latest_lessons
+from lms.tracking.study_records import latest_lessons, risky_views, year_risk_counts
 
 bp = Blueprint("home", __name__)
 
@@ -88,6 +88,8 @@ def cadre_detail(cadre_id: int):
         unit=unit,
         unit_visible=unit is not None and can_see_unit(current_user, unit),
         learning=latest_lessons(cadre.user_id, CADRE_PAGE_LESSONS),
+        risk_counts=year_risk_counts(cadre.user_id, outlook["plan_year"]),
+        risky_views=risky_views(cadre.user_id, outlook["plan_year"], CADRE_PAGE_LESSONS),
         **outlook,
         quiz_results=db.session.execute(
             select(Quiz, QuizResult)

@@ -15,6 +15,7 @@ from lms.core import statsyear
 from lms.core.timeutil import local_zone, utcnow
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
+from lms.tracking import playback, signals
 from lms.tracking.course_totals import add_completed
 from lms.tracking.intervals import parse_segments, union
 from lms.tracking.models import CreditClock, CreditTotal, DailyCredit, LessonProgress, LessonView
@@ -34,23 +35,49 @@ def record_beat(view: LessonView, beat: Beat, now: datetime | None = None) -> di
     db.session.flush()  # the Core statements below do not flush pending changes themselves
     connection = db.session.connection()
     state = _beat_state(connection, view, now)
+    config = current_app.config
+    heartbeat = float(config["HEARTBEAT_SECONDS"])
+    mode = playback.standing(
+        view.id,
+        state.playing_view_id,
+        state.playing_since,
+        state.last_beat_at,
+        state.superseded_at,
+        state.view_last_beat_at,
+        state.now,
+        idle_seconds=2 * heartbeat,
+    )
+    if mode == playback.ELSEWHERE:
+        raise playback.PlayingElsewhere()
+    if mode == playback.CLOSING and state.last_seq is not None and beat.seq <= state.last_seq:
+        raise playback.PlayingElsewhere()
     if state.last_seq is not None and beat.seq == state.last_seq:
         return dict(state.last_answer or {})  # a retry: same answer, nothing more credited
     if state.last_seq is not None and beat.seq < state.last_seq:
         raise BeatError(_("This beat is older than one already received."), status=409)
     _refuse_unplayable(view, state)
+    if mode == playback.CLAIM:
+        # The view that played before has been silent: this one takes the playback; the
+        # silent one's closing beat gets no time (the window from now to now).
+        playback.take_playback(
+            connection, view.user_id, view.id, state.playing_view_id, state.now, state.now
+        )
 
-    now, duration, config = state.now, state.duration, current_app.config
+    now, duration = state.now, state.duration
     played = parse_segments(beat.segments, duration)
     coverage = [tuple(p) for p in state.coverage]
+    # A closing beat is credited as if it came at the takeover, from the clock's reading
+    # then: the real time this view played before another took over (lms.tracking.playback).
+    closing = mode == playback.CLOSING
+    credit_at = min(now, state.superseded_at) if closing else now
     result = credit_user_beat(
-        now,
-        state.last_beat_at,
+        credit_at,
+        state.handover_from if closing else state.last_beat_at,
         state.opened_at,
         coverage,
         played,
         float(config["MAX_PLAYBACK_RATE"]),
-        float(config["HEARTBEAT_SECONDS"]),
+        heartbeat,
         local_zone(),
     )
     year = state.year_seconds + _book(connection, view.user_id, now, result.by_date)
@@ -76,11 +103,22 @@ def record_beat(view: LessonView, beat: Beat, now: datetime | None = None) -> di
     _save_progress(connection, view, state.has_progress, progress)
     if completed_at != state.completed_at:
         add_completed(connection, view.user_id, state.course_id, completed_at)
-    _save_view(connection, view, state, beat, played, result.credited_seconds, position, answer)
-    if result.clock_at != state.last_beat_at:
-        connection.execute(
-            _UPDATE_CLOCK, {"b_user_id": view.user_id, "last_beat_at": result.clock_at}
-        )
+    clock = (
+        {}
+        if closing or result.clock_at == state.last_beat_at
+        else {"last_beat_at": result.clock_at}
+    )
+    night = signals.night_credit(state.night_date, state.night_seconds, now, result.by_date)
+    if night is not None:
+        clock.update(night_date=night[0], night_seconds=night[1])
+    evidence = signals.beat_evidence(state.evidence, state, beat, night)
+    _save_view(
+        connection, view, state, beat, played, result.credited_seconds, position, answer, evidence
+    )
+    if clock:
+        connection.execute(_UPDATE_CLOCK, {"b_user_id": view.user_id, **clock})
+    if closing:
+        raise playback.PlayingElsewhere(keep=True)
     return answer
 
 
@@ -111,6 +149,16 @@ _STATE = (
         _VIEW.c.played,
         _VIEW.c.credited_seconds,
         _VIEW.c.max_rate,
+        _VIEW.c.last_beat_at,
+        _VIEW.c.superseded_at,
+        _VIEW.c.handover_from,
+        _VIEW.c.evidence,
+        _VIEW.c.risk_level,
+        _VIEW.c.risk_signals,
+        _CLOCK.c.playing_view_id,
+        _CLOCK.c.playing_since,
+        _CLOCK.c.night_date,
+        _CLOCK.c.night_seconds,
         _CLOCK.c.user_id,
         _CLOCK.c.last_beat_at,
         _PROGRESS.c.id,
@@ -170,6 +218,16 @@ class _BeatState:
     played: list
     view_credited_seconds: float
     view_max_rate: float
+    view_last_beat_at: datetime | None
+    superseded_at: datetime | None
+    handover_from: datetime | None
+    evidence: dict
+    risk_level: str
+    risk_signals: list
+    playing_view_id: int | None
+    playing_since: datetime | None
+    night_date: date | None
+    night_seconds: float
     last_beat_at: datetime | None
     has_progress: bool
     coverage: list
@@ -204,8 +262,10 @@ def _beat_state(
         {"user_id": view.user_id, "view_id": view.id, "year": statsyear.year_of_moment(at)},
     ).one()
     (duration, status, is_published, opened_at, last_seq, last_answer, played) = row[:7]
-    (view_credited, view_max_rate, clock_user, last_beat_at, progress_id) = row[7:12]
-    coverage, completed_at, course_id, seconds = row[12:]
+    (view_credited, view_max_rate, view_last_beat_at, superseded_at, handover_from) = row[7:12]
+    (evidence, risk_level, risk_signals, playing_view_id, playing_since) = row[12:17]
+    (night_date, night_seconds, clock_user, last_beat_at, progress_id) = row[17:22]
+    coverage, completed_at, course_id, seconds = row[22:]
     if clock_user is None and retry:  # a view older than the clocks: create it, read again
         ensure_clock(view.user_id)
         return _beat_state(connection, view, now, retry=False)
@@ -223,6 +283,16 @@ def _beat_state(
         played=played or [],
         view_credited_seconds=float(view_credited or 0.0),
         view_max_rate=float(view_max_rate or 0.0),
+        view_last_beat_at=view_last_beat_at,
+        superseded_at=superseded_at,
+        handover_from=handover_from,
+        evidence=evidence or {},
+        risk_level=risk_level or "low",
+        risk_signals=risk_signals or [],
+        playing_view_id=playing_view_id,
+        playing_since=playing_since,
+        night_date=night_date,
+        night_seconds=float(night_seconds or 0.0),
         last_beat_at=last_beat_at,
         has_progress=progress_id is not None,
         coverage=coverage or [],
@@ -252,9 +322,10 @@ def _save_progress(connection, view: LessonView, exists: bool, values: dict) -> 
         )
 
 
-def _save_view(connection, view, state, beat, played, credited, position, answer) -> None:
-    """Add the beat to the view's record (rule 8) as read under the lock, and keep the loaded
-    object in step, unchanged for the session (no second UPDATE at the next flush)."""
+def _save_view(connection, view, state, beat, played, credited, position, answer, evidence) -> None:
+    """Add the beat to the view's record (rule 8) as read under the lock, with what it adds
+    to the session's evidence and the risk judged from it, and keep the loaded object in
+    step, unchanged for the session (no second UPDATE at the next flush)."""
     values = {
         "credited_seconds": state.view_credited_seconds + credited,
         "position_seconds": position,
@@ -268,8 +339,20 @@ def _save_view(connection, view, state, beat, played, credited, position, answer
         values["played"] = [list(p) for p in merged]
     if (max_rate := max(state.view_max_rate, beat.rate)) != state.view_max_rate:
         values["max_rate"] = max_rate
+    if evidence != state.evidence:
+        values["evidence"] = evidence
+    judged = signals.judge(evidence, _length(merged))
+    if judged.level != state.risk_level or judged.signals != state.risk_signals:
+        values["risk_level"], values["risk_signals"] = judged.level, judged.signals
     connection.execute(_UPDATE_VIEW, {"b_id": view.id, **values})
-    loaded = {"played": state.played, "max_rate": state.view_max_rate, "opened_at": state.opened_at}
+    loaded = {
+        "played": state.played,
+        "max_rate": state.view_max_rate,
+        "opened_at": state.opened_at,
+        "evidence": state.evidence,
+        "risk_level": state.risk_level,
+        "risk_signals": state.risk_signals,
+    }
     for key, value in (loaded | values).items():
         set_committed_value(view, key, value)
 

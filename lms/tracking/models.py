@@ -18,7 +18,12 @@ class LessonView(db.Model):
     """
 
     __tablename__ = "lesson_view"
-    __table_args__ = (Index("ix_lesson_view_user_lesson", "user_id", "lesson_id"),)
+    __table_args__ = (
+        Index("ix_lesson_view_user_lesson", "user_id", "lesson_id"),
+        Index("ix_lesson_view_device_opened", "device_id", "opened_at"),
+        Index("ix_lesson_view_address_opened", "address", "opened_at"),
+        Index("ix_lesson_view_user_opened", "user_id", "opened_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(64), unique=True)  # unguessable view_id
@@ -34,6 +39,16 @@ class LessonView(db.Model):
     max_rate: Mapped[float] = mapped_column(default=1.0)  # highest rate the player reported
     user_agent: Mapped[str | None] = mapped_column(String(300))
     address: Mapped[str | None] = mapped_column(String(64))
+    device_id: Mapped[str | None] = mapped_column(String(64))  # the browser's own, localStorage
+    # One playback per account (lms.tracking.playback): when another view took over, and the
+    # user's clock then, which bounds the one closing beat this view may still be credited.
+    superseded_at: Mapped[datetime | None] = mapped_column()
+    handover_from: Mapped[datetime | None] = mapped_column()
+    # What the player and the server observed over the session, summed as it goes (no row
+    # per beat), and the risk level judged from it (lms.tracking.risk).
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    risk_level: Mapped[str] = mapped_column(String(8), default="low", server_default="low")
+    risk_signals: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
 
     lesson = relationship("Lesson")
 
@@ -91,6 +106,14 @@ class CreditClock(db.Model):
         ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
     )
     last_beat_at: Mapped[datetime | None] = mapped_column()
+    # The one view of the user allowed to play now, and since when (lms.tracking.playback).
+    playing_view_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lesson_view.id", ondelete="SET NULL", use_alter=True)
+    )
+    playing_since: Mapped[datetime | None] = mapped_column()
+    # Seconds credited in the current night's hours, for the whole-night signal.
+    night_date: Mapped[date | None] = mapped_column()
+    night_seconds: Mapped[float] = mapped_column(default=0.0, server_default="0")
 
 
 MONTHS_IN_WINDOW = 24  # a window runs from January of the year before through December at most

@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
+from lms.core import statsyear
 from lms.courses.access import visible_course_clause
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
@@ -84,6 +86,47 @@ def cadre_views_query(user_id: int, lesson_id: int):
         select(LessonView)
         .where(LessonView.user_id == user_id, LessonView.lesson_id == lesson_id)
         .order_by(LessonView.opened_at.desc(), LessonView.id.desc())
+    )
+
+
+def year_views_query(user_id: int, year: int):
+    """The user's viewing sessions opened in statistics year ``year``, newest first."""
+    start, end = statsyear.utc_bounds(statsyear.window(year))
+    return (
+        select(LessonView)
+        .where(
+            LessonView.user_id == user_id,
+            LessonView.opened_at >= start,
+            LessonView.opened_at < end,
+        )
+        .order_by(LessonView.opened_at.desc(), LessonView.id.desc())
+    )
+
+
+def year_risk_counts(user_id: int, year: int) -> dict[str, int]:
+    """How many of the user's sessions opened in year ``year`` are at each risk level."""
+    start, end = statsyear.utc_bounds(statsyear.window(year))
+    rows = db.session.execute(
+        select(LessonView.risk_level, func.count())
+        .where(
+            LessonView.user_id == user_id,
+            LessonView.opened_at >= start,
+            LessonView.opened_at < end,
+        )
+        .group_by(LessonView.risk_level)
+    )
+    return dict(rows.all())
+
+
+def risky_views(user_id: int, year: int, limit: int) -> list[LessonView]:
+    """The user's latest sessions of year ``year`` at medium or high risk, with their lessons."""
+    return list(
+        db.session.scalars(
+            year_views_query(user_id, year)
+            .where(LessonView.risk_level.in_(("medium", "high")))
+            .options(joinedload(LessonView.lesson))
+            .limit(limit)
+        )
     )
 
 

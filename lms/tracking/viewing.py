@@ -1,6 +1,7 @@
 """Opening viewing sessions and reading beats: who may watch, and what a beat must say."""
 
 import math
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from lms.core.timeutil import utcnow
 from lms.courses.access import can_see_course
 from lms.courses.models import Lesson, LessonStatus
 from lms.extensions import db
+from lms.tracking import risk, signals
 from lms.tracking.intervals import SegmentError, parse_segments
 from lms.tracking.models import CreditClock, LessonProgress, LessonView
 
@@ -21,6 +23,7 @@ from lms.tracking.models import CreditClock, LessonProgress, LessonView
 MAX_SEQ = 2**31 - 1
 # The highest playback rate a browser plays at (HTMLMediaElement.playbackRate); 0 is a pause.
 MAX_REPORTED_RATE = 16
+DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 class BeatError(LmsError):
@@ -34,6 +37,7 @@ class Beat:
     position: float
     rate: float
     ended: bool
+    signals: dict | None = None  # the player's report (lms.tracking.risk), if it sent one
 
 
 def can_watch(user, lesson: Lesson | None) -> bool:
@@ -41,8 +45,13 @@ def can_watch(user, lesson: Lesson | None) -> bool:
     return lesson is not None and can_see_course(user, lesson.course)
 
 
-def open_view(user, lesson: Lesson, user_agent: str = "", address: str = "") -> LessonView:
-    """Start a viewing session; the public id is the capability that authorizes its beats."""
+def open_view(
+    user, lesson: Lesson, user_agent: str = "", address: str = "", device_id: str | None = None
+) -> LessonView:
+    """Start a viewing session; the public id is the capability that authorizes its beats.
+
+    Other accounts seen on its device or address within minutes are recorded as evidence
+    now, once, rather than looked up at every beat."""
     if not is_ready(lesson.status, lesson.duration_seconds):
         raise BeatError(_("This lesson is not ready to play yet."), status=409)
     view = LessonView(
@@ -53,11 +62,30 @@ def open_view(user, lesson: Lesson, user_agent: str = "", address: str = "") -> 
         played=[],
         user_agent=(user_agent or "")[:300] or None,
         address=(address or "")[:64] or None,
+        device_id=device_id,
     )
     db.session.add(view)
     ensure_clock(user.id)
     db.session.flush()
+    view.evidence = signals.shared_evidence(view)
+    judged = signals.judge(view.evidence, 0.0)
+    view.risk_level, view.risk_signals = judged.level, judged.signals
+    db.session.flush()
     return view
+
+
+def parse_device_id(body) -> str | None:
+    """The device id the player keeps in the browser, if the request names one."""
+    if body is None:
+        return None
+    if not isinstance(body, dict):
+        raise BeatError(_("The request must be a JSON object."))
+    device_id = body.get("device_id")
+    if device_id is None:
+        return None
+    if not isinstance(device_id, str) or not DEVICE_ID.fullmatch(device_id):
+        raise BeatError(_("“device_id” must be 8 to 64 letters, digits, “-” or “_”."))
+    return device_id
 
 
 def lesson_standing(user_id: int, lesson: Lesson) -> dict:
@@ -101,7 +129,59 @@ def parse_beat(body) -> Beat:
         parse_segments(segments, duration=float("inf"))
     except SegmentError as exc:
         raise BeatError(_("The segments are not valid: %(reason)s", reason=str(exc))) from exc
-    return Beat(seq=seq, segments=segments, position=position, rate=rate, ended=ended)
+    report = _player_report(body.get("signals"))
+    return Beat(
+        seq=seq, segments=segments, position=position, rate=rate, ended=ended, signals=report
+    )
+
+
+def _player_report(report) -> dict | None:
+    """The player's observations sent with a beat (lms.tracking.risk), checked field by field."""
+    if report is None:
+        return None
+    if not isinstance(report, dict):
+        raise BeatError(_("“signals” must be a JSON object."))
+    for flag in ("webdriver", "audible", "visible", "focused"):
+        if not isinstance(report.get(flag, False), bool):
+            raise BeatError(_("“%(name)s” must be true or false.", name="signals." + flag))
+    markers = report.get("headless", [])
+    if (
+        not isinstance(markers, list)
+        or len(markers) > risk.MAX_MARKERS
+        or not all(isinstance(m, str) and 0 < len(m) <= 40 for m in markers)
+    ):
+        raise BeatError(
+            _(
+                "“signals.headless” must be a list of at most %(max)d short texts.",
+                max=risk.MAX_MARKERS,
+            )
+        )
+    inputs = report.get("inputs", 0)
+    if (
+        isinstance(inputs, bool)
+        or not isinstance(inputs, int)
+        or not 0 <= inputs <= risk.MAX_INPUTS
+    ):
+        raise BeatError(_("“signals.inputs” must be a count of input events."))
+    presence = report.get("presence", [])
+    if (
+        not isinstance(presence, list)
+        or len(presence) > risk.MAX_PRESENCE_ANSWERS
+        or any((delay := _finite(value)) is None or not 0 <= delay <= 3600 for value in presence)
+    ):
+        raise BeatError(
+            _("“signals.presence” must be a list of at most %(max)d answer delays in seconds.",
+              max=risk.MAX_PRESENCE_ANSWERS)
+        )  # fmt: skip
+    return {
+        "webdriver": report.get("webdriver", False),
+        "audible": report.get("audible", False),
+        "visible": report.get("visible", False),
+        "focused": report.get("focused", False),
+        "headless": markers,
+        "inputs": inputs,
+        "presence": [float(value) for value in presence],
+    }
 
 
 def _finite(value) -> float | None:

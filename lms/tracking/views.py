@@ -14,7 +14,7 @@ from lms.courses.models import Lesson
 from lms.extensions import db
 from lms.org.models import Cadre
 from lms.org.visibility import can_see_person
-from lms.tracking import study_records
+from lms.tracking import risk, study_records
 from lms.tracking.audience import format_clock
 from lms.tracking.intervals import total_length
 from lms.tracking.models import LessonProgress
@@ -35,7 +35,13 @@ def _inject_helpers():
         "segment_ranges": _segment_ranges,
         "played_seconds": _played_seconds,
         "lesson_marks": _lesson_marks,
+        "risk_words": risk.describe,
+        "risk_label": _risk_label,
     }
+
+
+def _risk_label(level: str) -> str:
+    return str(risk.LEVEL_LABELS.get(level, level))
 
 
 def _lesson_marks(course) -> dict[int, tuple[bool, float]]:

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.tracking import beats, viewing
 from lms.tracking.models import CreditClock, DailyCredit, LessonProgress, LessonView
+from lms.tracking.playback import PlayingElsewhere
 
 T0 = datetime(2026, 6, 6, 2, 0, 0)
 
@@ -212,6 +213,7 @@ def test_replays_and_skips_earn_nothing(app, cadre, lesson):
 
 
 def test_two_tabs_never_double_the_credit(app, cadre, lesson):
+    """The second tab is refused while the first plays (one playback per account)."""
     tab_a = _view(cadre, lesson, T0)
     tab_b = _view(cadre, lesson, T0)
     total = 0.0
@@ -219,8 +221,10 @@ def test_two_tabs_never_double_the_credit(app, cadre, lesson):
         now = T0 + timedelta(seconds=15 * i)
         total += _record(tab_a, i, [[30 * (i - 1), 30 * (i - 1) + 15]], now)["credited_seconds"]
         start = 30 * (i - 1) + 15
-        total += _record(tab_b, i, [[start, start + 15]], now)["credited_seconds"]
+        with pytest.raises(PlayingElsewhere):
+            _record(tab_b, i, [[start, start + 15]], now)
     assert total == pytest.approx(15 * 8)  # 120 s of real time, 120 s of credit, not 240
+    assert tab_b.credited_seconds == 0
 
 
 def test_an_hour_old_open_view_banks_nothing(app, cadre, lesson):

@@ -17,8 +17,10 @@ EN = {"Accept-Language": "en"}
 
 
 def _play(client, headers, lesson, start, end):
-    """Play ``start``..``end`` of a lesson in one view, a beat every 10 s of real time."""
+    """Play ``start``..``end`` of a lesson in one view, a beat every 10 s of real time; as
+    the player does, the view takes the account's playback when it starts playing."""
     view_id = _open(client, headers, lesson.id).get_json()["view_id"]
+    client.post(f"/api/v1/views/{view_id}/playback", headers=headers)
     for seq, at in enumerate(range(start, end, 10), start=1):
         stop = min(at + 10, end)
         _age_view(view_id, stop - at)

@@ -281,7 +281,8 @@ def test_beats_of_two_views_of_one_cadre_at_once_lose_no_total(app, people, make
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    assert errors == [] and statuses == [200] * 24
+    # One playback per account: the tab that lost the race for it is refused (409).
+    assert errors == [] and set(statuses) <= {200, 409} and statuses.count(200) >= 12
     db.session.expire_all()
     ledger = db.session.scalar(
         select(db.func.sum(DailyCredit.seconds)).where(DailyCredit.user_id == user_id)

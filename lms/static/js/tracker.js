@@ -8,6 +8,8 @@
   "use strict";
 
   var STORE_KEY = "lms-tracker-pending";
+  var DEVICE_KEY = "lms-device-id"; // one per browser: several accounts on one device show
+  var MAX_INPUTS = 1000000;
   var JUMP_TOLERANCE = 1.5; // seconds of media time a timeupdate may advance per event
   // A beat's seq grows, also across page loads: seconds since 2026 at the page's start. The
   // server takes seq up to 2^31 - 1 (PostgreSQL's integer), which Unix seconds pass in 2038.
@@ -25,6 +27,54 @@
     catch (e) { /* private mode or full: memory still holds them */ }
   }
 
+  function deviceId() {
+    try {
+      var id = window.localStorage.getItem(DEVICE_KEY);
+      if (!id || !/^[A-Za-z0-9_-]{8,64}$/.test(id)) {
+        id = "";
+        for (var i = 0; i < 4; i++) { id += Math.random().toString(36).slice(2, 10); }
+        window.localStorage.setItem(DEVICE_KEY, id);
+      }
+      return id;
+    } catch (e) { return null; }
+  }
+
+  // What the player observes about the session, sent with every beat (lms/tracking/risk.py):
+  // an automated browser, whether the sound was ever on, the page ever visible or in front,
+  // how many times a person touched the mouse, keyboard or screen, and how long each
+  // "are you still studying?" check took to answer.
+  function Observer() {
+    var self = this;
+    self.inputs = 0;
+    self.audible = false;
+    self.visible = false;
+    self.focused = false;
+    self.presence = [];
+    self.headless = [];
+    if (/Headless/i.test(navigator.userAgent)) { self.headless.push("HeadlessChrome"); }
+    if (window.outerWidth === 0 && window.outerHeight === 0) { self.headless.push("no window"); }
+    ["pointerdown", "mousemove", "keydown", "touchstart", "wheel"].forEach(function (name) {
+      document.addEventListener(name, function (event) {
+        if (event.isTrusted && self.inputs < MAX_INPUTS) { self.inputs += 1; }
+      }, { passive: true, capture: true });
+    });
+  }
+
+  Observer.prototype.sample = function (media) {
+    if (media.paused) { return; }
+    if (!media.muted && media.volume > 0) { this.audible = true; }
+    if (document.visibilityState === "visible") { this.visible = true; }
+    if (document.hasFocus && document.hasFocus()) { this.focused = true; }
+  };
+
+  Observer.prototype.report = function () {
+    return {
+      webdriver: navigator.webdriver === true, headless: this.headless.slice(0, 5),
+      audible: this.audible, visible: this.visible, focused: this.focused,
+      inputs: this.inputs, presence: this.presence.slice(0, 20)
+    };
+  };
+
   function Tracker(media, options) {
     this.media = media;
     this.options = options;
@@ -39,6 +89,8 @@
     this.backoff = 1;
     this.timer = null;
     this.tabId = Math.random().toString(36).slice(2);
+    this.observer = new Observer();
+    this.elsewhere = false; // another tab or device has the account's playback
   }
 
   Tracker.prototype.start = function () {
@@ -47,7 +99,11 @@
     return fetch(self.apiBase + "/lessons/" + self.options.lessonId + "/views", {
       method: "POST",
       credentials: "same-origin",
-      headers: { "X-CSRFToken": self.options.csrfToken, "Accept": "application/json" }
+      headers: {
+        "X-CSRFToken": self.options.csrfToken, "Accept": "application/json",
+        "Content-Type": "application/json"
+      },
+      body: JSON.stringify(deviceId() ? { device_id: deviceId() } : {})
     }).then(function (response) {
       if (!response.ok) { throw new Error("view " + response.status); }
       return response.json();
@@ -75,8 +131,10 @@
 
   Tracker.prototype.listen = function () {
     var self = this, media = this.media;
-    media.addEventListener("playing", function () { self.openSegment(); self.announcePlaying(); self.schedule(); });
-    media.addEventListener("timeupdate", function () { self.extendSegment(); });
+    media.addEventListener("playing", function () {
+      self.openSegment(); self.announcePlaying(); self.claim(); self.schedule();
+    });
+    media.addEventListener("timeupdate", function () { self.observer.sample(media); self.extendSegment(); });
     media.addEventListener("seeking", function () { self.closeSegment(); });
     media.addEventListener("seeked", function () { if (!media.paused) { self.openSegment(); } });
     media.addEventListener("pause", function () { self.closeSegment(); self.send(false); });
@@ -137,19 +195,40 @@
 
   Tracker.prototype.body = function (segments, ended) {
     this.seq += 1;
+    this.observer.sample(this.media);
     return {
       seq: this.seq, segments: segments, position: this.media.currentTime,
-      rate: this.media.playbackRate, ended: !!ended
+      rate: this.media.playbackRate, ended: !!ended, signals: this.observer.report()
     };
+  };
+
+  Tracker.prototype.claim = function () {
+    // Playing here makes this the account's one playback; the other tab or device is told
+    // at its next beat (409 playing_elsewhere) and pauses (lms/tracking/playback.py).
+    var self = this;
+    if (!self.viewId) { return; }
+    self.setElsewhere(false);
+    fetch(self.apiBase + "/views/" + self.viewId + "/playback", {
+      method: "POST", credentials: "same-origin",
+      headers: { "X-CSRFToken": self.options.csrfToken, "Accept": "application/json" }
+    }).catch(function () { /* offline: the next beat claims it if no one else plays */ });
+  };
+
+  Tracker.prototype.setElsewhere = function (elsewhere) {
+    this.elsewhere = elsewhere;
+    if (elsewhere && !this.media.paused) { this.media.pause(); }
+    this.media.dispatchEvent(new CustomEvent("lms:elsewhere", { detail: { elsewhere: elsewhere } }));
   };
 
   Tracker.prototype.schedule = function () {
     var self = this;
     if (self.timer) { clearTimeout(self.timer); }
+    // A beat every 70-100 % of the heartbeat: a player's rhythm is never a machine's, so a
+    // script beating at fixed intervals stands out (lms/tracking/risk.py).
     self.timer = setTimeout(function () {
       self.timer = null;
       if (!self.media.paused) { self.send(false); self.schedule(); }
-    }, self.heartbeat * 1000);
+    }, self.heartbeat * (0.7 + 0.3 * Math.random()) * 1000);
   };
 
   Tracker.prototype.send = function (ended) {
@@ -178,7 +257,15 @@
       self.backoff = 1;
       self.forget();
       self.sendAgain();
-      if (response.ok) { return response.json().then(function (answer) { self.report(answer); }); }
+      if (response.ok) {
+        self.observer.presence = self.observer.presence.slice(body.signals.presence.length);
+        return response.json().then(function (answer) { self.report(answer); });
+      }
+      if (response.status === 409) {
+        return response.json().then(function (answer) {
+          if (answer.error && answer.error.code === "playing_elsewhere") { self.setElsewhere(true); }
+        }).catch(function () { return null; });
+      }
       return null; // 4xx: the server refused these segments for good; do not resend
     }).catch(function () {
       // Offline or a server error: keep the segments (they merge into the next beat,
@@ -209,10 +296,12 @@
     var segments = this.takeSegments();
     this.unsent = [];
     if (!this.viewId || !segments.length) { return; }
-    var body = JSON.stringify(this.body(segments, false));
+    var beat = this.body(segments, false), body = JSON.stringify(beat);
     var url = this.apiBase + "/views/" + this.viewId + "/beats";
     // sendBeacon survives the page closing; it can only send text/plain, which the API accepts.
-    if (!(navigator.sendBeacon && navigator.sendBeacon(url, new Blob([body], { type: "text/plain" })))) {
+    if (navigator.sendBeacon && navigator.sendBeacon(url, new Blob([body], { type: "text/plain" }))) {
+      this.observer.presence = this.observer.presence.slice(beat.signals.presence.length);
+    } else {
       this.unsent = segments;
       this.remember(this.seq);
     }
@@ -224,7 +313,9 @@
     // page dies first, the leftover is newer than anything the view accepted.
     if (!this.viewId || !this.unsent.length) { return; }
     var pending = loadPending().filter(function (p) { return p.viewId !== this.viewId; }, this);
-    pending.push({ viewId: this.viewId, segments: this.unsent, seq: seq });
+    var signals = this.observer.report();
+    signals.presence = []; // answers go with this page's own next beat, never twice
+    pending.push({ viewId: this.viewId, segments: this.unsent, seq: seq, signals: signals });
     savePending(pending);
   };
 
@@ -242,7 +333,9 @@
       fetch(self.apiBase + "/views/" + p.viewId + "/beats", {
         method: "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ seq: p.seq, segments: p.segments, position: 0, rate: 1, ended: false })
+        body: JSON.stringify({
+          seq: p.seq, segments: p.segments, position: 0, rate: 1, ended: false, signals: p.signals
+        })
       }).then(function (response) {
         if (response.status >= 500) { throw new Error("retry"); }
       }).catch(function () { var again = loadPending(); again.push(p); savePending(again); });
@@ -265,7 +358,7 @@
     self.channel = new BroadcastChannel("lms-player");
     self.channel.onmessage = function (message) {
       if (message.data && message.data.playing && message.data.playing !== self.tabId && !self.media.paused) {
-        self.media.pause();
+        self.setElsewhere(true);
       }
     };
   };
@@ -279,7 +372,9 @@
       if (self.media.paused || !dialog) { self.schedulePresenceCheck(); return; }
       self.media.pause();
       if (dialog.showModal) { dialog.showModal(); } else { dialog.setAttribute("open", ""); }
+      var asked = now();
       dialog.addEventListener("close", function () {
+        self.observer.presence.push(Math.round((now() - asked) * 1000) / 1000);
         self.media.play();
         self.schedulePresenceCheck();
       }, { once: true });
@@ -322,6 +417,10 @@
         }
         status.textContent = text;
       });
+      var elsewhere = wrapper.querySelector("[data-elsewhere]");
+      media.addEventListener("lms:elsewhere", function (event) {
+        if (elsewhere) { elsewhere.hidden = !event.detail.elsewhere; }
+      });
       var note = wrapper.querySelector("[data-resume]");
       media.addEventListener("lms:resumed", function (event) {
         if (!note) { return; }
@@ -334,13 +433,19 @@
           media.focus();
         }, { once: true });
       });
-      window.LmsTracker.attach(media, {
+      var tracker = window.LmsTracker.attach(media, {
         lessonId: wrapper.getAttribute("data-lesson-id"),
         csrfToken: wrapper.getAttribute("data-csrf"),
         apiBase: wrapper.getAttribute("data-api") || "/api/v1",
         isVideo: media.tagName === "VIDEO",
         presenceMinutes: parseFloat(wrapper.getAttribute("data-presence-minutes") || "0")
       });
+      if (elsewhere) {
+        elsewhere.querySelector("[data-take-over]").addEventListener("click", function () {
+          media.play(); // its "playing" claims the playback back (Tracker.claim)
+          tracker.claim();
+        });
+      }
     });
   }
   if (document.readyState === "loading") {
