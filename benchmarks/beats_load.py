@@ -219,6 +219,10 @@ class Viewer:
             raise RuntimeError(f"opening a view answered {status}: {data[:200]!r}")
         answer = json.loads(data)
         self.view_id = answer["view_id"]
+        # Take the account's one playback, as the player does when it starts playing.
+        status, data = self.call("POST", f"/api/v1/views/{self.view_id}/playback")
+        if status >= 300:
+            raise RuntimeError(f"taking the playback answered {status}: {data[:200]!r}")
         self.seq = 0
         self.position = float(answer["resume_position"])
         self.last_beat = time.monotonic()
@@ -454,6 +458,7 @@ def simulate_cadre_year(user_id: int, lesson_ids, plan, heartbeat: float, rng) -
     from lms.courses.models import Lesson
     from lms.extensions import db
     from lms.tracking.beats import record_beat
+    from lms.tracking.playback import claim_playback
     from lms.tracking.viewing import Beat, open_view
 
     user = db.session.get(User, user_id)
@@ -462,6 +467,7 @@ def simulate_cadre_year(user_id: int, lesson_ids, plan, heartbeat: float, rng) -
         lesson = db.session.get(Lesson, lesson_ids[lesson_index])
         view = open_view(user, lesson, user_agent=USER_AGENT, address="10.21.3.47")
         view.opened_at = opened_at  # the view opened in simulated time
+        claim_playback(view, now=opened_at)  # as the player does when it starts playing
         db.session.commit()
         now, played, seq = opened_at, 0.0, 0
         while played < seconds - 1e-6:

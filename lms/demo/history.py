@@ -25,6 +25,7 @@ from lms.quizzes.models import Quiz, QuizAttempt
 from lms.tracking.beats import record_beat
 from lms.tracking.forecast import recent_window, weekends_between
 from lms.tracking.models import LessonView
+from lms.tracking.playback import claim_playback
 from lms.tracking.viewing import Beat, open_view
 
 MET, ON_TRACK, AT_RISK, BEHIND, NEVER = "met", "on_track", "at_risk", "behind", "never"
@@ -159,6 +160,7 @@ def play(user, lessons: list, sittings: list[tuple[date, float]]) -> int:
                 if view is None:
                     view, seq = open_view(user, lesson, user_agent="seed-demo"), 0
                     view.opened_at = now
+                    claim_playback(view, now=now)  # the player takes the playback as it starts
                 step = min(BEAT_SECONDS, int(lesson.duration_seconds - position), left)
                 now += timedelta(seconds=step)
                 seq += 1

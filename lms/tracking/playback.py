@@ -88,8 +88,9 @@ def take_playback(
     )
 
 
-def claim_playback(view: LessonView) -> None:
+def claim_playback(view: LessonView, now: datetime | None = None) -> None:
     """The take-over button (and every start of play): ``view`` becomes the one playing.
+    ``now``: the moment of the claim in simulated time (the demo's history), else the clock.
 
     The clock row is locked before it is read, as a beat locks it, so a claim and the beats
     of the user's other views are serialized: a beat sees either the old or the new playing
@@ -103,7 +104,7 @@ def claim_playback(view: LessonView) -> None:
         .where(_CLOCK.c.user_id == view.user_id)
         .with_for_update()
     ).one()
-    now = utcnow()  # read after the lock, as a beat reads its time
+    now = now or utcnow()  # read after the lock, as a beat reads its time
     previous, clock_at = clock.playing_view_id, clock.last_beat_at
     taking_over = previous not in (None, view.id)
     # The previous view keeps the real time up to now for its closing beat; the clock moves
